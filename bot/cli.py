@@ -1,0 +1,74 @@
+"""The `kim-intake` command line: run, chat, check, db, i18n."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from bot.config import ConfigError
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kim-intake",
+        description="KIM Intake: multilingual needs questionnaire and handover to case management.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    commands.add_parser("run", help="run the Telegram bot (needs KIM_BOT_TOKEN)")
+
+    chat = commands.add_parser("chat", help="answer the questionnaire in this terminal")
+    chat.add_argument("--lang", default="de", help="language code, e.g. de, en, ar (default de)")
+    chat.add_argument("--flow", help="path of a flow file to preview instead of config.yaml's")
+
+    commands.add_parser("check", help="validate config.yaml, every flow and every catalog")
+
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    db_commands.add_parser("upgrade", help="apply all migrations")
+
+    i18n = commands.add_parser("i18n", help="translation catalogs (extract, update, compile)")
+    i18n_commands = i18n.add_subparsers(dest="i18n_command", required=True, metavar="ACTION")
+    i18n_commands.add_parser("extract", help="regenerate bot/locales/messages.pot")
+    i18n_commands.add_parser("update", help="merge messages.pot into every language's .po")
+    i18n_commands.add_parser("compile", help="compile every .po into .mo")
+    return parser
+
+
+def _handler(args: argparse.Namespace) -> Callable[[argparse.Namespace], int]:
+    # Imported lazily: `kim-intake check` must not need aiogram's start-up cost, and so on.
+    if args.command == "run":
+        from bot.telegram.app import command_run
+
+        return command_run
+    if args.command == "chat":
+        from bot.terminal import command_chat
+
+        return command_chat
+    if args.command == "check":
+        from bot.checks import command_check
+
+        return command_check
+    if args.command == "db":
+        from storage.migrate import command_db
+
+        return command_db
+    if args.command == "i18n":
+        from bot.i18n_catalogs import command_i18n
+
+        return command_i18n
+    raise AssertionError(args.command)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _build_parser().parse_args(argv)
+    try:
+        return _handler(args)(args)
+    except ConfigError as error:
+        print(f"Configuration error in {error.path}:", file=sys.stderr)
+        for problem in error.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
