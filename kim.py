@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Set up a local virtual environment on first use, then run KIM Intake or its tests.
 
-    python3 kim.py run            # the bot (SQLite under ./data/ unless KIM_DATABASE_URL says otherwise)
+    python3 kim.py run            # the bot (SQLite under ./data/ unless KIM_DATABASE_URL is set)
     python3 kim.py test           # lint, format check and the test suite
     python3 kim.py chat|check|…   # any other `kim-intake` command, inside the environment
 
@@ -21,6 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 STAMP = VENV / ".kim-installed"
+PIP_INSTALL = ["-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
 
 
 def _python() -> Path:
@@ -33,7 +34,7 @@ def _wanted_stamp() -> str:
 
 def ensure_environment() -> Path:
     """Create .venv and install the project with its test extras when pyproject.toml changed."""
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - this file must speak on an older Python too
         sys.exit("KIM Intake needs Python 3.11 or newer; this is " + sys.version.split()[0])
     python = _python()
     if not python.exists():
@@ -43,8 +44,7 @@ def ensure_environment() -> Path:
     if not STAMP.exists() or STAMP.read_text().strip() != wanted:
         print("Installing KIM Intake and its dependencies into .venv …", flush=True)
         subprocess.run(
-            [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-             "-e", f"{ROOT}[test]"],
+            [str(python), *PIP_INSTALL, "-e", f"{ROOT}[test]"],
             check=True,
         )
         STAMP.write_text(wanted)

@@ -10,8 +10,15 @@ from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
-from pydantic import model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/kim-intake.db"
@@ -204,7 +211,8 @@ def load_settings(path: Path | None = None, **overrides: object) -> Settings:
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        raise ConfigError(path, [f"{where}not valid YAML ({getattr(error, 'problem', error)})"])
+        problem = getattr(error, "problem", error)
+        raise ConfigError(path, [f"{where}not valid YAML ({problem})"]) from None
     if not isinstance(data, dict):
         raise ConfigError(path, ["must be a mapping of settings (key: value)"])
     env_file = path.parent / ".env"

@@ -27,7 +27,7 @@ assert set(FieldOfAction.__args__) == set(FIELDS_OF_ACTION)
 
 class QuestionType(StrEnum):
     single = "single"  # one of the choices
-    multiple = "multiple"  # several choices; a choice marked exclusive ("none of these") stands alone
+    multiple = "multiple"  # several choices; an exclusive one ("none of these") stands alone
     yes_no = "yes_no"  # the choices yes / no, given by the engine
     number = "number"  # a whole number within min..max
     year = "year"  # a year, not after the current one
