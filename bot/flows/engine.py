@@ -1,0 +1,309 @@
+"""The flow engine: pure functions over a flow and the answers so far.
+
+No I/O, no clock, no logging: time comes in as `today`. A condition that reads a question which
+was skipped or not asked is false; `not` of it is therefore true.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+from bot.flows.schema import (
+    AllOf,
+    AnswerIn,
+    AnyOf,
+    Compare,
+    Condition,
+    Flow,
+    Not,
+    Priority,
+    Question,
+    QuestionType,
+)
+
+EARLIEST_YEAR = 1930
+
+
+class Skipped:
+    """The answer "prefer not to say" / "don't know"."""
+
+    _instance: Skipped | None = None
+
+    def __new__(cls) -> Skipped:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "SKIPPED"
+
+
+SKIPPED = Skipped()
+
+# single / yes_no / district: a choice id; multiple: the chosen ids; number / year: an int;
+# month_year: (year, month); text: the text as typed (trimmed).
+AnswerValue = str | frozenset[str] | int | tuple[int, int]
+Answers = Mapping[str, AnswerValue | Skipped]
+
+
+@dataclass(frozen=True)
+class Accepted:
+    value: AnswerValue | Skipped
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """Why an input is not an answer; `reason` is a code the channel words in the language."""
+
+    reason: str
+    args: Mapping[str, object] = field(default_factory=dict)
+
+
+Parsed = Accepted | Rejected
+
+
+@dataclass(frozen=True)
+class Progress:
+    answered: int
+    total: int  # answered + still applicable unanswered: an estimate that may change
+
+
+@dataclass(frozen=True)
+class Flag:
+    rule_id: str
+    question_id: str
+    field: str
+    priority: Priority
+    reason: str
+
+
+# --- Conditions -------------------------------------------------------------------------------
+
+
+def evaluate(condition: Condition, answers: Answers) -> bool:
+    match condition:
+        case AllOf(all=parts):
+            return all(evaluate(part, answers) for part in parts)
+        case AnyOf(any=parts):
+            return any(evaluate(part, answers) for part in parts)
+        case Not(not_=inner):
+            return not evaluate(inner, answers)
+        case AnswerIn(answer=qid, in_=values):
+            value = answers.get(qid)
+            if isinstance(value, frozenset):
+                return bool(value & set(values))
+            return isinstance(value, str) and value in values
+        case Compare(answer=qid, op=op, value=limit):
+            value = answers.get(qid)
+            if isinstance(value, bool) or not isinstance(value, int):
+                return False
+            return _COMPARE[op](value, limit)
+    raise TypeError(f"not a condition: {condition!r}")
+
+
+_COMPARE = {
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+    "==": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+}
+
+
+def is_applicable(flow: Flow, question: Question, answers: Answers) -> bool:
+    return question.when is None or evaluate(question.when, answers)
+
+
+# --- Walking ----------------------------------------------------------------------------------
+
+
+def next_question(flow: Flow, answers: Answers) -> Question | None:
+    """The first applicable question without an answer; None when all are answered."""
+    for question in flow.questions:
+        if question.id not in answers and is_applicable(flow, question, answers):
+            return question
+    return None
+
+
+def previous_question(flow: Flow, answers: Answers, current: str | None) -> Question | None:
+    """The last answered, applicable question before `current` (None: before the summary)."""
+    questions = flow.questions
+    end = len(questions) if current is None else [q.id for q in questions].index(current)
+    for question in reversed(questions[:end]):
+        if question.id in answers and is_applicable(flow, question, answers):
+            return question
+    return None
+
+
+def apply_answer(
+    flow: Flow, answers: Answers, question_id: str, value: AnswerValue | Skipped
+) -> dict[str, AnswerValue | Skipped]:
+    """The answers with this one set; answers to questions that no longer apply are dropped."""
+    result = dict(answers)
+    result[question_id] = value
+    changed = True
+    while changed:  # dropping one answer can make another question inapplicable
+        changed = False
+        for question in flow.questions:
+            if question.id in result and not is_applicable(flow, question, result):
+                del result[question.id]
+                changed = True
+    return result
+
+
+def progress(flow: Flow, answers: Answers) -> Progress:
+    answered = sum(1 for q in flow.questions if q.id in answers)
+    open_ = sum(
+        1 for q in flow.questions if q.id not in answers and is_applicable(flow, q, answers)
+    )
+    return Progress(answered, answered + open_)
+
+
+def raised_flags(flow: Flow, answers: Answers) -> list[Flag]:
+    """Flags whose rules hold, most urgent first, then in question order."""
+    flags = [
+        Flag(rule.id, question.id, rule.field, rule.priority, rule.reason)
+        for question in flow.questions
+        if question.id in answers
+        for rule in question.flags
+        if evaluate(rule.when, answers)
+    ]
+    return sorted(flags, key=lambda flag: -flag.priority.rank)
+
+
+# --- Input ------------------------------------------------------------------------------------
+
+_INT = re.compile(r"^[+-]?\d+$")
+_MONTH_YEAR = (
+    re.compile(r"^(?P<month>\d{1,2})\s*[./\-]\s*(?P<year>\d{4})$"),
+    re.compile(r"^(?P<year>\d{4})\s*[./\-]\s*(?P<month>\d{1,2})$"),
+)
+# Digits from other scripts (Arabic-Indic, Persian) as people type them on their phones.
+_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+
+
+def parse_input(question: Question, raw: str, *, today: date) -> Parsed:
+    """A typed input as an answer to the question, or the reason it is not one."""
+    text = raw.strip()
+    if not text:
+        return Rejected("empty")
+    match question.type:
+        case QuestionType.text:
+            if len(text) > question.max_length:
+                return Rejected("too_long", {"max_length": question.max_length})
+            return Accepted(text)
+        case QuestionType.number:
+            return _parse_number(question, text.translate(_DIGITS))
+        case QuestionType.year:
+            return _parse_year(text.translate(_DIGITS), today)
+        case QuestionType.month_year:
+            return _parse_month_year(text.translate(_DIGITS), today)
+    return _parse_typed_choice(question, text.translate(_DIGITS))
+
+
+def _parse_number(question: Question, text: str) -> Parsed:
+    if not _INT.match(text):
+        return Rejected("not_a_number")
+    value = int(text)
+    bounds = {"min": question.min, "max": question.max}
+    if question.min is not None and value < question.min:
+        return Rejected("too_small", bounds)
+    if question.max is not None and value > question.max:
+        return Rejected("too_large", bounds)
+    return Accepted(value)
+
+
+def _check_year(year: int, today: date) -> Rejected | None:
+    if year > today.year:
+        return Rejected("year_in_future")
+    if year < EARLIEST_YEAR:
+        return Rejected("year_too_early")
+    return None
+
+
+def _parse_year(text: str, today: date) -> Parsed:
+    if not re.fullmatch(r"\d{4}", text):
+        return Rejected("not_a_year")
+    year = int(text)
+    return _check_year(year, today) or Accepted(year)
+
+
+def _parse_month_year(text: str, today: date) -> Parsed:
+    for pattern in _MONTH_YEAR:
+        match = pattern.match(text)
+        if match:
+            year, month = int(match["year"]), int(match["month"])
+            if not 1 <= month <= 12:
+                return Rejected("not_a_month_year")
+            problem = _check_year(year, today)
+            if problem:
+                return problem
+            if (year, month) > (today.year, today.month):
+                return Rejected("year_in_future")
+            return Accepted((year, month))
+    return Rejected("not_a_month_year")
+
+
+def _parse_typed_choice(question: Question, text: str) -> Parsed:
+    """Someone typed instead of tapping: a number for the n-th choice, or its exact text."""
+    if question.type is QuestionType.multiple:
+        return Rejected("use_buttons")
+    if text.isdigit() and 1 <= int(text) <= len(question.choices):
+        return Accepted(question.choices[int(text) - 1].id)
+    folded = text.casefold()
+    for choice in question.choices:
+        if choice.text.casefold() == folded:
+            return Accepted(choice.id)
+    return Rejected("use_buttons")
+
+
+def toggle_choice(question: Question, selection: frozenset[str], choice_id: str) -> frozenset[str]:
+    """A tap on a multiple-choice option: an exclusive option stands alone."""
+    if choice_id not in {c.id for c in question.choices}:
+        raise ValueError(f"{question.id} has no choice {choice_id!r}")
+    if choice_id in selection:
+        return selection - {choice_id}
+    exclusive = {c.id for c in question.choices if c.exclusive}
+    if choice_id in exclusive:
+        return frozenset({choice_id})
+    return (selection - exclusive) | {choice_id}
+
+
+def finish_selection(question: Question, selection: frozenset[str]) -> Parsed:
+    if not selection:
+        return Rejected("nothing_selected")
+    return Accepted(frozenset(selection))
+
+
+# --- Storage codes ----------------------------------------------------------------------------
+
+
+def encode_answer(question: Question, value: AnswerValue) -> str:
+    """A stable text code for storage and exports."""
+    match question.type:
+        case QuestionType.multiple:
+            assert isinstance(value, frozenset)
+            return " ".join(c.id for c in question.choices if c.id in value)
+        case QuestionType.month_year:
+            assert isinstance(value, tuple)
+            return f"{value[0]:04d}-{value[1]:02d}"
+        case QuestionType.number | QuestionType.year:
+            return str(value)
+    assert isinstance(value, str)
+    return value
+
+
+def decode_answer(question: Question, code: str) -> AnswerValue:
+    match question.type:
+        case QuestionType.multiple:
+            return frozenset(code.split())
+        case QuestionType.month_year:
+            year, month = code.split("-")
+            return (int(year), int(month))
+        case QuestionType.number | QuestionType.year:
+            return int(code)
+    return code

@@ -1,0 +1,1 @@
+"""The Telegram channel: turns updates into service calls and replies into messages."""

@@ -1,0 +1,194 @@
+"""The Telegram bot as one application object, and `kim-intake run`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from dataclasses import dataclass
+from functools import partial
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import TelegramUnauthorizedError
+from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler
+from aiohttp import web
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.config import Settings, load_settings
+from bot.conversation import Conversation
+from bot.data_rights import DataRights
+from bot.flows.loader import load_configured_flow
+from bot.flows.schema import Flow
+from bot.i18n import N_, translator
+from bot.logs import setup_logging
+from bot.services import Clock, utc_now
+from bot.telegram import intake
+from bot.telegram.middleware import PersonMiddleware
+from bot.telegram.polling import ALLOWED_UPDATES, poll
+from bot.telegram.render import Renderer
+from storage.db import create_engine, session_factory
+from storage.migrate import upgrade_async
+
+log = logging.getLogger(__name__)
+
+NO_TOKEN = """KIM Intake needs a bot token to talk to Telegram, and KIM_BOT_TOKEN is not set.
+
+  1. In Telegram, open @BotFather, send /newbot and follow the steps.
+  2. Start the bot with the token it gives you:
+       KIM_BOT_TOKEN=123456:ABC... python3 kim.py run
+     (or put KIM_BOT_TOKEN=... into a .env file beside config.yaml).
+
+To try the questionnaire without Telegram: python3 kim.py chat"""
+
+NO_WEBHOOK_SECRET = """config.yaml sets telegram.mode: webhook, but KIM_WEBHOOK_SECRET is not set.
+
+Choose a long random secret, for example the output of
+  python3 -c "import secrets; print(secrets.token_urlsafe(32))"
+and set it as KIM_WEBHOOK_SECRET; Telegram sends it with every update and others cannot."""
+
+COMMANDS = (
+    ("start", N_("Fragebogen beginnen oder weitermachen")),
+    ("help", N_("Hilfe")),
+    ("language", N_("Sprache ändern")),
+    ("restart", N_("Fragebogen neu beginnen")),
+    ("privacy", N_("Datenschutz")),
+    ("mydata", N_("Meine Daten ansehen")),
+    ("delete", N_("Alle meine Daten löschen")),
+    ("stop", N_("Keine Erinnerungen mehr")),
+)
+
+
+@dataclass
+class Application:
+    settings: Settings
+    flow: Flow
+    engine: AsyncEngine
+    bot: Bot
+    dispatcher: Dispatcher
+    conversation: Conversation
+
+    async def close(self) -> None:
+        await self.bot.session.close()
+        await self.engine.dispose()
+
+
+async def create_application(
+    settings: Settings, *, flow: Flow | None = None, clock: Clock = utc_now
+) -> Application:
+    """Everything the bot needs, wired together; the database is migrated first."""
+    if settings.bot_token is None:
+        raise ValueError("KIM_BOT_TOKEN is not set")
+    flow = flow or load_configured_flow(settings)
+    await upgrade_async(settings.database_url)
+    engine = create_engine(settings.database_url)
+    sessions = session_factory(engine)
+    conversation = Conversation(sessions, settings, flow, clock=clock)
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    bot = Bot(settings.bot_token.get_secret_value(), session=session)
+    dispatcher = Dispatcher()
+    dispatcher.update.outer_middleware(PersonMiddleware())
+    dispatcher["conversation"] = conversation
+    dispatcher["data_rights"] = DataRights(conversation)
+    dispatcher["renderer"] = Renderer(bot)
+    dispatcher.include_router(intake.router)
+    return Application(settings, flow, engine, bot, dispatcher, conversation)
+
+
+async def set_commands(app: Application) -> None:
+    """The command menu in every enabled language (German also as the default)."""
+    scope = BotCommandScopeAllPrivateChats()
+    for language in (None, *app.settings.languages):
+        tr = translator(language or "de")
+        commands = [BotCommand(command=name, description=tr(text)) for name, text in COMMANDS]
+        await app.bot.set_my_commands(commands, scope=scope, language_code=language)
+
+
+async def serve(app: Application, stop: asyncio.Event) -> None:
+    """Run until `stop` is set, by long polling or as a webhook server (config.yaml decides)."""
+    me = await app.bot.get_me()
+    log.info("connected as @%s", me.username)
+    await set_commands(app)
+    if app.settings.telegram.mode == "webhook":
+        await serve_webhook(app, stop)
+    else:
+        await app.bot.delete_webhook(drop_pending_updates=False)
+        await poll(app.bot, app.dispatcher, stop)
+
+
+async def serve_webhook(app: Application, stop: asyncio.Event) -> None:
+    """Receive updates over HTTPS from Telegram; answer 401 without the secret header.
+
+    An update is answered 200 only after it was handled, so Telegram sends it again if the
+    process dies on the way; the processed-update table turns the repeat into a no-op.
+    """
+    hook = app.settings.telegram.webhook
+    secret = app.settings.webhook_secret
+    assert secret is not None, "checked by command_run"
+    web_app = web.Application()
+    handler = SimpleRequestHandler(
+        app.dispatcher,
+        app.bot,
+        handle_in_background=False,
+        secret_token=secret.get_secret_value(),
+    )
+    web_app.router.add_post(hook.path, handler.handle)
+    web_app.router.add_get("/healthz", _healthz)
+    web_app.router.add_get("/readyz", partial(_readyz, app))
+    runner = web.AppRunner(web_app, shutdown_timeout=10)
+    await runner.setup()
+    await web.TCPSite(runner, hook.listen_host, hook.listen_port).start()
+    log.info("webhook server on %s:%s%s", hook.listen_host, hook.listen_port, hook.path)
+    await app.bot.set_webhook(
+        hook.url, secret_token=secret.get_secret_value(), allowed_updates=ALLOWED_UPDATES
+    )
+    await stop.wait()
+    await runner.cleanup()  # stops taking requests, lets those in flight finish
+
+
+async def _healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "alive"})
+
+
+async def _readyz(app: Application, request: web.Request) -> web.Response:
+    try:
+        async with app.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    except Exception as error:
+        log.warning("database not reachable: %s", type(error).__name__)
+        return web.json_response({"status": "database unreachable"}, status=503)
+    return web.json_response({"status": "ready"})
+
+
+async def _main(settings: Settings) -> int:
+    app = await create_application(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await serve(app, stop)
+    except TelegramUnauthorizedError:
+        print("Telegram does not accept KIM_BOT_TOKEN. Check it with @BotFather.", file=sys.stderr)
+        return 1
+    finally:
+        await app.close()
+    log.info("stopped")
+    return 0
+
+
+def command_run(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    setup_logging(settings)
+    if settings.bot_token is None:
+        print(NO_TOKEN, file=sys.stderr)
+        return 1
+    if settings.telegram.mode == "webhook" and settings.webhook_secret is None:
+        print(NO_WEBHOOK_SECRET, file=sys.stderr)
+        return 1
+    return asyncio.run(_main(settings))

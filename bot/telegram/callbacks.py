@@ -1,0 +1,134 @@
+"""Callback data of inline buttons: one short typed class per action, packed into 64 bytes.
+
+The prefixes are one letter so that a question id and a choice id have room in Telegram's
+64-byte limit; schema.CALLBACK_RESERVED is the space kept for the prefix, the interview id and
+the separators.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from aiogram.filters.callback_data import CallbackData
+
+from bot.replies import (
+    Action,
+    Choose,
+    Confirm,
+    Consent,
+    Navigate,
+    PickLanguage,
+    Resume,
+    Review,
+    Toggle,
+)
+
+
+class LanguageData(CallbackData, prefix="l"):
+    code: str
+
+
+class ConsentData(CallbackData, prefix="c"):
+    code: str
+    agree: bool
+
+
+class ChooseData(CallbackData, prefix="a"):
+    i: int
+    q: str
+    c: str
+
+
+class ToggleData(CallbackData, prefix="t"):
+    i: int
+    q: str
+    c: str
+
+
+class NavigateData(CallbackData, prefix="n"):
+    i: int
+    q: str
+    s: Literal["done", "back", "skip"]
+
+
+class ReviewData(CallbackData, prefix="r"):
+    i: int
+    s: Literal["finish", "change", "edit", "summary"]
+    q: str = ""
+
+
+class ConfirmData(CallbackData, prefix="k"):
+    what: Literal["restart", "delete"]
+    yes: bool
+
+
+class ResumeData(CallbackData, prefix="s"):
+    i: int
+
+
+def pack(action: Action) -> str:
+    """The callback data of a button that means `action`."""
+    match action:
+        case PickLanguage(language=code):
+            return LanguageData(code=code).pack()
+        case Consent(language=code, agree=agree):
+            return ConsentData(code=code, agree=agree).pack()
+        case Choose(interview_id=i, question_id=q, choice_id=c):
+            return ChooseData(i=i, q=q, c=c).pack()
+        case Toggle(interview_id=i, question_id=q, choice_id=c):
+            return ToggleData(i=i, q=q, c=c).pack()
+        case Navigate(interview_id=i, question_id=q, step=s):
+            return NavigateData(i=i, q=q, s=s).pack()
+        case Review(interview_id=i, step=s, question_id=q):
+            return ReviewData(i=i, s=s, q=q).pack()
+        case Confirm(what=what, yes=yes):
+            return ConfirmData(what=what, yes=yes).pack()
+        case Resume(interview_id=i):
+            return ResumeData(i=i).pack()
+    raise TypeError(f"no callback data for {action!r}")
+
+
+_KINDS: dict[str, type[CallbackData]] = {
+    cls.__prefix__: cls
+    for cls in (
+        LanguageData,
+        ConsentData,
+        ChooseData,
+        ToggleData,
+        NavigateData,
+        ReviewData,
+        ConfirmData,
+        ResumeData,
+    )
+}
+
+
+def unpack(data: str | None) -> Action | None:
+    """The action behind callback data, or None for anything forged, truncated or unknown."""
+    if not data:
+        return None
+    kind = _KINDS.get(data.split(":", 1)[0])
+    if kind is None:
+        return None
+    try:
+        parsed = kind.unpack(data)
+    except (ValueError, TypeError):
+        return None
+    match parsed:
+        case LanguageData(code=code):
+            return PickLanguage(code)
+        case ConsentData(code=code, agree=agree):
+            return Consent(code, agree)
+        case ChooseData(i=i, q=q, c=c):
+            return Choose(i, q, c)
+        case ToggleData(i=i, q=q, c=c):
+            return Toggle(i, q, c)
+        case NavigateData(i=i, q=q, s=s):
+            return Navigate(i, q, s)
+        case ReviewData(i=i, s=s, q=q):
+            return Review(i, s, q)
+        case ConfirmData(what=what, yes=yes):
+            return Confirm(what, yes)
+        case ResumeData(i=i):
+            return Resume(i)
+    return None

@@ -1,0 +1,126 @@
+"""Respondents in a private chat: commands, button presses, typed answers, everything else."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandStart
+from aiogram.types import CallbackQuery, Message
+
+from bot.conversation import Conversation
+from bot.data_rights import DataRights
+from bot.replies import DROP_BUTTONS, Confirm, Reply
+from bot.services import Event, Person
+from bot.telegram.callbacks import unpack
+from bot.telegram.render import Renderer
+
+router = Router(name="intake")
+router.message.filter(F.chat.type == "private")
+router.callback_query.filter(F.message.chat.type == "private")
+
+
+async def show(
+    renderer: Renderer,
+    conversation: Conversation,
+    person: Person,
+    reply: Reply,
+    callback: CallbackQuery | None = None,
+) -> None:
+    """Render a reply and remember a newly sent question, so its buttons can be retired later."""
+    assert person.chat_id is not None
+    pressed = callback.message.message_id if callback and callback.message else None
+    shown = await renderer.show(
+        person.chat_id,
+        reply,
+        pressed_message_id=pressed,
+        callback_id=callback.id if callback else None,
+    )
+    if shown.prompt_message_id is not None:
+        await conversation.remember_prompt(person, shown.prompt_message_id)
+
+
+@router.message(CommandStart())
+async def start(message: Message, conversation: Conversation, renderer: Renderer,
+                person: Person, event: Event) -> None:  # fmt: skip
+    await show(renderer, conversation, person, await conversation.start(person, event))
+
+
+@router.message(Command("help"))
+async def help_(message: Message, conversation: Conversation, renderer: Renderer,
+                person: Person) -> None:  # fmt: skip
+    await show(renderer, conversation, person, await conversation.help(person))
+
+
+@router.message(Command("language"))
+async def language(message: Message, conversation: Conversation, renderer: Renderer,
+                   person: Person) -> None:  # fmt: skip
+    await show(renderer, conversation, person, await conversation.change_language(person))
+
+
+@router.message(Command("privacy"))
+async def privacy(message: Message, conversation: Conversation, renderer: Renderer,
+                  person: Person) -> None:  # fmt: skip
+    await show(renderer, conversation, person, await conversation.privacy(person))
+
+
+@router.message(Command("restart"))
+async def restart(message: Message, conversation: Conversation, renderer: Renderer,
+                  person: Person) -> None:  # fmt: skip
+    await show(renderer, conversation, person, await conversation.ask_restart(person))
+
+
+@router.message(Command("mydata"))
+async def my_data(message: Message, conversation: Conversation, data_rights: DataRights,
+                  renderer: Renderer, person: Person) -> None:  # fmt: skip
+    await show(renderer, conversation, person, await data_rights.my_data(person))
+
+
+@router.message(Command("delete"))
+async def delete(message: Message, conversation: Conversation, data_rights: DataRights,
+                 renderer: Renderer, person: Person) -> None:  # fmt: skip
+    await show(renderer, conversation, person, await data_rights.ask_delete(person))
+
+
+@router.message(Command("stop"))
+async def stop(message: Message, conversation: Conversation, data_rights: DataRights,
+               renderer: Renderer, person: Person, event: Event) -> None:  # fmt: skip
+    await show(renderer, conversation, person, await data_rights.stop(person, event))
+
+
+@router.message(F.text.startswith("/"))
+async def unknown_command(message: Message, conversation: Conversation, renderer: Renderer,
+                          person: Person) -> None:  # fmt: skip
+    await show(renderer, conversation, person, await conversation.help(person))
+
+
+@router.message(F.text)
+async def typed(message: Message, conversation: Conversation, renderer: Renderer,
+                person: Person, event: Event) -> None:  # fmt: skip
+    assert message.text is not None
+    await show(renderer, conversation, person, await conversation.text(person, message.text, event))
+
+
+@router.message()
+async def anything_else(message: Message, conversation: Conversation, renderer: Renderer,
+                        person: Person) -> None:  # fmt: skip
+    """Photos, voice notes, stickers, locations, files: a hint, and nothing is stored."""
+    await show(renderer, conversation, person, await conversation.unsupported(person))
+
+
+@router.callback_query()
+async def pressed(callback: CallbackQuery, conversation: Conversation, data_rights: DataRights,
+                  renderer: Renderer, person: Person, event: Event) -> None:  # fmt: skip
+    action = unpack(callback.data)
+    if action is None:
+        reply = await conversation.stale(person)
+    elif isinstance(action, Confirm):
+        if action.what == "delete":
+            reply = await data_rights.delete(person, action.yes, event)
+        else:
+            reply = await conversation.restart(person, action.yes, event)
+        # The question asked once: its buttons go, whatever the answer.
+        reply = replace(reply, retire=reply.retire or DROP_BUTTONS)
+    else:
+        reply = await conversation.press(person, action, event)
+    await show(renderer, conversation, person, reply, callback)

@@ -1,0 +1,139 @@
+"""Replies become Telegram messages: send, edit in place, retire old buttons, answer presses."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.i18n import translator
+from bot.replies import DROP_BUTTONS, Reply, Screen
+from bot.screens import button_label, screen_text, split_text
+from bot.telegram.callbacks import pack
+
+log = logging.getLogger(__name__)
+
+# Telegram answers these when an edit would change nothing or the message is gone; neither
+# is a fault of ours, and the person already sees the right thing (or nothing to fix).
+_HARMLESS_EDIT_ERRORS = ("message is not modified", "message to edit not found")
+
+
+class Blocked(Exception):
+    """The person blocked the bot (Telegram answered 403)."""
+
+
+@dataclass(frozen=True)
+class Shown:
+    """What the renderer did that the service may want to remember."""
+
+    prompt_message_id: int | None = None
+
+
+def keyboard(screen: Screen, language: str) -> InlineKeyboardMarkup | None:
+    if not screen.buttons:
+        return None
+    rows = [
+        [
+            InlineKeyboardButton(text=button_label(b, language), callback_data=pack(b.action))
+            for b in row
+        ]
+        for row in screen.buttons
+    ]
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+class Renderer:
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def show(
+        self,
+        chat_id: int,
+        reply: Reply,
+        *,
+        pressed_message_id: int | None = None,
+        callback_id: str | None = None,
+    ) -> Shown:
+        """Show a reply in a chat; `pressed_message_id` is the message whose button was pressed."""
+        language = reply.language
+        if callback_id is not None:
+            toast = translator(language)(reply.toast) if reply.toast else None
+            await self._answer_callback(callback_id, toast)
+        target = pressed_message_id or reply.prompt_ref
+        try:
+            if reply.retire is not None and target is not None:
+                await self._retire(chat_id, target, reply.retire, language)
+            for screen in reply.messages:
+                await self._send(chat_id, screen, language)
+            shown = Shown()
+            if reply.prompt is not None:
+                shown = await self._prompt(chat_id, reply, target)
+            if reply.document is not None:
+                document = reply.document
+                caption = translator(language)(document.caption) if document.caption else None
+                await self.bot.send_document(
+                    chat_id,
+                    BufferedInputFile(document.content, filename=document.filename),
+                    caption=caption,
+                )
+        except TelegramForbiddenError as error:
+            raise Blocked(chat_id) from error
+        return shown
+
+    async def _prompt(self, chat_id: int, reply: Reply, target: int | None) -> Shown:
+        assert reply.prompt is not None
+        if reply.edit_prompt and target is not None:
+            edited = await self._edit(chat_id, target, reply.prompt, reply.language)
+            if edited:
+                return Shown()
+        message_id = await self._send(chat_id, reply.prompt, reply.language)
+        return Shown(prompt_message_id=message_id)
+
+    async def _send(self, chat_id: int, screen: Screen, language: str) -> int:
+        chunks = split_text(screen_text(screen, language)) or ["…"]
+        message_id = 0
+        for number, chunk in enumerate(chunks, start=1):
+            markup = keyboard(screen, language) if number == len(chunks) else None
+            message = await self.bot.send_message(chat_id, chunk, reply_markup=markup)
+            message_id = message.message_id
+        return message_id
+
+    async def _retire(self, chat_id: int, message_id: int, screen: Screen, language: str) -> None:
+        if screen == DROP_BUTTONS:
+            try:
+                await self.bot.edit_message_reply_markup(
+                    chat_id=chat_id, message_id=message_id, reply_markup=None
+                )
+            except TelegramBadRequest as error:
+                _tolerate(error)
+            return
+        await self._edit(chat_id, message_id, screen, language)
+
+    async def _edit(self, chat_id: int, message_id: int, screen: Screen, language: str) -> bool:
+        text = split_text(screen_text(screen, language))[0]
+        try:
+            await self.bot.edit_message_text(
+                text=text,
+                chat_id=chat_id,
+                message_id=message_id,
+                reply_markup=keyboard(screen, language),
+            )
+        except TelegramBadRequest as error:
+            _tolerate(error)
+            return "not modified" in error.message
+        return True
+
+    async def _answer_callback(self, callback_id: str, text: str | None) -> None:
+        try:
+            await self.bot.answer_callback_query(callback_id, text=text)
+        except TelegramBadRequest as error:
+            # A press older than Telegram's answer window; the reply still follows.
+            log.info("callback answer refused: %s", error.message)
+
+
+def _tolerate(error: TelegramBadRequest) -> None:
+    if not any(reason in error.message for reason in _HARMLESS_EDIT_ERRORS):
+        raise error

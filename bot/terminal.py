@@ -1,0 +1,123 @@
+"""`kim-intake chat`: the questionnaire in a terminal, through the same services as Telegram.
+
+Buttons are numbered; type a number to press one, or type an answer. Answers go to a
+throw-away SQLite database in a temporary folder, so a preview never touches real data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from bot.config import Settings, load_settings
+from bot.conversation import Conversation
+from bot.data_rights import DataRights
+from bot.flows.loader import load_configured_flow, load_flow
+from bot.flows.schema import Flow
+from bot.replies import Action, Confirm, Reply, Screen
+from bot.screens import button_label, screen_text
+from bot.services import Event, Person
+from storage.db import create_engine, session_factory
+from storage.migrate import upgrade_async
+
+QUIT = {"/quit", "/exit", "/q"}
+PROMPT = "> "
+
+
+class TerminalChat:
+    """One person at a keyboard; `say` prints, `read` gets the next line (None at the end)."""
+
+    def __init__(self, conversation: Conversation, language: str, say: Callable[[str], None]):
+        self.conversation = conversation
+        self.data_rights = DataRights(conversation)
+        self.person = Person("terminal", "local", chat_id=1, device_language=language)
+        self.say = say
+        self.buttons: list[Action] = []
+
+    def show(self, reply: Reply) -> None:
+        if reply.toast is not None:
+            self.say(f"({screen_text(Screen((reply.toast,)), reply.language)})")
+        screens = [*reply.messages, *([reply.prompt] if reply.prompt else [])]
+        for screen in screens:
+            self.say(screen_text(screen, reply.language))
+            self.say("")
+            if screen.buttons:
+                self.buttons = []
+                for row in screen.buttons:
+                    for button in row:
+                        self.buttons.append(button.action)
+                        self.say(f"  [{len(self.buttons)}] {button_label(button, reply.language)}")
+                self.say("")
+        if reply.document is not None:
+            self.say(reply.document.content.decode("utf-8"))
+
+    async def handle(self, line: str) -> None:
+        line = line.strip()
+        person, event = self.person, Event()
+        commands = {
+            "/start": lambda: self.conversation.start(person, event),
+            "/help": lambda: self.conversation.help(person),
+            "/language": lambda: self.conversation.change_language(person),
+            "/privacy": lambda: self.conversation.privacy(person),
+            "/restart": lambda: self.conversation.ask_restart(person),
+            "/mydata": lambda: self.data_rights.my_data(person),
+            "/delete": lambda: self.data_rights.ask_delete(person),
+            "/stop": lambda: self.data_rights.stop(person, event),
+        }
+        if line in commands:
+            self.show(await commands[line]())
+        elif line.isdigit() and self.buttons and 1 <= int(line) <= len(self.buttons):
+            self.show(await self.press(self.buttons[int(line) - 1]))
+        else:
+            self.show(await self.conversation.text(person, line, event))
+
+    async def press(self, action: Action) -> Reply:
+        person, event = self.person, Event()
+        if isinstance(action, Confirm):
+            if action.what == "delete":
+                return await self.data_rights.delete(person, action.yes, event)
+            return await self.conversation.restart(person, action.yes, event)
+        return await self.conversation.press(person, action, event)
+
+
+async def chat(settings: Settings, flow: Flow, language: str, read: Callable[[], str | None],
+               say: Callable[[str], None], database_dir: Path) -> None:  # fmt: skip
+    url = f"sqlite+aiosqlite:///{database_dir / 'chat.db'}"
+    await upgrade_async(url)
+    engine = create_engine(url)
+    try:
+        conversation = Conversation(session_factory(engine), settings, flow)
+        terminal = TerminalChat(conversation, language, say)
+        say("KIM Intake — type a number to press a button, or type your answer. /quit ends.")
+        await terminal.handle("/start")
+        while True:
+            line = await asyncio.to_thread(read)
+            if line is None or line.strip() in QUIT:
+                break
+            await terminal.handle(line)
+    finally:
+        await engine.dispose()
+
+
+def command_chat(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    if args.lang not in settings.languages:
+        known = ", ".join(settings.languages)
+        print(f"Language {args.lang!r} is not enabled in config.yaml ({known}).", file=sys.stderr)
+        return 1
+    flow = load_flow(Path(args.flow), settings.districts) if args.flow else None
+    flow = flow or load_configured_flow(settings)
+
+    def read() -> str | None:
+        try:
+            return input(PROMPT)
+        except EOFError:
+            return None
+
+    with tempfile.TemporaryDirectory(prefix="kim-chat-") as folder:
+        asyncio.run(chat(settings, flow, args.lang, read, print, Path(folder)))
+    return 0

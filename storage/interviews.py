@@ -1,0 +1,95 @@
+"""Queries about interviews and their answers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Answer, Interview
+
+
+@dataclass(frozen=True)
+class StoredAnswer:
+    code: str | None
+    skipped: bool
+
+
+async def current_interview(session: AsyncSession, respondent_id: int) -> Interview | None:
+    """The person's latest interview that was not abandoned."""
+    result = await session.execute(
+        select(Interview)
+        .where(Interview.respondent_id == respondent_id, Interview.status != "abandoned")
+        .order_by(Interview.id.desc())
+        .limit(1)
+    )
+    return result.scalar_one_or_none()
+
+
+async def start_interview(
+    session: AsyncSession, respondent_id: int, flow_id: str, flow_version: int, now: datetime
+) -> Interview:
+    interview = Interview(
+        respondent_id=respondent_id,
+        flow_id=flow_id,
+        flow_version=flow_version,
+        started_at=now,
+        updated_at=now,
+    )
+    session.add(interview)
+    await session.flush()
+    return interview
+
+
+async def load_answers(session: AsyncSession, interview_id: int) -> dict[str, StoredAnswer]:
+    result = await session.execute(
+        select(Answer.question_id, Answer.code, Answer.skipped).where(
+            Answer.interview_id == interview_id
+        )
+    )
+    return {qid: StoredAnswer(code, skipped) for qid, code, skipped in result.all()}
+
+
+async def save_answer(
+    session: AsyncSession,
+    interview_id: int,
+    question_id: str,
+    code: str | None,
+    skipped: bool,
+    now: datetime,
+) -> None:
+    """Store an answer, replacing an earlier answer to the same question."""
+    result = await session.execute(
+        select(Answer).where(Answer.interview_id == interview_id, Answer.question_id == question_id)
+    )
+    answer = result.scalar_one_or_none()
+    if answer is None:
+        session.add(
+            Answer(
+                interview_id=interview_id,
+                question_id=question_id,
+                code=code,
+                skipped=skipped,
+                answered_at=now,
+            )
+        )
+    else:
+        answer.code, answer.skipped, answer.answered_at = code, skipped, now
+    await session.flush()
+
+
+async def delete_answers(
+    session: AsyncSession, interview_id: int, question_ids: Iterable[str]
+) -> None:
+    ids = list(question_ids)
+    if ids:
+        await session.execute(
+            delete(Answer).where(Answer.interview_id == interview_id, Answer.question_id.in_(ids))
+        )
+
+
+async def delete_all_answers(session: AsyncSession, interview_id: int) -> None:
+    await session.execute(delete(Answer).where(Answer.interview_id == interview_id))

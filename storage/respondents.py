@@ -1,0 +1,65 @@
+"""Queries about respondents: find, create, and erase everything about one person."""
+
+from __future__ import annotations
+
+import importlib
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Answer, Interview, Respondent
+
+# Other parts keep data about a person too; each names a function erase_<part>(session, id).
+# They run first, then the intake rows, so nothing about the person stays behind.
+_ERASERS = (("storage.casework", "erase_casework"), ("storage.outbox", "erase_outbox"))
+
+
+async def find_respondent(session: AsyncSession, channel: str, user_id: str) -> Respondent | None:
+    result = await session.execute(
+        select(Respondent).where(
+            Respondent.channel == channel, Respondent.channel_user_id == user_id
+        )
+    )
+    return result.scalar_one_or_none()
+
+
+async def create_respondent(
+    session: AsyncSession,
+    channel: str,
+    user_id: str,
+    *,
+    chat_id: int | None,
+    first_name: str | None,
+    language: str | None,
+    now: datetime,
+) -> Respondent:
+    respondent = Respondent(
+        channel=channel,
+        channel_user_id=user_id,
+        chat_id=chat_id,
+        first_name=first_name,
+        language=language,
+        created_at=now,
+        last_active_at=now,
+    )
+    session.add(respondent)
+    await session.flush()
+    return respondent
+
+
+async def erase_respondent(session: AsyncSession, respondent_id: int) -> None:
+    """Delete the person and every row about them, explicitly (not trusting cascades alone)."""
+    for module_name, function in _ERASERS:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as error:
+            if error.name != module_name:
+                raise
+            continue
+        await getattr(module, function)(session, respondent_id)
+    interview_ids = select(Interview.id).where(Interview.respondent_id == respondent_id)
+    await session.execute(delete(Answer).where(Answer.interview_id.in_(interview_ids)))
+    await session.execute(delete(Interview).where(Interview.respondent_id == respondent_id))
+    await session.execute(delete(Respondent).where(Respondent.id == respondent_id))
+    session.expunge_all()

@@ -1,0 +1,34 @@
+"""Column types shared by every table module."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field
+
+
+class UTCDateTime(sa.TypeDecorator):
+    """An aware UTC datetime on every database (SQLite keeps no offset, so it is stored as UTC)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use aware UTC datetimes")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def when(nullable: bool = True, index: bool = False) -> Any:
+    """A timestamp column."""
+    return Field(default=None, sa_column=sa.Column(UTCDateTime(), nullable=nullable, index=index))

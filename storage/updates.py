@@ -1,0 +1,31 @@
+"""Telegram delivers an update at least once: the processed-update table makes it once."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import ProcessedUpdate
+
+
+async def mark_processed(session: AsyncSession, update_id: int, now: datetime) -> bool:
+    """True the first time an update id is seen; False when it was handled before."""
+    insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+    statement = (
+        insert(ProcessedUpdate)
+        .values(update_id=update_id, processed_at=now)
+        .on_conflict_do_nothing(index_elements=["update_id"])
+    )
+    result = await session.execute(statement)
+    return result.rowcount == 1
+
+
+async def forget_processed_before(session: AsyncSession, cutoff: datetime) -> int:
+    """Telegram keeps updates for at most 24 hours; older marks can go."""
+    result = await session.execute(
+        delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < cutoff)
+    )
+    return result.rowcount
