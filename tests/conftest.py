@@ -1,3 +1,3 @@
 """Shared fixtures: each group lives in its own module and is loaded here as a plugin."""
 
-pytest_plugins = ["tests.fixtures.database"]
+pytest_plugins = ["tests.fixtures.database", "tests.fixtures.telegram"]

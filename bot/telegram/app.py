@@ -96,7 +96,7 @@ async def create_application(
     dispatcher["conversation"] = conversation
     dispatcher["data_rights"] = DataRights(conversation)
     dispatcher["renderer"] = Renderer(bot)
-    dispatcher.include_router(intake.router)
+    dispatcher.include_router(intake.build_router())
     return Application(settings, flow, engine, bot, dispatcher, conversation)
 
 

@@ -15,10 +15,6 @@ from bot.services import Event, Person
 from bot.telegram.callbacks import unpack
 from bot.telegram.render import Renderer
 
-router = Router(name="intake")
-router.message.filter(F.chat.type == "private")
-router.callback_query.filter(F.message.chat.type == "private")
-
 
 async def show(
     renderer: Renderer,
@@ -40,87 +36,97 @@ async def show(
         await conversation.remember_prompt(person, shown.prompt_message_id)
 
 
-@router.message(CommandStart())
 async def start(message: Message, conversation: Conversation, renderer: Renderer,
-                person: Person, event: Event) -> None:  # fmt: skip
-    await show(renderer, conversation, person, await conversation.start(person, event))
+                person: Person, incoming: Event) -> None:  # fmt: skip
+    await show(renderer, conversation, person, await conversation.start(person, incoming))
 
 
-@router.message(Command("help"))
 async def help_(message: Message, conversation: Conversation, renderer: Renderer,
                 person: Person) -> None:  # fmt: skip
     await show(renderer, conversation, person, await conversation.help(person))
 
 
-@router.message(Command("language"))
 async def language(message: Message, conversation: Conversation, renderer: Renderer,
                    person: Person) -> None:  # fmt: skip
     await show(renderer, conversation, person, await conversation.change_language(person))
 
 
-@router.message(Command("privacy"))
 async def privacy(message: Message, conversation: Conversation, renderer: Renderer,
                   person: Person) -> None:  # fmt: skip
     await show(renderer, conversation, person, await conversation.privacy(person))
 
 
-@router.message(Command("restart"))
 async def restart(message: Message, conversation: Conversation, renderer: Renderer,
                   person: Person) -> None:  # fmt: skip
     await show(renderer, conversation, person, await conversation.ask_restart(person))
 
 
-@router.message(Command("mydata"))
 async def my_data(message: Message, conversation: Conversation, data_rights: DataRights,
                   renderer: Renderer, person: Person) -> None:  # fmt: skip
     await show(renderer, conversation, person, await data_rights.my_data(person))
 
 
-@router.message(Command("delete"))
 async def delete(message: Message, conversation: Conversation, data_rights: DataRights,
                  renderer: Renderer, person: Person) -> None:  # fmt: skip
     await show(renderer, conversation, person, await data_rights.ask_delete(person))
 
 
-@router.message(Command("stop"))
 async def stop(message: Message, conversation: Conversation, data_rights: DataRights,
-               renderer: Renderer, person: Person, event: Event) -> None:  # fmt: skip
-    await show(renderer, conversation, person, await data_rights.stop(person, event))
+               renderer: Renderer, person: Person, incoming: Event) -> None:  # fmt: skip
+    await show(renderer, conversation, person, await data_rights.stop(person, incoming))
 
 
-@router.message(F.text.startswith("/"))
 async def unknown_command(message: Message, conversation: Conversation, renderer: Renderer,
                           person: Person) -> None:  # fmt: skip
     await show(renderer, conversation, person, await conversation.help(person))
 
 
-@router.message(F.text)
 async def typed(message: Message, conversation: Conversation, renderer: Renderer,
-                person: Person, event: Event) -> None:  # fmt: skip
+                person: Person, incoming: Event) -> None:  # fmt: skip
     assert message.text is not None
-    await show(renderer, conversation, person, await conversation.text(person, message.text, event))
+    await show(
+        renderer, conversation, person, await conversation.text(person, message.text, incoming)
+    )
 
 
-@router.message()
 async def anything_else(message: Message, conversation: Conversation, renderer: Renderer,
                         person: Person) -> None:  # fmt: skip
     """Photos, voice notes, stickers, locations, files: a hint, and nothing is stored."""
     await show(renderer, conversation, person, await conversation.unsupported(person))
 
 
-@router.callback_query()
 async def pressed(callback: CallbackQuery, conversation: Conversation, data_rights: DataRights,
-                  renderer: Renderer, person: Person, event: Event) -> None:  # fmt: skip
+                  renderer: Renderer, person: Person, incoming: Event) -> None:  # fmt: skip
     action = unpack(callback.data)
     if action is None:
         reply = await conversation.stale(person)
     elif isinstance(action, Confirm):
         if action.what == "delete":
-            reply = await data_rights.delete(person, action.yes, event)
+            reply = await data_rights.delete(person, action.yes, incoming)
         else:
-            reply = await conversation.restart(person, action.yes, event)
+            reply = await conversation.restart(person, action.yes, incoming)
         # The question asked once: its buttons go, whatever the answer.
         reply = replace(reply, retire=reply.retire or DROP_BUTTONS)
     else:
-        reply = await conversation.press(person, action, event)
+        reply = await conversation.press(person, action, incoming)
     await show(renderer, conversation, person, reply, callback)
+
+
+def build_router() -> Router:
+    """The respondents' router; private chats only."""
+    router = Router(name="intake")
+    router.message.filter(F.chat.type == "private")
+    router.callback_query.filter(F.message.chat.type == "private")
+    router.message.register(start, CommandStart())
+    router.message.register(help_, Command("help"))
+    router.message.register(language, Command("language"))
+    router.message.register(privacy, Command("privacy"))
+    router.message.register(restart, Command("restart"))
+    router.message.register(my_data, Command("mydata"))
+    router.message.register(delete, Command("delete"))
+    router.message.register(stop, Command("stop"))
+    router.message.register(unknown_command, F.text.startswith("/"))
+    router.message.register(typed, F.text)
+    router.message.register(anything_else)
+    router.callback_query.register(pressed)
+    return router

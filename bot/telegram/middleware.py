@@ -28,13 +28,13 @@ def person_of(user: User, chat: Chat | None) -> Person:
 
 
 class PersonMiddleware(BaseMiddleware):
-    """Adds `person` and `event`; a redelivered update and a blocked chat end quietly."""
+    """Adds `person` and `incoming`; a redelivered update and a blocked chat end quietly."""
 
     async def __call__(self, handler: Handler, update: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(update, Update)
         user: User | None = data.get("event_from_user")
         chat: Chat | None = data.get("event_chat")
-        data["event"] = Event(update_id=update.update_id)
+        data["incoming"] = Event(update_id=update.update_id)
         if user is not None:
             data["person"] = person_of(user, chat)
         try:
