@@ -1,6 +1,6 @@
 """`kim-intake chat`: the questionnaire in a terminal, through the same services as Telegram.
 
-Buttons are numbered; type a number to press one, or type an answer. Answers go to a
+Buttons are keyed by letters; type a letter to press one, or type an answer. Answers go to a
 throw-away SQLite database in a temporary folder, so a preview never touches real data.
 """
 
@@ -25,6 +25,7 @@ from storage.db import create_engine, session_factory
 from storage.migrate import upgrade_async
 
 QUIT = {"/quit", "/exit", "/q"}
+KEYS = "abcdefghijklmnopqrstuvwxyz"
 PROMPT = "> "
 
 
@@ -49,8 +50,9 @@ class TerminalChat:
                 self.buttons = []
                 for row in screen.buttons:
                     for button in row:
+                        key = KEYS[len(self.buttons)]
                         self.buttons.append(button.action)
-                        self.say(f"  [{len(self.buttons)}] {button_label(button, reply.language)}")
+                        self.say(f"  [{key}] {button_label(button, reply.language)}")
                 self.say("")
         if reply.document is not None:
             self.say(reply.document.content.decode("utf-8"))
@@ -70,8 +72,8 @@ class TerminalChat:
         }
         if line in commands:
             self.show(await commands[line]())
-        elif line.isdigit() and self.buttons and 1 <= int(line) <= len(self.buttons):
-            self.show(await self.press(self.buttons[int(line) - 1]))
+        elif len(line) == 1 and line in KEYS[: len(self.buttons)]:
+            self.show(await self.press(self.buttons[KEYS.index(line)]))
         else:
             self.show(await self.conversation.text(person, line, event))
 
@@ -92,7 +94,7 @@ async def chat(settings: Settings, flow: Flow, language: str, read: Callable[[],
     try:
         conversation = Conversation(session_factory(engine), settings, flow)
         terminal = TerminalChat(conversation, language, say)
-        say("KIM Intake — type a number to press a button, or type your answer. /quit ends.")
+        say("KIM Intake — type a letter to press a button, or type your answer. /quit ends.")
         await terminal.handle("/start")
         while True:
             line = await asyncio.to_thread(read)
