@@ -138,7 +138,8 @@ def _signature(catalog: Catalog) -> list[tuple]:
             m.context,
             m.id,
             sorted({path for path, _ in m.locations}),
-            m.auto_comments,
+            # A long comment is wrapped when written; compare its words, not its lines.
+            " ".join(" ".join(m.auto_comments).split()),
             sorted(m.flags),
         )
         for m in catalog

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -44,12 +45,21 @@ class Service:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock = utc_now):
         self.sessions = sessions
         self.clock = clock
+        bind = sessions.kw.get("bind")
+        # SQLite has one writer at a time; waiting here in turn is far cheaper than SQLite's
+        # busy handler, which sleeps in steps of milliseconds while others write.
+        self._one_writer = (
+            asyncio.Lock() if bind is not None and bind.dialect.name == "sqlite" else None
+        )
 
     @asynccontextmanager
     async def transaction(self, event: Event | None = None) -> AsyncIterator[AsyncSession]:
         """One transaction for one event; raises DuplicateEvent for an update seen before."""
-        async with self.sessions() as session, session.begin():
+        async with self._turn(), self.sessions() as session, session.begin():
             update_id = event.update_id if event is not None else None
             if update_id is not None and not await mark_processed(session, update_id, self.clock()):
                 raise DuplicateEvent(update_id)
             yield session
+
+    def _turn(self) -> AbstractAsyncContextManager[object]:
+        return self._one_writer if self._one_writer is not None else nullcontext()

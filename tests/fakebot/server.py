@@ -131,6 +131,7 @@ class FakeTelegram:
         self._webhook_task: asyncio.Task | None = None
         self._http: ClientSession | None = None
         self._closing = False
+        self.listeners: list[Callable[[Call], None]] = []  # told of every answered call
 
     # --- lifecycle ----------------------------------------------------------------------------
 
@@ -270,6 +271,8 @@ class FakeTelegram:
                 return _ok(True)
             status, body = await handler(params)
             call.status = status
+            for listener in self.listeners:
+                listener(call)
             return _ok(body) if status == 200 else _error(status, body)
         finally:
             self._notify()

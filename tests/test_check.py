@@ -1,0 +1,61 @@
+"""`kim-intake check` as a process: passes on the shipped files, fails precisely on broken ones."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def check(tmp_path: Path, config: Path, flows: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KIM_")}
+    env.update(KIM_CONFIG=str(config), KIM_FLOWS_DIR=str(flows))
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "check"], cwd=tmp_path, env=env, capture_output=True,
+        text=True, timeout=60,
+    )  # fmt: skip
+
+
+def copies(tmp_path: Path) -> tuple[Path, Path]:
+    config = tmp_path / "config.yaml"
+    shutil.copy(ROOT / "config.yaml", config)
+    flows = tmp_path / "flows"
+    flows.mkdir()
+    shutil.copy(ROOT / "bot" / "flows" / "needs.yaml", flows / "needs.yaml")
+    return config, flows
+
+
+def test_the_shipped_config_flows_and_catalogs_pass(tmp_path):
+    result = check(tmp_path, ROOT / "config.yaml", ROOT / "bot" / "flows")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith("OK")
+
+
+def test_a_broken_flow_and_config_fail_with_every_problem_listed(tmp_path):
+    config, flows = copies(tmp_path)
+    text = (flows / "needs.yaml").read_text(encoding="utf-8")
+    text = text.replace(
+        '{answer: children, op: ">", value: 0}', '{answer: pets, op: ">", value: 0}'
+    )
+    (flows / "needs.yaml").write_text(text, encoding="utf-8")
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("timezone: Europe/Berlin", "timezone: Mars"),
+        encoding="utf-8",
+    )
+    result = check(tmp_path, config, flows)
+    assert result.returncode == 1
+    assert "childcare_need: condition: refers to 'pets'" in result.stdout
+    assert "unknown time zone 'Mars'" in result.stdout
+    assert "2 problem(s) found" in result.stdout
+
+
+def test_a_flow_named_in_config_must_exist(tmp_path):
+    config, flows = copies(tmp_path)
+    (flows / "needs.yaml").rename(flows / "other.yaml")
+    result = check(tmp_path, config, flows)
+    assert result.returncode == 1
+    assert "flow 'needs' has no file" in result.stdout
