@@ -35,6 +35,7 @@ def current_revision(url: str) -> str | None:
     from alembic.runtime.migration import MigrationContext
     from sqlalchemy import create_engine
 
+    ensure_directory(url)
     engine = create_engine(sync_url(url))
     try:
         with engine.connect() as connection:
