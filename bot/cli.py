@@ -6,7 +6,9 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
+from bot.broadcast_cli import add_commands as add_broadcast_commands
 from bot.config import ConfigError
+from bot.report_cli import add_commands as add_report_commands  # reports
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -33,6 +35,8 @@ def _build_parser() -> argparse.ArgumentParser:
     i18n_commands.add_parser("extract", help="regenerate bot/locales/messages.pot")
     i18n_commands.add_parser("update", help="merge messages.pot into every language's .po")
     i18n_commands.add_parser("compile", help="compile every .po into .mo")
+    add_broadcast_commands(commands)
+    add_report_commands(commands)  # reports: report, export
     return parser
 
 
@@ -54,6 +58,20 @@ def _handler(args: argparse.Namespace) -> Callable[[argparse.Namespace], int]:
         from storage.migrate import command_db
 
         return command_db
+    if args.command == "broadcast":
+        from bot.broadcast_cli import command_broadcast
+
+        return command_broadcast
+    # --- reports ---
+    if args.command == "report":
+        from bot.report_cli import command_report
+
+        return command_report
+    if args.command == "export":
+        from bot.report_cli import command_export
+
+        return command_export
+    # --- end reports ---
     if args.command == "i18n":
         from bot.i18n_catalogs import command_i18n
 

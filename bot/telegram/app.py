@@ -20,6 +20,7 @@ from aiohttp import web
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.broadcasts import Broadcasts
 from bot.config import Settings, load_settings
 from bot.conversation import Conversation
 from bot.data_rights import DataRights
@@ -27,8 +28,12 @@ from bot.flows.loader import load_configured_flow
 from bot.flows.schema import Flow
 from bot.i18n import N_, translator
 from bot.logs import setup_logging
+from bot.reminders import Reminders
+from bot.reports import Reports
+from bot.scheduler import Scheduler, start_background
+from bot.sender import Sender
 from bot.services import Clock, utc_now
-from bot.telegram import intake
+from bot.telegram import coordination, intake, stats
 from bot.telegram.middleware import PersonMiddleware
 from bot.telegram.polling import ALLOWED_UPDATES, poll
 from bot.telegram.render import Renderer
@@ -96,6 +101,22 @@ async def create_application(
     dispatcher["conversation"] = conversation
     dispatcher["data_rights"] = DataRights(conversation)
     dispatcher["renderer"] = Renderer(bot)
+    # --- reports: /stats, before coordination and intake so neither takes the command ---
+    dispatcher["reports"] = Reports(sessions, settings, flow, clock=clock)
+    dispatcher.include_router(stats.build_router())
+    # --- end reports ---
+    # --- outbox: broadcasts, reminders, the sender and the periodic jobs ---
+    broadcasts = Broadcasts(sessions, settings, flow, clock=clock)
+    reminders = Reminders(sessions, settings, clock=clock)
+    composers = {"broadcast": broadcasts.compose, "reminder": reminders.compose}
+    sender = Sender(sessions, bot, settings, composers, clock=clock, engine=engine)
+    broadcasts.wake = sender.wake
+    dispatcher["broadcasts"] = broadcasts
+    dispatcher["reminders"] = reminders
+    dispatcher["sender"] = sender
+    dispatcher["scheduler"] = Scheduler(settings.database_url, sessions, clock)
+    dispatcher.include_router(coordination.build_router())  # before intake: coordinators' text
+    # --- end outbox ---
     dispatcher.include_router(intake.build_router())
     return Application(settings, flow, engine, bot, dispatcher, conversation)
 
@@ -114,11 +135,15 @@ async def serve(app: Application, stop: asyncio.Event) -> None:
     me = await app.bot.get_me()
     log.info("connected as @%s", me.username)
     await set_commands(app)
-    if app.settings.telegram.mode == "webhook":
-        await serve_webhook(app, stop)
-    else:
-        await app.bot.delete_webhook(drop_pending_updates=False)
-        await poll(app.bot, app.dispatcher, stop)
+    background = await start_background(app.bot, app.dispatcher)  # outbox: scheduler and sender
+    try:
+        if app.settings.telegram.mode == "webhook":
+            await serve_webhook(app, stop)
+        else:
+            await app.bot.delete_webhook(drop_pending_updates=False)
+            await poll(app.bot, app.dispatcher, stop)
+    finally:
+        await background.stop()  # outbox
 
 
 async def serve_webhook(app: Application, stop: asyncio.Event) -> None:

@@ -1,0 +1,86 @@
+"""/stats for coordinators in a private chat: a short German summary and the heat map picture."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.types import BufferedInputFile, Message
+from babel.dates import format_datetime
+
+from bot.config import FIELDS_OF_ACTION
+from bot.privacy_rules import LEGEND, share
+from bot.report_html import heat_map_png
+from bot.reports import Report, Reports, field_name, share_text
+from bot.services import Event
+
+# Anyone may type /stats; a respondent learns only that it is not for them (in both languages
+# most of them read, since their own is not known here).
+REFUSAL = (
+    "Dieser Befehl ist nur für die Koordination des Integrationsmanagements.\n"
+    "This command is for the coordinators of the integration management only."
+)
+
+
+async def is_coordinator(reports: Reports, user_id: int) -> bool:
+    """Staff management decides when it is there; until then config.yaml's coordinators."""
+    if importlib.util.find_spec("bot.staff") is None:
+        return user_id in reports.settings.coordinators
+    from bot.staff import is_coordinator as staff_is_coordinator
+
+    async with reports.transaction() as session:
+        return await staff_is_coordinator(session, reports.settings, user_id)
+
+
+def build_router() -> Router:
+    """Coordinators' figures; private chats only. Include it before the intake router."""
+    router = Router(name="stats")
+    router.message.filter(F.chat.type == "private")
+    router.message.register(stats, Command("stats"))
+    return router
+
+
+async def stats(message: Message, reports: Reports, incoming: Event) -> None:
+    if message.from_user is None or not await is_coordinator(reports, message.from_user.id):
+        await message.answer(REFUSAL)
+        return
+    report = await reports.report(incoming)  # a redelivered /stats sends nothing twice
+    picture = await asyncio.to_thread(heat_map_png, report.by_district)
+    await message.answer(summary_text(report, reports.settings.timezone))
+    await message.answer_photo(
+        BufferedInputFile(picture, filename="bedarf-stadtteile.png"),
+        caption=f"Bedarf nach Stadtteil und Handlungsfeld. {LEGEND}",
+    )
+
+
+def summary_text(report: Report, zone: str) -> str:
+    """A few lines in German: the funnel, needs per field of action, cases."""
+    when = format_datetime(report.generated_at, "dd.MM.yyyy, HH:mm", tzinfo=zone, locale="de")
+    funnel = report.funnel
+    lines = [
+        f"📊 Bedarfe – Stand {when} Uhr",
+        f"Einwilligung: {funnel.consented} · begonnen: {funnel.started} · "
+        f"abgeschlossen: {funnel.finished}",
+        "",
+        f"Bedarf je Handlungsfeld (von {report.base} abgeschlossenen Fragebögen):",
+    ]
+    total = report.by_district.total
+    ordered = sorted(
+        zip(FIELDS_OF_ACTION, total.needs, strict=True),
+        key=lambda item: (item[1].shown is None, -(item[1].shown or 0)),
+    )
+    for field, cell in ordered:
+        value = share(cell, total.people)
+        figure = str(cell) if value is None else f"{cell} ({share_text(value)})"
+        lines.append(f"• {field_name(field)}: {figure}")
+    cases = report.cases
+    if cases is not None and cases.table.total is not None and cases.table.column_totals:
+        per_status = dict(zip(cases.statuses, cases.table.column_totals, strict=True))
+        line = f"Fälle: {cases.table.total}"
+        if "open" in per_status:
+            line += f", davon offen: {per_status['open']}"
+        lines += ["", line]
+    lines += ["", "Ausführlicher Bericht: kim-intake report --out bericht.html"]
+    return "\n".join(lines)
