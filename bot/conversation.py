@@ -112,6 +112,7 @@ class Conversation(Service):
         self.settings = settings
         self.flow = flow
         self.handover = handover
+        self._prompts: dict[tuple[str, str], int] = {}
 
     # --- Reading state --------------------------------------------------------------------------
 
@@ -126,6 +127,9 @@ class Conversation(Service):
             )
             interview.position = self._first_question_id()
         respondent.last_active_at = self.clock()
+        prompt = self._prompts.pop((person.channel, person.user_id), None)
+        if prompt is not None:
+            respondent.prompt_message_id = prompt
         respondent.unreachable = False
         return State(respondent, interview, await self._answers(session, interview))
 
@@ -559,11 +563,14 @@ class Conversation(Service):
                 respondent.unreachable = True
 
     async def remember_prompt(self, person: Person, message_ref: int) -> None:
-        """The channel showed the current prompt in this message (to retire it later)."""
-        async with self.transaction() as session:
-            respondent = await respondents.find_respondent(session, person.channel, person.user_id)
-            if respondent is not None:
-                respondent.prompt_message_id = message_ref
+        """The channel showed the current prompt in this message (to retire it later).
+
+        Kept in memory and written with the person's next event, in that event's transaction:
+        a second transaction per answer would halve what one SQLite file can take. If the
+        process dies first, the old prompt keeps its buttons, and pressing one is answered as
+        a stale button; nothing else is lost.
+        """
+        self._prompts[(person.channel, person.user_id)] = message_ref
 
 
 def _offers(question: Question, choice_id: str) -> bool:
