@@ -126,7 +126,12 @@ class Settings(BaseSettings):
     """Everything one running KIM Intake needs to know."""
 
     model_config = SettingsConfigDict(
-        env_prefix="KIM_", extra="forbid", frozen=True, env_file_encoding="utf-8"
+        # extra="ignore": a shared .env may hold other variables (POSTGRES_PASSWORD for docker
+        # compose); unknown keys in config.yaml are still reported, by load_settings.
+        env_prefix="KIM_",
+        extra="ignore",
+        frozen=True,
+        env_file_encoding="utf-8",
     )
 
     # From the environment (KIM_*) or .env: secrets and deployment.
@@ -216,10 +221,16 @@ def load_settings(path: Path | None = None, **overrides: object) -> Settings:
     if not isinstance(data, dict):
         raise ConfigError(path, ["must be a mapping of settings (key: value)"])
     env_file = path.parent / ".env"
+    unknown = [f"{key}: unknown setting" for key in data if key not in Settings.model_fields]
     try:
-        return Settings(_env_file=env_file if env_file.exists() else None, **{**data, **overrides})
+        settings = Settings(
+            _env_file=env_file if env_file.exists() else None, **{**data, **overrides}
+        )
     except ValidationError as error:
-        raise ConfigError(path, [_describe(e) for e in error.errors()]) from None
+        raise ConfigError(path, unknown + [_describe(e) for e in error.errors()]) from None
+    if unknown:
+        raise ConfigError(path, unknown)
+    return settings
 
 
 def _describe(error: dict) -> str:

@@ -8,10 +8,13 @@ The scheduler runs in a thread of its own with its own event loop: APScheduler's
 synchronous, and on SQLite a blocking write from the bot's event loop could wait for a lock that
 an asynchronous transaction on that same loop holds. Job bodies run on the bot's loop.
 
-With several replicas on PostgreSQL every replica runs the scheduler on the same store. A job
-body first claims its tick in `scheduler_tick` (a conditional UPDATE, one winner per tick), so
-each job runs once per tick across all replicas; the bodies are also idempotent on their own
-(claims with SKIP LOCKED, unique delivery rows, conditional status changes).
+With several replicas on PostgreSQL every replica runs the scheduler on the same store, and two
+of them may find the same job due. A job body therefore first claims its tick in
+`scheduler_tick` (a conditional UPDATE: one winner per job and tick), so each job runs once per
+tick across all replicas. An advisory lock around the body would only keep two runs from
+overlapping, not a second replica from running the same tick a moment later. The bodies are
+idempotent besides (claims with SKIP LOCKED, unique delivery rows, conditional status changes),
+and the sender itself runs on one replica at a time (see bot/sender.py).
 """
 
 from __future__ import annotations
@@ -132,9 +135,8 @@ class Scheduler:
         """Called in the scheduler's thread: run the body on the bot's loop, once per tick."""
         job = self.jobs.get(name)
         if job is None or self._main_loop is None:
-            log.warning("no job named %s here; removing it from the store", name)
-            if self._aps is not None:
-                self._aps.remove_job(name)
+            # Another version of the bot (a replica during an update) may know this job.
+            log.debug("no job named %s in this process; skipped", name)
             return
         future = asyncio.run_coroutine_threadsafe(self._run_once(job), self._main_loop)
         await asyncio.wrap_future(future)
@@ -193,11 +195,12 @@ class Scheduler:
             engine.dispose()
 
     def _install_jobs(self) -> None:
-        """Keep stored schedules whose interval is unchanged; (re)add the others; drop the rest."""
+        """Keep stored schedules whose interval is unchanged; (re)add the others.
+
+        Stored jobs this process does not know stay: a replica of another version may run them.
+        """
         assert self._aps is not None
         stored = {job.id: job for job in self._aps.get_jobs()}
-        for name in set(stored) - set(self.jobs):
-            self._aps.remove_job(name)
         for job in self.jobs.values():
             trigger = IntervalTrigger(seconds=job.every_seconds, start_date=EPOCH, timezone=UTC)
             kept = stored.get(job.name)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -583,16 +583,18 @@ async def paused_interviews(session: AsyncSession, idle_since: datetime) -> list
         .join(Respondent, Respondent.id == Interview.respondent_id)
         .where(
             Interview.status == "in_progress",
+            Interview.started_at <= idle_since,
+            Interview.updated_at <= idle_since,
+            Respondent.last_active_at <= idle_since,
             Respondent.chat_id.is_not(None),
             Respondent.unreachable.is_(False),
             Respondent.broadcasts_opt_out.is_(False),
         )
     )
-    candidates = []
-    for rid, iid, started, updated, active in await session.execute(query):
-        last = max(_aware(t) for t in (started, updated, active) if t is not None)
-        if last <= idle_since:
-            candidates.append((rid, iid, last))
+    candidates = [
+        (rid, iid, max(started, updated, active))
+        for rid, iid, started, updated, active in await session.execute(query)
+    ]
     sent = await _reminders_of(session, [rid for rid, _, _ in candidates])
     result = []
     for rid, iid, last in candidates:
@@ -631,7 +633,7 @@ async def interview_state(session: AsyncSession, interview_id: int) -> tuple[str
     if row is None:
         return None
     status, *times = row
-    return status, max(_aware(t) for t in times if t is not None)
+    return status, max(t for t in times if t is not None)
 
 
 # --- Periodic jobs ------------------------------------------------------------------------------
@@ -658,10 +660,6 @@ async def claim_tick(session: AsyncSession, job: str, tick: int) -> bool:
 def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
     for start in range(0, len(ids), _CHUNK):
         yield ids[start : start + _CHUNK]
-
-
-def _aware(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
 # APScheduler's job store (bot/scheduler.py), declared here so that the migrations create it

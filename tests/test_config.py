@@ -62,3 +62,13 @@ def test_team_rules_must_name_known_districts_and_one_default_team(tmp_path):
     with pytest.raises(ConfigError) as raised:
         load_settings(path)
     assert "default" in "\n".join(raised.value.problems)
+
+
+def test_a_shared_env_file_may_hold_other_variables(tmp_path, monkeypatch):
+    monkeypatch.delenv("KIM_BOT_TOKEN", raising=False)
+    (tmp_path / "config.yaml").write_text("city: Troisdorf\n", encoding="utf-8")
+    (tmp_path / ".env").write_text(
+        "KIM_BOT_TOKEN=123:abc\nPOSTGRES_PASSWORD=secret\n", encoding="utf-8"
+    )
+    settings = load_settings(tmp_path / "config.yaml")
+    assert settings.bot_token.get_secret_value() == "123:abc"

@@ -17,6 +17,7 @@ if engine.dialect.name == "sqlite":
     @event.listens_for(engine, "connect")
     def _pragmas(connection, _record):  # type: ignore[no-untyped-def]
         connection.execute("PRAGMA busy_timeout=5000")
+        connection.execute("PRAGMA journal_mode=WAL")  # the file is in WAL mode from its start
 
 
 with engine.connect() as connection:
