@@ -84,11 +84,11 @@ def peak_memory_mb(pid: int) -> float:
 
 
 async def start_process(
-    fake: FakeTelegram, args: list[str], database: Path
+    fake: FakeTelegram, args: list[str], database_url: str
 ) -> asyncio.subprocess.Process:
     env = dict(os.environ)
     env.update(KIM_BOT_TOKEN=fake.token, KIM_TELEGRAM_API_URL=fake.base_url,
-               KIM_DATABASE_URL=f"sqlite+aiosqlite:///{database}",
+               KIM_DATABASE_URL=database_url,
                KIM_CONFIG=str(ROOT / "config.yaml"), KIM_LOG_LEVEL="WARNING")  # fmt: skip
     process = await asyncio.create_subprocess_exec(sys.executable, *args, env=env, cwd=ROOT)
     await fake.wait_until(lambda: fake.calls_to("getUpdates"), within=60)
@@ -129,15 +129,17 @@ async def echo_person(fake, replies, steps: int, latencies: list[float]) -> int:
     return steps
 
 
-async def run(kind: str, people: int, concurrency: int, steps: int) -> dict[str, float]:
+async def run(
+    kind: str, people: int, concurrency: int, steps: int, database_url: str | None
+) -> dict[str, float]:
     fake = FakeTelegram()
     await fake.start()
     replies = Replies(fake, needs_buttons=kind == "kim")
     flow = load_configured_flow(load_settings(ROOT / "config.yaml"))
     with tempfile.TemporaryDirectory() as folder:
-        database = Path(folder) / "bench.db"
+        url = database_url or f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
         args = ["-m", "bot", "run"] if kind == "kim" else ["-c", ECHO_BOT]
-        process = await start_process(fake, args, database)
+        process = await start_process(fake, args, url)
         latencies: list[float] = []
         gate = asyncio.Semaphore(concurrency)
 
@@ -164,10 +166,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=200)
+    parser.add_argument("--database-url", help="an empty database (default: a new SQLite file)")
     options = parser.parse_args()
-    kim = asyncio.run(run("kim", options.people, options.concurrency, 0))
+    kim = asyncio.run(run("kim", options.people, options.concurrency, 0, options.database_url))
     steps = round(kim["answers"] / options.people)
-    echo = asyncio.run(run("echo", options.people, options.concurrency, steps))
+    echo = asyncio.run(run("echo", options.people, options.concurrency, steps, None))
     print(f"{options.people} people, {options.concurrency} at a time, {steps} answers each")
     print(f"{'':12} {'answers/s':>10} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'peak MB':>8}")
     for name, row in (("KIM Intake", kim), ("echo bot", echo)):
