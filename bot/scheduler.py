@@ -241,6 +241,7 @@ INTERVALS = {
     "reminders": 60.0,
     "casework_unclaimed": 60.0,
     "casework_notices": 60.0,
+    "retention": 24 * 3600.0,
 }
 
 
@@ -290,6 +291,9 @@ async def start_background(bot: Bot, dispatcher: Dispatcher) -> Background:
             INTERVALS["casework_notices"],
             lambda now: casework.send_pending_notices(bot),
         )
+    retention = dispatcher.workflow_data.get("retention")
+    if retention is not None:
+        scheduler.every("retention", INTERVALS["retention"], retention.erase_expired)
     background = Background(scheduler, sender)
     await background.start()
     return background

@@ -30,6 +30,7 @@ from bot.i18n import N_, translator
 from bot.logs import setup_logging
 from bot.reminders import Reminders
 from bot.reports import Reports
+from bot.retention import Retention
 from bot.scheduler import Scheduler, start_background
 from bot.sender import Sender
 from bot.services import Clock, utc_now
@@ -117,6 +118,7 @@ async def create_application(
     dispatcher["scheduler"] = Scheduler(settings.database_url, sessions, clock)
     dispatcher.include_router(coordination.build_router())  # before intake: coordinators' text
     # --- end outbox ---
+    dispatcher["retention"] = Retention(sessions, settings, clock=clock)
     dispatcher.include_router(intake.build_router())
     return Application(settings, flow, engine, bot, dispatcher, conversation)
 
