@@ -11,7 +11,6 @@ from typing import Any, Literal
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import FIELDS_OF_ACTION, Settings
-from bot.flows import engine
 from bot.flows.schema import Flow, QuestionType
 from bot.i18n import N_, Msg, translator
 from bot.replies import Screen
@@ -216,20 +215,10 @@ class Broadcasts(Service):
         return not segment.statuses or questionnaire_status(member) in segment.statuses
 
     def needs(self, stored: dict[str, tuple[str | None, bool]]) -> set[str]:
-        """The fields of action in which these stored answers raise a flag."""
-        answers: dict[str, Any] = {}
-        for question in self.flow.questions:
-            if question.id not in stored:
-                continue
-            code, skipped = stored[question.id]
-            if skipped or code is None:
-                answers[question.id] = engine.SKIPPED
-                continue
-            try:
-                answers[question.id] = engine.decode_answer(question, code)
-            except (ValueError, KeyError):
-                continue  # stored under an older version of the question
-        return {flag.field for flag in engine.raised_flags(self.flow, answers)}
+        """The fields of action in which these stored answers raise a flag (one rule: reports)."""
+        from bot.reports import decode_stored, needs_of
+
+        return set(needs_of(self.flow, decode_stored(self.flow, stored)))
 
     async def reach(self, segment: Segment) -> int:
         async with self.transaction() as session:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Callable, Sequence
 
 from bot.broadcast_cli import add_commands as add_broadcast_commands
 from bot.config import ConfigError
-from bot.report_cli import add_commands as add_report_commands  # reports
+from bot.report_cli import add_commands as add_report_commands
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -36,47 +37,27 @@ def _build_parser() -> argparse.ArgumentParser:
     i18n_commands.add_parser("update", help="merge messages.pot into every language's .po")
     i18n_commands.add_parser("compile", help="compile every .po into .mo")
     add_broadcast_commands(commands)
-    add_report_commands(commands)  # reports: report, export
+    add_report_commands(commands)
     return parser
 
 
+# Each command's handler, imported only when it runs: `kim-intake check` must not pay for
+# aiogram's start-up, and so on.
+HANDLERS = {
+    "run": "bot.telegram.app:command_run",
+    "chat": "bot.terminal:command_chat",
+    "check": "bot.checks:command_check",
+    "db": "storage.migrate:command_db",
+    "i18n": "bot.i18n_catalogs:command_i18n",
+    "broadcast": "bot.broadcast_cli:command_broadcast",
+    "report": "bot.report_cli:command_report",
+    "export": "bot.report_cli:command_export",
+}
+
+
 def _handler(args: argparse.Namespace) -> Callable[[argparse.Namespace], int]:
-    # Imported lazily: `kim-intake check` must not need aiogram's start-up cost, and so on.
-    if args.command == "run":
-        from bot.telegram.app import command_run
-
-        return command_run
-    if args.command == "chat":
-        from bot.terminal import command_chat
-
-        return command_chat
-    if args.command == "check":
-        from bot.checks import command_check
-
-        return command_check
-    if args.command == "db":
-        from storage.migrate import command_db
-
-        return command_db
-    if args.command == "broadcast":
-        from bot.broadcast_cli import command_broadcast
-
-        return command_broadcast
-    # --- reports ---
-    if args.command == "report":
-        from bot.report_cli import command_report
-
-        return command_report
-    if args.command == "export":
-        from bot.report_cli import command_export
-
-        return command_export
-    # --- end reports ---
-    if args.command == "i18n":
-        from bot.i18n_catalogs import command_i18n
-
-        return command_i18n
-    raise AssertionError(args.command)
+    module, function = HANDLERS[args.command].split(":")
+    return getattr(importlib.import_module(module), function)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
