@@ -15,7 +15,7 @@ from bot.flows.schema import Flow, QuestionType
 from bot.i18n import N_, Msg, translator
 from bot.replies import Screen
 from bot.sender import Outgoing, Skip
-from bot.services import Clock, Service, utc_now
+from bot.services import Clock, FlowService, utc_now
 from storage import outbox
 from storage.outbox import Broadcast, Claim, Counts, Member
 
@@ -168,7 +168,7 @@ class BroadcastView:
     progress_shown: str | None
 
 
-class Broadcasts(Service):
+class Broadcasts(FlowService):
     """Use cases of coordinators announcing things to the people in the bot."""
 
     def __init__(
@@ -179,9 +179,7 @@ class Broadcasts(Service):
         clock: Clock = utc_now,
         wake: Callable[[], None] | None = None,
     ) -> None:
-        super().__init__(sessions, clock)
-        self.settings = settings
-        self.flow = flow
+        super().__init__(sessions, settings, flow, clock)
         self.wake = wake or (lambda: None)
         self._district_question = next(
             (q.id for q in flow.questions if q.type is QuestionType.district), None

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from bot.broadcast_cli import add_commands as add_broadcast_commands
 from bot.config import ConfigError
 from bot.report_cli import add_commands as add_report_commands
+from bot.staff import add_commands as add_staff_commands
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -38,6 +39,7 @@ def _build_parser() -> argparse.ArgumentParser:
     i18n_commands.add_parser("compile", help="compile every .po into .mo")
     add_broadcast_commands(commands)
     add_report_commands(commands)
+    add_staff_commands(commands)
     return parser
 
 
@@ -52,6 +54,8 @@ HANDLERS = {
     "broadcast": "bot.broadcast_cli:command_broadcast",
     "report": "bot.report_cli:command_report",
     "export": "bot.report_cli:command_export",
+    "staff": "bot.staff:command_staff",
+    "audit": "bot.staff:command_audit",
 }
 
 

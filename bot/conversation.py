@@ -19,6 +19,7 @@ from bot.replies import (
     Choose,
     Confirm,
     Consent,
+    EndContact,
     Navigate,
     PickLanguage,
     Reply,
@@ -28,7 +29,7 @@ from bot.replies import (
     Toggle,
     note,
 )
-from bot.services import Clock, Event, Person, Service, utc_now
+from bot.services import Clock, Event, FlowService, Person, utc_now
 from storage import interviews, respondents
 from storage.models import Interview, Respondent
 
@@ -97,7 +98,7 @@ class State:
         return self.respondent.language or "de"
 
 
-class Conversation(Service):
+class Conversation(FlowService):
     """Use cases of a respondent answering the questionnaire, one transaction per event."""
 
     def __init__(
@@ -108,9 +109,7 @@ class Conversation(Service):
         clock: Clock = utc_now,
         handover: Handover | None = None,
     ) -> None:
-        super().__init__(sessions, clock)
-        self.settings = settings
-        self.flow = flow
+        super().__init__(sessions, settings, flow, clock)
         self.handover = handover
         self._prompts: dict[tuple[str, str], int] = {}
 
@@ -290,6 +289,8 @@ class Conversation(Service):
             return await self.consent(person, action, event)
         if isinstance(action, Confirm):
             raise TypeError("confirmations belong to the data-rights service")
+        if isinstance(action, EndContact):
+            return await self.stale(person)  # casework answers these where it runs
         async with self.transaction(event) as session:
             state = await self.load(session, person)
             if state is None:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from bot.answers import labels_from_code, question_text
 from bot.conversation import Conversation
 from bot.i18n import N_, Msg, translator
 from bot.replies import Button, Confirm, Document, Reply, Screen, note
-from bot.services import Event, Person
+from bot.services import Event, Person, after_commit
 from storage import interviews, respondents
 
 NOTHING_STORED = N_("Über Sie ist nichts gespeichert.")
@@ -17,8 +18,11 @@ NOTHING_STORED = N_("Über Sie ist nichts gespeichert.")
 class DataRights:
     """Works beside the conversation, on the same respondents and answers."""
 
-    def __init__(self, conversation: Conversation) -> None:
+    def __init__(
+        self, conversation: Conversation, erased: Callable[[], object] = lambda: None
+    ) -> None:
         self.conversation = conversation
+        self.erased = erased  # told after an erasure (casework overwrites the group notices)
 
     @property
     def flow(self):
@@ -124,6 +128,7 @@ class DataRights:
                     N_("Gut, nichts wurde gelöscht."),
                 )
             await respondents.erase_respondent(session, respondent.id)
+            after_commit(session, self.erased)
         return note(
             language,
             N_(

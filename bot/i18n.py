@@ -39,6 +39,8 @@ _BABEL_CODES = {"kmr": "ku"}
 _DEVICE_ALIASES = {"ku": "kmr"}
 # Own-script names CLDR lacks or spells in a way that reads oddly on a button.
 _NAMES = {"kmr": "Kurdî (Kurmancî)"}
+# German names for staff-facing texts, where CLDR's reads oddly.
+_GERMAN_NAMES = {"kmr": "Kurdisch (Kurmandschi)"}
 _CODE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
 
 
@@ -186,6 +188,18 @@ def language_name(code: str) -> str:
         return code
     name = locale.get_display_name(locale) or code
     return name[:1].upper() + name[1:]
+
+
+@cache
+def german_name(code: str) -> str:
+    """The language's name in German, for caseworkers and coordinators: "Arabisch"."""
+    if code in _GERMAN_NAMES:
+        return _GERMAN_NAMES[code]
+    try:
+        locale = Locale.parse(_BABEL_CODES.get(code, code).replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        return code
+    return locale.get_display_name("de") or code
 
 
 def best_language(device_code: str | None, enabled: Sequence[str]) -> str | None:

@@ -66,7 +66,16 @@ class Resume:
     interview_id: int
 
 
-Action = PickLanguage | Consent | Choose | Toggle | Navigate | Review | Confirm | Resume
+@dataclass(frozen=True)
+class EndContact:
+    """The person ends the contact with their caseworker."""
+
+    case_id: int
+
+
+Action = (
+    PickLanguage | Consent | Choose | Toggle | Navigate | Review | Confirm | Resume | EndContact
+)
 
 
 # --- Replies ------------------------------------------------------------------------------------

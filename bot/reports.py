@@ -7,7 +7,6 @@ field of action": the fields of the flags that also open a case at the end of th
 
 from __future__ import annotations
 
-import importlib.util
 import statistics
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -16,14 +15,15 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from babel import Locale, UnknownLocaleError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import FIELDS_OF_ACTION, Settings
 from bot.flows import engine
 from bot.flows.schema import Flow, Priority, Question, QuestionType
+from bot.i18n import german_name
 from bot.privacy_rules import Count, ProtectedTable, count, protect_table
-from bot.services import Clock, Event, Service, utc_now
+from bot.services import Event, FlowService
+from storage.casework import Case
 from storage.models import Interview, Respondent
 from storage.outbox import answers_of
 
@@ -48,7 +48,7 @@ FIELD_NAMES = {
 NOT_SAID = "keine Angabe"
 PRIORITY_NAMES = {"urgent": "dringend", "high": "hoch", "normal": "normal"}
 CASE_STATUS_NAMES = {
-    "open": "offen",
+    "new": "neu",
     "claimed": "übernommen",
     "closed": "abgeschlossen",
 }
@@ -115,11 +115,6 @@ class CaseFacts:
     claimed_at: datetime | None
 
 
-def casework_available() -> bool:
-    """Case statistics need the casework tables (storage/casework.py)."""
-    return importlib.util.find_spec("storage.casework") is not None
-
-
 async def load_records(session: AsyncSession, flow: Flow) -> list[Record]:
     """Every interview with its decoded answers and needs."""
     query = sa.select(
@@ -142,12 +137,8 @@ async def load_records(session: AsyncSession, flow: Flow) -> list[Record]:
     return records
 
 
-async def load_cases(session: AsyncSession) -> list[CaseFacts] | None:
-    """Priority, status and times of every case; None when there is no casework yet."""
-    if not casework_available():
-        return None
-    from storage.casework import Case
-
+async def load_cases(session: AsyncSession) -> list[CaseFacts]:
+    """Priority, status and times of every case."""
     query = sa.select(Case.priority, Case.status, Case.created_at, Case.claimed_at)
     return [CaseFacts(*row) for row in await session.execute(query)]
 
@@ -218,7 +209,7 @@ class Report:
     by_language: NeedTable
     by_age: NeedTable | None
     by_stay: NeedTable | None
-    cases: CaseTable | None  # None: no casework tables in this installation
+    cases: CaseTable | None  # None: built without case figures
 
 
 def latest_per_person(records: Iterable[Record]) -> list[Record]:
@@ -328,7 +319,7 @@ def district_groups(flow: Flow, settings: Settings) -> tuple[Groups, GroupOf]:
 
 def language_groups(settings: Settings, people: Sequence[Record]) -> tuple[Groups, GroupOf]:
     codes = list(settings.languages) + sorted({r.language for r in people} - {*settings.languages})
-    return [(code, german_language_name(code)) for code in codes], lambda r: r.language
+    return [(code, german_name(code)) for code in codes], lambda r: r.language
 
 
 def _optional_table(
@@ -403,14 +394,6 @@ def case_table(cases: Sequence[CaseFacts]) -> CaseTable:
     )
 
 
-def german_language_name(code: str) -> str:
-    try:
-        name = Locale.parse(code.replace("-", "_")).get_display_name("de")
-    except (UnknownLocaleError, ValueError):
-        return code
-    return name or code
-
-
 def field_name(field: str) -> str:
     return FIELD_NAMES.get(field, field)
 
@@ -423,19 +406,8 @@ def share_text(value: float | None) -> str:
 # --- The service ----------------------------------------------------------------------------------
 
 
-class Reports(Service):
+class Reports(FlowService):
     """Reads the database and builds the report; used by /stats and the command line."""
-
-    def __init__(
-        self,
-        sessions: async_sessionmaker[AsyncSession],
-        settings: Settings,
-        flow: Flow,
-        clock: Clock = utc_now,
-    ) -> None:
-        super().__init__(sessions, clock)
-        self.settings = settings
-        self.flow = flow
 
     async def records(self) -> list[Record]:
         async with self.transaction() as session:

@@ -1,14 +1,13 @@
 """Retention: data older than config.yaml's periods is erased by a daily job.
 
 A person who has not written to the bot for `retention.answers_days` is erased with everything
-about them, as if they had sent /delete. Closed cases older than `retention.cases_days` go too
-(by the casework part, when it is installed). Marks of handled Telegram updates are kept two
-days: Telegram redelivers an update for at most one.
+about them, as if they had sent /delete. Closed cases older than `retention.cases_days` go too.
+Marks of handled Telegram updates are kept two days: Telegram redelivers an update for at most
+one.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.config import Settings
 from bot.services import Clock, Service, utc_now
 from storage import respondents, updates
+from storage.casework import erase_cases_closed_before
 from storage.models import Respondent
 
 log = logging.getLogger(__name__)
@@ -60,9 +60,4 @@ class Retention(Service):
 
 
 async def _erase_old_cases(session: AsyncSession, cutoff: datetime) -> int:
-    try:
-        casework = importlib.import_module("storage.casework")
-    except ModuleNotFoundError:
-        return 0
-    erase = getattr(casework, "erase_cases_closed_before", None)
-    return await erase(session, cutoff) if erase else 0
+    return await erase_cases_closed_before(session, cutoff)

@@ -28,6 +28,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from aiogram import Bot, Dispatcher
@@ -39,7 +40,9 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.broadcasts import Broadcasts
+from bot.casework import Casework
 from bot.reminders import Reminders
+from bot.retention import Retention
 from bot.sender import Sender
 from storage import outbox
 from storage.db import sync_url
@@ -246,27 +249,31 @@ INTERVALS = {
 
 
 class Background:
-    """The scheduler and the sender of one running bot, started and stopped together."""
+    """The scheduler, the sender and other long-running loops of one bot, started and stopped
+    together; each loop is a coroutine function taking the shared stop event."""
 
-    def __init__(self, scheduler: Scheduler, sender: Sender) -> None:
+    def __init__(
+        self, scheduler: Scheduler, loops: dict[str, Callable[[asyncio.Event], Awaitable[None]]]
+    ) -> None:
         self.scheduler = scheduler
-        self.sender = sender
+        self.loops = loops
         self.stopping = asyncio.Event()
-        self.task: asyncio.Task[None] | None = None
+        self.tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
         await self.scheduler.start()
-        self.task = asyncio.create_task(self.sender.run(self.stopping), name="sender")
+        self.tasks = [asyncio.create_task(loop(self.stopping), name=name)
+                      for name, loop in self.loops.items()]  # fmt: skip
 
     async def stop(self) -> None:
         self.stopping.set()
-        if self.task is not None:
-            await asyncio.gather(self.task, return_exceptions=True)
+        await asyncio.gather(*self.tasks, return_exceptions=True)
         await self.scheduler.stop()
 
 
 async def start_background(bot: Bot, dispatcher: Dispatcher) -> Background:
     """Register the periodic jobs with the services in `dispatcher`, then start everything."""
+    from bot.telegram.casework import remind_unclaimed, send_pending_notices
     from bot.telegram.coordination import refresh_progress
 
     scheduler: Scheduler = dispatcher["scheduler"]
@@ -281,20 +288,18 @@ async def start_background(bot: Bot, dispatcher: Dispatcher) -> Background:
     scheduler.every("sender_tick", INTERVALS["sender_tick"], sender_tick)
     scheduler.every("due_broadcasts", INTERVALS["due_broadcasts"], broadcasts.fire_due)
     scheduler.every("reminders", INTERVALS["reminders"], _waking(reminders.scan, sender))
-    casework = dispatcher.workflow_data.get("casework")
-    if casework is not None:
-        scheduler.every(
-            "casework_unclaimed", INTERVALS["casework_unclaimed"], casework.remind_unclaimed
-        )
-        scheduler.every(
-            "casework_notices",
-            INTERVALS["casework_notices"],
-            lambda now: casework.send_pending_notices(bot),
-        )
-    retention = dispatcher.workflow_data.get("retention")
-    if retention is not None:
-        scheduler.every("retention", INTERVALS["retention"], retention.erase_expired)
-    background = Background(scheduler, sender)
+    casework: Casework = dispatcher["casework"]
+
+    async def notices() -> int:
+        return await send_pending_notices(bot, casework)
+
+    scheduler.every("casework_unclaimed", INTERVALS["casework_unclaimed"],
+                    partial(remind_unclaimed, bot, casework))  # fmt: skip
+    scheduler.every("casework_notices", INTERVALS["casework_notices"], lambda now: notices())
+    retention: Retention = dispatcher["retention"]
+    scheduler.every("retention", INTERVALS["retention"], retention.erase_expired)
+    loops = {"sender": sender.run, "case notices": partial(casework.run, send_notices=notices)}
+    background = Background(scheduler, loops)
     await background.start()
     return background
 

@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.config import Settings
+from bot.flows.schema import Flow
 from storage.updates import mark_processed
 
 Clock = Callable[[], datetime]
@@ -37,6 +39,14 @@ class Event:
     update_id: int | None = None
 
 
+_AFTER_COMMIT = "after_commit"
+
+
+def after_commit(session: AsyncSession, callback: Callable[[], object]) -> None:
+    """Run `callback` after the transaction of `session` is committed (not if it fails)."""
+    session.info.setdefault(_AFTER_COMMIT, []).append(callback)
+
+
 class DuplicateEvent(Exception):
     """This update was handled before (Telegram delivers at least once)."""
 
@@ -54,12 +64,35 @@ class Service:
 
     @asynccontextmanager
     async def transaction(self, event: Event | None = None) -> AsyncIterator[AsyncSession]:
-        """One transaction for one event; raises DuplicateEvent for an update seen before."""
-        async with self._turn(), self.sessions() as session, session.begin():
-            update_id = event.update_id if event is not None else None
-            if update_id is not None and not await mark_processed(session, update_id, self.clock()):
-                raise DuplicateEvent(update_id)
-            yield session
+        """One transaction for one event; raises DuplicateEvent for an update seen before.
+
+        Callbacks given to `after_commit` run once the transaction is committed.
+        """
+        async with self._turn(), self.sessions() as session:
+            async with session.begin():
+                update_id = event.update_id if event is not None else None
+                if update_id is not None and not await mark_processed(
+                    session, update_id, self.clock()
+                ):
+                    raise DuplicateEvent(update_id)
+                yield session
+            for callback in session.info.pop(_AFTER_COMMIT, ()):
+                callback()
 
     def _turn(self) -> AbstractAsyncContextManager[object]:
         return self._one_writer if self._one_writer is not None else nullcontext()
+
+
+class FlowService(Service):
+    """A service of one deployment's questionnaire: its settings and flow beside the sessions."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        settings: Settings,
+        flow: Flow,
+        clock: Clock = utc_now,
+    ) -> None:
+        super().__init__(sessions, clock)
+        self.settings = settings
+        self.flow = flow

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import importlib
 from datetime import datetime
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.casework import erase_casework
 from storage.models import Answer, Interview, Respondent
-
-# Other parts keep data about a person too; each names a function erase_<part>(session, id).
-# They run first, then the intake rows, so nothing about the person stays behind.
-_ERASERS = (("storage.casework", "erase_casework"), ("storage.outbox", "erase_outbox"))
+from storage.outbox import erase_outbox
 
 
 async def find_respondent(session: AsyncSession, channel: str, user_id: str) -> Respondent | None:
@@ -50,14 +47,9 @@ async def create_respondent(
 
 async def erase_respondent(session: AsyncSession, respondent_id: int) -> None:
     """Delete the person and every row about them, explicitly (not trusting cascades alone)."""
-    for module_name, function in _ERASERS:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as error:
-            if error.name != module_name:
-                raise
-            continue
-        await getattr(module, function)(session, respondent_id)
+    # Cases and the outbox first, then the intake rows, so nothing about the person stays.
+    await erase_casework(session, respondent_id)
+    await erase_outbox(session, respondent_id)
     interview_ids = select(Interview.id).where(Interview.respondent_id == respondent_id)
     await session.execute(delete(Answer).where(Answer.interview_id.in_(interview_ids)))
     await session.execute(delete(Interview).where(Interview.respondent_id == respondent_id))

@@ -7,7 +7,7 @@ from babel.messages.pofile import read_po
 
 from bot.config import load_settings
 from bot.flows.loader import load_configured_flow
-from bot.i18n import LOCALES_DIR
+from bot.i18n import FSI, LOCALES_DIR, PDI, translator
 from tests.e2e import ROOT, Respondent, running_bot
 
 LANGUAGES = [code for code in load_settings(ROOT / "config.yaml").languages if code != "de"]
@@ -46,3 +46,10 @@ async def test_a_person_answers_everything_in_their_language_without_a_german_wo
     seen += [label for m in person.messages[chosen - 1 :] for label in m.buttons]
     leaks = {source for source in german_sources(language) for text in seen if source in text}
     assert not leaks, f"German text shown to a {language} speaker: {sorted(leaks)[:5]}"
+    if translator(language).rtl:
+        # The district (Latin letters) inside right-to-left text keeps its place: every time
+        # it appears in a sentence it is wrapped in direction isolates.
+        district = app.settings.districts[0].name
+        inside = [t for t in seen if district in t and t != district]
+        assert inside, "the answered district is shown back"
+        assert all(t.count(district) == t.count(f"{FSI}{district}{PDI}") for t in inside), inside

@@ -28,6 +28,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from bot.config import load_settings
 from bot.flows import engine
@@ -44,6 +45,8 @@ from bot.reports import (
     needs_of,
 )
 from storage import interviews, respondents
+from storage.casework import Case
+from storage.models import Respondent
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
@@ -189,7 +192,8 @@ PEOPLE: list[Someone] = [
 
 @pytest.fixture
 def settings(database_url):
-    return load_settings(ROOT / "config.yaml", database_url=database_url)
+    # The seeded people speak German and English; the tables list the enabled languages.
+    return load_settings(ROOT / "config.yaml", database_url=database_url, languages=["de", "en"])
 
 
 @pytest.fixture
@@ -365,33 +369,33 @@ def cases_of(priority: str, status: str, hours: list[float | None]) -> list[Case
 
 
 CASES = [
-    *cases_of("urgent", "open", [None]),
+    *cases_of("urgent", "new", [None]),
     *cases_of("urgent", "claimed", [1, 1, 2, 2, 3, 30]),
     *cases_of("urgent", "closed", [1, 2, 2, 4, 5]),
     *cases_of("high", "claimed", [4, 4, 6, 8, 10]),
     *cases_of("high", "closed", [2, 5, 6, 6, 9, 12, 48]),
-    *cases_of("normal", "open", [None] * 6),
+    *cases_of("normal", "new", [None] * 6),
     *cases_of("normal", "claimed", [20] * 8),
     *cases_of("normal", "closed", [30] * 10),
 ]
 
 
 def test_cases_per_priority_and_status_are_protected_across_rows_and_columns():
-    #            open claimed closed | total
+    #             new claimed closed | total
     #   urgent      1       6      5 |    12   1 and 0 are small. Row "urgent" then has one, so
     #   high        0       5      7 |    12   its smallest other cell, 5 (closed), is hidden; row
     #   normal      6       8     10 |    24   "high" hides its 5 (claimed). Column "claimed" now
     #   total       7      19     22 |    48   has one hidden, so 6 goes; column "closed" hides 7.
     table = case_table(CASES)
     assert (table.priorities, table.statuses) == (("urgent", "high", "normal"),
-                                                  ("open", "claimed", "closed"))  # fmt: skip
+                                                  ("new", "claimed", "closed"))  # fmt: skip
     assert shown(table.table) == [
         ["< 5", "x", "x", "12"],
         ["< 5", "x", "x", "12"],
         ["6", "8", "10", "24"],
         ["7", "19", "22", "48"],
     ]
-    # urgent 1→0 and high 0→1 in "open", urgent 5→6 and high 7→6 in "closed"; and urgent
+    # urgent 1→0 and high 0→1 in "new", urgent 5→6 and high 7→6 in "closed"; and urgent
     # 6→5, high 5→6 in "claimed" with urgent 5→6, high 7→6 in "closed". All totals hold.
     assert unrecoverable(table.table, [
         [[0, 6, 6], [1, 5, 6], [6, 8, 10]],
@@ -545,3 +549,19 @@ def test_a_small_total_is_suppressed_like_any_other_count():
     # Column 1 is 1 + 2 = 3: both cells and the total are small. Column 2: 9 + 30 = 39.
     table = protect_table([[1, 9], [2, 30]], row_totals=False, column_totals=True)
     assert shown(table) == [["< 5", "9"], ["< 5", "30"], ["< 5", "39"]]
+
+
+async def test_the_report_reads_the_cases_stored_by_casework(sessions, settings, flow):
+    await seed(sessions, flow)
+    async with sessions() as session, session.begin():
+        people = (await session.execute(sa.select(Respondent.id).order_by(Respondent.id))).all()
+        for (respondent_id,), facts in zip(people, CASES[:27], strict=False):
+            session.add(Case(respondent_id=respondent_id, language="de", priority=facts.priority,
+                             team="kim", status=facts.status, created_at=facts.created_at,
+                             updated_at=facts.created_at, claimed_at=facts.claimed_at))  # fmt: skip
+    report = await Reports(sessions, settings, flow, clock=lambda: NOW).report()
+    assert report.cases == case_table(CASES[:27])
+    # The first 27: urgent 1 new, 6 claimed, 5 closed; high 5 claimed, 7 closed; normal 3 new.
+    # Column totals 4 | 11 | 12 of 27: the 4 is small, so the 11 is hidden with it.
+    assert shown(report.cases.table)[-1] == ["< 5", "x", "12", "27"]
+    assert [str(c) for c in report.cases.claimed] == ["x", "12", "< 5"]  # the same rule

@@ -21,6 +21,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.broadcasts import Broadcasts
+from bot.casework import Casework
 from bot.config import Settings, load_settings
 from bot.conversation import Conversation
 from bot.data_rights import DataRights
@@ -34,6 +35,8 @@ from bot.retention import Retention
 from bot.scheduler import Scheduler, start_background
 from bot.sender import Sender
 from bot.services import Clock, utc_now
+from bot.staff import StaffService
+from bot.telegram import casework as casework_router
 from bot.telegram import coordination, intake, stats
 from bot.telegram.middleware import PersonMiddleware
 from bot.telegram.polling import ALLOWED_UPDATES, poll
@@ -94,14 +97,17 @@ async def create_application(
     await upgrade_async(settings.database_url)
     engine = create_engine(settings.database_url)
     sessions = session_factory(engine)
-    conversation = Conversation(sessions, settings, flow, clock=clock)
+    casework = Casework(sessions, settings, flow, clock=clock)
+    conversation = Conversation(sessions, settings, flow, clock=clock, handover=casework.handover)
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
     bot = Bot(settings.bot_token.get_secret_value(), session=session)
     dispatcher = Dispatcher()
     dispatcher.update.outer_middleware(PersonMiddleware())
     dispatcher["conversation"] = conversation
-    dispatcher["data_rights"] = DataRights(conversation)
+    dispatcher["data_rights"] = DataRights(conversation, erased=casework.wake)
     dispatcher["renderer"] = Renderer(bot)
+    dispatcher["staff"] = StaffService(sessions, settings, clock=clock)
+    dispatcher["casework"] = casework
     # --- reports: /stats, before coordination and intake so neither takes the command ---
     dispatcher["reports"] = Reports(sessions, settings, flow, clock=clock)
     dispatcher.include_router(stats.build_router())
@@ -119,6 +125,7 @@ async def create_application(
     dispatcher.include_router(coordination.build_router())  # before intake: coordinators' text
     # --- end outbox ---
     dispatcher["retention"] = Retention(sessions, settings, clock=clock)
+    dispatcher.include_router(casework_router.build_router())  # before intake: staff, relays
     dispatcher.include_router(intake.build_router())
     return Application(settings, flow, engine, bot, dispatcher, conversation)
 

@@ -1,8 +1,8 @@
 """Callback data of inline buttons: one short typed class per action, packed into 64 bytes.
 
-The prefixes are one letter so that a question id and a choice id have room in Telegram's
-64-byte limit; schema.CALLBACK_RESERVED is the space kept for the prefix, the interview id and
-the separators.
+The prefixes (l c a t n r k s e) are one letter so that a question id and a choice id have
+room in Telegram's 64-byte limit; schema.CALLBACK_RESERVED is the space kept for the prefix,
+the interview id and the separators.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from bot.replies import (
     Choose,
     Confirm,
     Consent,
+    EndContact,
     Navigate,
     PickLanguage,
     Resume,
@@ -66,6 +67,10 @@ class ResumeData(CallbackData, prefix="s"):
     i: int
 
 
+class EndContactData(CallbackData, prefix="e"):
+    case: int
+
+
 def pack(action: Action) -> str:
     """The callback data of a button that means `action`."""
     match action:
@@ -85,6 +90,8 @@ def pack(action: Action) -> str:
             return ConfirmData(what=what, yes=yes).pack()
         case Resume(interview_id=i):
             return ResumeData(i=i).pack()
+        case EndContact(case_id=case):
+            return EndContactData(case=case).pack()
     raise TypeError(f"no callback data for {action!r}")
 
 
@@ -99,6 +106,7 @@ _KINDS: dict[str, type[CallbackData]] = {
         ReviewData,
         ConfirmData,
         ResumeData,
+        EndContactData,
     )
 }
 
@@ -131,4 +139,6 @@ def unpack(data: str | None) -> Action | None:
             return Confirm(what, yes)
         case ResumeData(i=i):
             return Resume(i)
+        case EndContactData(case=case):
+            return EndContact(case)
     return None

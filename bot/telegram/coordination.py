@@ -9,7 +9,6 @@ edited while it runs; a report follows at the end.
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import logging
 from typing import Any
 
@@ -46,6 +45,7 @@ from bot.broadcasts import (
 from bot.config import FIELDS_OF_ACTION, Settings
 from bot.i18n import language_name
 from bot.screens import split_text
+from bot.staff import StaffService
 
 log = logging.getLogger(__name__)
 
@@ -72,26 +72,16 @@ class BroadcastData(CallbackData, prefix="bc"):
     value: str = ""
 
 
-async def is_coordinator(broadcasts: Broadcasts, user_id: int) -> bool:
-    """Staff management decides when it is there; until then config.yaml's coordinators."""
-    if importlib.util.find_spec("bot.staff") is None:
-        return user_id in broadcasts.settings.coordinators
-    from bot.staff import is_coordinator as staff_is_coordinator
-
-    async with broadcasts.transaction() as session:
-        return await staff_is_coordinator(session, broadcasts.settings, user_id)
-
-
 class CoordinatorOnly(Filter):
     async def __call__(
         self,
         event: TelegramObject,
         event_from_user: User | None = None,
-        broadcasts: Broadcasts | None = None,
+        staff: StaffService | None = None,
     ) -> bool:
-        if event_from_user is None or broadcasts is None:
+        if event_from_user is None or staff is None:
             return False
-        return await is_coordinator(broadcasts, event_from_user.id)
+        return await staff.is_coordinator(event_from_user.id)
 
 
 def _button(label: str, step: str, value: str = "") -> InlineKeyboardButton:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 
 from aiogram import F, Router
 from aiogram.filters import Command
@@ -13,8 +12,9 @@ from babel.dates import format_datetime
 from bot.config import FIELDS_OF_ACTION
 from bot.privacy_rules import LEGEND, share
 from bot.report_html import heat_map_png
-from bot.reports import Report, Reports, field_name, share_text
+from bot.reports import CASE_STATUS_NAMES, Report, Reports, field_name, share_text
 from bot.services import Event
+from bot.staff import StaffService
 
 # Anyone may type /stats; a respondent learns only that it is not for them (in both languages
 # most of them read, since their own is not known here).
@@ -22,16 +22,6 @@ REFUSAL = (
     "Dieser Befehl ist nur für die Koordination des Integrationsmanagements.\n"
     "This command is for the coordinators of the integration management only."
 )
-
-
-async def is_coordinator(reports: Reports, user_id: int) -> bool:
-    """Staff management decides when it is there; until then config.yaml's coordinators."""
-    if importlib.util.find_spec("bot.staff") is None:
-        return user_id in reports.settings.coordinators
-    from bot.staff import is_coordinator as staff_is_coordinator
-
-    async with reports.transaction() as session:
-        return await staff_is_coordinator(session, reports.settings, user_id)
 
 
 def build_router() -> Router:
@@ -42,8 +32,8 @@ def build_router() -> Router:
     return router
 
 
-async def stats(message: Message, reports: Reports, incoming: Event) -> None:
-    if message.from_user is None or not await is_coordinator(reports, message.from_user.id):
+async def stats(message: Message, reports: Reports, staff: StaffService, incoming: Event) -> None:
+    if message.from_user is None or not await staff.is_coordinator(message.from_user.id):
         await message.answer(REFUSAL)
         return
     report = await reports.report(incoming)  # a redelivered /stats sends nothing twice
@@ -79,8 +69,9 @@ def summary_text(report: Report, zone: str) -> str:
     if cases is not None and cases.table.total is not None and cases.table.column_totals:
         per_status = dict(zip(cases.statuses, cases.table.column_totals, strict=True))
         line = f"Fälle: {cases.table.total}"
-        if "open" in per_status:
-            line += f", davon offen: {per_status['open']}"
+        for status in ("new", "claimed"):
+            if status in per_status:
+                line += f", {CASE_STATUS_NAMES[status]}: {per_status[status]}"
         lines += ["", line]
     lines += ["", "Ausführlicher Bericht: kim-intake report --out bericht.html"]
     return "\n".join(lines)

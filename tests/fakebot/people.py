@@ -57,6 +57,10 @@ class Person:
             content["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
         return self._message(chat_id, **content)
 
+    def reply(self, text: str, to: SentMessage) -> dict[str, Any]:
+        """Answer a message of the bot with Telegram's reply function."""
+        return self._message(to.chat_id, text=text, reply_to_message=to.as_json())
+
     def send_photo(self) -> dict[str, Any]:
         return self._message(photo=[{"file_id": "ph1", "file_unique_id": "ph1u", "width": 90,
                                      "height": 90}])  # fmt: skip

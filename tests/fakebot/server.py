@@ -37,6 +37,7 @@ class SentMessage:
     document: tuple[str, bytes] | None = None
     photo: bytes | None = None
     caption: str | None = None
+    reply_to: int | None = None  # the message this one answers (reply_parameters)
 
     @property
     def buttons(self) -> list[str]:
@@ -119,6 +120,9 @@ class FakeTelegram:
         self.callback_answers: dict[str, dict[str, Any]] = {}
         self.count_429 = 0
         self.webhook: dict[str, Any] | None = None
+        # Where webhook updates really go; several targets: each update to every one, as a load
+        # balancer that retries on another replica would do (the bot must handle it once).
+        self.webhook_targets: list[str] = []
         self._failures: dict[str, deque[_Failure]] = defaultdict(deque)
         self._limits: tuple[float, float] | None = None
         self._sent_times: deque[float] = deque()
@@ -374,7 +378,11 @@ class FakeTelegram:
                      "pending_update_count": len(self.pending())}  # fmt: skip
 
     async def _m_sendMessage(self, params: dict) -> tuple[int, Any]:
-        return await self._send(params, text=params["text"])
+        reply = params.get("reply_parameters")
+        if isinstance(reply, str):
+            reply = json.loads(reply)
+        reply_to = int(reply["message_id"]) if isinstance(reply, dict) else None
+        return await self._send(params, text=params["text"], reply_to=reply_to)
 
     async def _m_sendDocument(self, params: dict) -> tuple[int, Any]:
         name, content = params.get("_files", {}).get("document", ("document", b""))
@@ -460,12 +468,14 @@ class FakeTelegram:
             headers = {}
             if self.webhook.get("secret_token"):
                 headers["X-Telegram-Bot-Api-Secret-Token"] = self.webhook["secret_token"]
-            try:
-                async with self._http.post(self.webhook["url"], json=_public(update),
-                                           headers=headers) as response:  # fmt: skip
-                    ok = response.status < 300
-            except Exception:
-                ok = False
+            ok = False
+            for url in self.webhook_targets or [self.webhook["url"]]:
+                try:
+                    async with self._http.post(url, json=_public(update),
+                                               headers=headers) as response:  # fmt: skip
+                        ok = response.status < 300 or ok
+                except Exception:
+                    pass
             if ok:
                 update["_done"] = True
                 failures = 0

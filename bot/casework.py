@@ -1,0 +1,629 @@
+"""Cases: flagged answers become a case for a caseworker team, taken over, talked through, closed.
+
+A finished questionnaire that raises flags opens a case (or joins the person's open one) in the
+same transaction that finishes the interview. Its German notice goes to the team's group from
+the stored codes, once: the case row is claimed for sending, and a sender that died with it in
+hand is replaced after a lease. Caseworkers of that team take it over, read the details in their
+private chat, write to the person through the bot and close it with an outcome. An unclaimed case
+is raised again in the group after the configured hours (urgent sooner); the times live in the
+case rows, and a periodic job of bot/scheduler.py looks for them.
+
+Every staff action and every view of answers is written to the audit log. Staff texts are German;
+what the person reads is in their language.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+from babel.dates import format_datetime
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.answers import labels_from_code, question_text, section_title
+from bot.config import Team
+from bot.flows import engine
+from bot.flows.schema import Flow, Priority, QuestionType
+from bot.i18n import N_, Msg, german_name, translator
+from bot.reports import PRIORITY_NAMES, field_name
+from bot.services import Event, FlowService, Person, after_commit
+from bot.staff import actor, caseworker_of
+from storage import casework as store
+from storage import interviews, respondents
+from storage.casework import Case, Staff
+from storage.models import Interview, Respondent
+
+log = logging.getLogger(__name__)
+
+NOTICE_LEASE = timedelta(minutes=5)
+PRIORITY_MARKS = {"urgent": "🔴", "high": "🟠", "normal": "🟢"}
+OUTCOMES = {
+    "counselled": "beraten",
+    "referred": "weitervermittelt",
+    "no_need": "kein Bedarf mehr",
+    "unreachable": "nicht erreichbar",
+    "other": "sonstiges",
+}
+
+# What the person reads (translated into their language).
+FROM_CASEWORKER = N_(
+    "Nachricht von Ihrer Fallmanagerin oder Ihrem Fallmanager beim Kommunalen "
+    "Integrationsmanagement {city}:"
+)
+HOW_TO_ANSWER = N_(
+    "Sie können hier antworten. Ihre Antwort geht nur an Ihre Fallmanagerin oder Ihren Fallmanager."
+)
+END_CONTACT = N_("Kontakt beenden")
+CONTACT_ENDED = N_(
+    "Der Kontakt ist beendet. Ihre Fallmanagerin oder Ihr Fallmanager schreibt Ihnen nicht mehr. "
+    "Ihre Antworten bleiben gespeichert; /delete löscht alles."
+)
+DELIVERED = N_("✓ Ihre Nachricht ist angekommen.")
+
+# What staff read (German).
+NOT_YOUR_TEAM = (
+    "Nur registrierte Fallmanager·innen dieses Teams können das. Es wurde nichts geändert."
+)
+NOT_ASSIGNEE = "Diesen Fall hat {name}. Nur diese Person kann ihn abschließen oder schreiben."
+UNKNOWN_CASE = "Diesen Fall gibt es nicht (mehr)."
+ALREADY_CLOSED = "Dieser Fall ist schon abgeschlossen."
+ERASED = "Fall #{case}: Die Angaben wurden gelöscht (auf Wunsch der Person oder nach der Frist)."
+
+
+@dataclass(frozen=True)
+class CaseView:
+    """A case with everything needed to describe it in German."""
+
+    case: Case
+    flags: list[store.CaseFlag]
+    first_name: str
+    chat_id: int | None
+    answers: dict[str, tuple[str | None, bool]]  # question id -> (code, skipped)
+    assignee: Staff | None
+
+
+@dataclass(frozen=True)
+class CaseButton:
+    label: str
+    action: str
+    case_id: int
+    value: str = ""
+
+
+@dataclass
+class Outcome:
+    """What the channel should do after a staff action."""
+
+    toast: str | None = None
+    notice: tuple[int, int, str, list[list[CaseButton]]] | None = None  # chat, message, text, keys
+    private: list[tuple[int, str, list[list[CaseButton]]]] = field(default_factory=list)
+    edit_pressed: str | None = None  # new text for the pressed message (outside the group)
+
+
+@dataclass(frozen=True)
+class Relay:
+    """A message to pass on: to whom, in which language, with which case."""
+
+    case_id: int
+    chat_id: int
+    language: str
+    first_name: str
+
+
+class Casework(FlowService):
+    _bell: asyncio.Event | None = None  # rung when there are notices to send
+
+    # --- Opening cases (the conversation's handover hook) -----------------------------------------
+
+    async def handover(
+        self,
+        session: AsyncSession,
+        respondent: Respondent,
+        interview: Interview,
+        flags: list[engine.Flag],
+    ) -> Case:
+        """Open the person's case, or add new flags to the open one, in the caller's transaction."""
+        now = self.clock()
+        case = await store.open_case_of(session, respondent.id)
+        district = await self._district(session, interview.id)
+        if case is None:
+            team = route(self.settings.teams, flags, district, respondent.language or "de")
+            case = Case(
+                respondent_id=respondent.id,
+                interview_id=interview.id,
+                language=respondent.language or "de",
+                district=district,
+                priority=flags[0].priority.value,
+                team=team.id if team else "",
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(case)
+            await session.flush()
+            known: set[str] = set()
+        else:
+            known = {f.rule_id for f in await store.flags_of(session, case.id)}
+        added = [flag for flag in flags if flag.rule_id not in known]
+        for flag in added:
+            session.add(
+                store.CaseFlag(
+                    case_id=case.id,
+                    rule_id=flag.rule_id,
+                    question_id=flag.question_id,
+                    field=flag.field,
+                    priority=flag.priority.value,
+                    reason=flag.reason[:200],
+                    raised_at=now,
+                )
+            )
+        if known and added:
+            top = max((Priority(case.priority), *(f.priority for f in added)), key=lambda p: p.rank)
+            case.priority = top.value
+            case.interview_id, case.district, case.updated_at = interview.id, district, now
+            case.notice_state = "pending"  # the team hears of the new flags
+        if added:
+            after_commit(session, self.wake)
+        return case
+
+    async def _district(self, session: AsyncSession, interview_id: int | None) -> str | None:
+        question = next((q for q in self.flow.questions if q.type is QuestionType.district), None)
+        if question is None or interview_id is None:
+            return None
+        row = (await interviews.load_answers(session, interview_id)).get(question.id)
+        return row.code if row is not None and not row.skipped else None
+
+    # --- Notices in the team's group ----------------------------------------------------------
+
+    async def claim_notices(self) -> list[int]:
+        async with self.transaction() as session:
+            return await store.claim_notices(session, self.clock(), NOTICE_LEASE)
+
+    async def notice(self, case_id: int) -> tuple[Team, str, list[list[CaseButton]]] | None:
+        """The notice to send for a claimed case: where, the text and the buttons."""
+        async with self.sessions() as session:
+            view = await self.view(session, case_id)
+        if view is None:
+            return None
+        team = self.team(view.case.team)
+        if team is None:
+            log.warning("case %s: no team %r in config.yaml; notice kept", case_id, view.case.team)
+            return None
+        return team, notice_text(self, view), notice_buttons(view.case)
+
+    async def notice_sent(self, case_id: int, chat_id: int, message_id: int | None) -> None:
+        """Record the sent notice (None: sending failed; it is tried again)."""
+        now = self.clock()
+        async with self.transaction() as session:
+            case = await session.get(Case, case_id)
+            if case is None:
+                return
+            if message_id is None:
+                case.notice_state, case.notice_claimed_at = "pending", None
+                return
+            case.notice_state = "sent"
+            case.notice_chat_id, case.notice_message_id = chat_id, message_id
+            if case.status == "new":
+                case.remind_at = now + self.unclaimed_after(case.priority)
+            await store.audit(session, now, "system", "notice", case.id, f"team {case.team}")
+
+    async def redactions(self) -> list[tuple[int, int, str]]:
+        """Group notices of erased cases, to overwrite: (chat, message, text)."""
+        async with self.transaction() as session:
+            taken = await store.take_redactions(session)
+        return [(chat, message, ERASED.format(case=case)) for case, chat, message in taken]
+
+    def unclaimed_after(self, priority: str) -> timedelta:
+        hours = (
+            self.settings.casework.urgent_unclaimed_after_hours
+            if priority == "urgent"
+            else self.settings.casework.unclaimed_after_hours
+        )
+        return timedelta(hours=hours)
+
+    async def due_reminders(self, now: datetime) -> list[tuple[int, int, str]]:
+        """Unclaimed cases to raise again: (chat, notice message, text); each once per period."""
+        due = []
+        async with self.transaction() as session:
+            for case in await store.claim_reminders(session, now):
+                case.remind_at = now + self.unclaimed_after(case.priority)
+                case.reminders += 1
+                hours = (now - case.created_at).total_seconds() / 3600
+                text = (
+                    f"⏰ Fall #{case.id} ({PRIORITY_MARKS.get(case.priority, '')} "
+                    f"{PRIORITY_NAMES.get(case.priority, case.priority)}) wartet seit "
+                    f"{_hours(hours)} auf Übernahme. Bitte übernehmen Sie ihn mit der Taste "
+                    "„Übernehmen“ in der Meldung."
+                )
+                due.append((case.notice_chat_id, case.notice_message_id, text))
+                await store.audit(session, now, "system", "reminder", case.id, f"#{case.reminders}")
+        return due
+
+    # --- Reading a case ---------------------------------------------------------------------------
+
+    def team(self, team_id: str) -> Team | None:
+        return next((t for t in self.settings.teams if t.id == team_id), None)
+
+    async def view(self, session: AsyncSession, case_id: int) -> CaseView | None:
+        case = await session.get(Case, case_id)
+        if case is None:
+            return None
+        respondent = await session.get(Respondent, case.respondent_id)
+        stored = (
+            await interviews.load_answers(session, case.interview_id) if case.interview_id else {}
+        )
+        assignee = await session.get(Staff, case.assignee_id) if case.assignee_id else None
+        return CaseView(
+            case=case,
+            flags=await store.flags_of(session, case.id),
+            first_name=(respondent.first_name if respondent else None) or "—",
+            chat_id=respondent.chat_id if respondent else None,
+            answers={q: (row.code, row.skipped) for q, row in stored.items()},
+            assignee=assignee,
+        )
+
+    # --- Staff actions ----------------------------------------------------------------------------
+
+    async def act(
+        self, user_id: int, action: str, case_id: int, value: str, event: Event,
+        pressed_in_group: bool = True,
+    ) -> Outcome:  # fmt: skip
+        """A caseworker pressed a case button (in the group, or in their private chat)."""
+        now = self.clock()
+        async with self.transaction(event) as session:
+            view = await self.view(session, case_id)
+            if view is None:
+                return Outcome(toast=UNKNOWN_CASE)
+            case = view.case
+            staff = await caseworker_of(session, user_id, case.team)
+            if staff is None:
+                await store.audit(session, now, f"telegram:{user_id}", "denied", case.id, action)
+                return Outcome(toast=NOT_YOUR_TEAM)
+            who = actor(staff)
+            if action == "details":
+                await store.audit(session, now, who, "view_answers", case.id)
+                return Outcome(
+                    toast="Die Angaben stehen in Ihrem privaten Chat mit dem Bot.",
+                    private=[(user_id, details_text(self, view), [])],
+                )
+            if case.status == "closed":
+                return Outcome(toast=ALREADY_CLOSED)
+            if action == "claim":
+                if case.status == "claimed":
+                    owner = view.assignee.name if view.assignee else "jemand anderes"
+                    return Outcome(toast=f"Schon übernommen von {owner}.")
+                case.status, case.assignee_id, case.claimed_at = "claimed", staff.id, now
+                case.remind_at, case.updated_at = None, now
+                await store.audit(session, now, who, "claim", case.id)
+                view = replace(view, case=case, assignee=staff)
+                intro = claimed_text(self, view)
+                return Outcome(
+                    toast=f"Fall #{case.id} gehört jetzt Ihnen.",
+                    notice=self._notice_edit(view),
+                    private=[(user_id, intro, [])],
+                )
+            if case.status == "claimed" and case.assignee_id != staff.id:
+                name = view.assignee.name if view.assignee else "jemand anderes"
+                return Outcome(toast=NOT_ASSIGNEE.format(name=name))
+            if action == "close":
+                keys = [[CaseButton(f"✔️ {label}", "outcome", case.id, code)]
+                        for code, label in OUTCOMES.items()]  # fmt: skip
+                keys.append([CaseButton("↩️ Zurück", "back", case.id)])
+                question = f"Fall #{case.id} abschließen – mit welchem Ergebnis?"
+                if pressed_in_group:
+                    text = notice_text(self, view)
+                    return Outcome(notice=(case.notice_chat_id, case.notice_message_id, text, keys))
+                return Outcome(private=[(user_id, question, keys)])
+            if action == "back":
+                return Outcome(notice=self._notice_edit(view))
+            if action == "outcome" and value in OUTCOMES:
+                case.status, case.outcome, case.closed_at = "closed", value, now
+                case.contact_open, case.remind_at, case.updated_at = False, None, now
+                if case.assignee_id is None:
+                    case.assignee_id = staff.id
+                    view = replace(view, assignee=staff)
+                await store.audit(session, now, who, "close", case.id, value)
+                done = f"Fall #{case.id} ist abgeschlossen: {OUTCOMES[value]}."
+                return Outcome(
+                    toast=done,
+                    notice=self._notice_edit(view),
+                    edit_pressed=None if pressed_in_group else done,
+                )
+        return Outcome(toast=UNKNOWN_CASE)
+
+    def _notice_edit(self, view: CaseView) -> tuple[int, int, str, list[list[CaseButton]]] | None:
+        case = view.case
+        if case.notice_chat_id is None or case.notice_message_id is None:
+            return None
+        text = notice_text(self, view)
+        return case.notice_chat_id, case.notice_message_id, text, notice_buttons(case)
+
+    async def my_cases(self, user_id: int) -> str | None:
+        """/cases: a caseworker's open cases (None: not staff)."""
+        async with self.sessions() as session:
+            staff = await store.active_staff(session, user_id)
+            if staff is None:
+                return None
+            cases = await store.cases_of(session, staff.id)
+        if not cases:
+            return "Sie haben keine offenen Fälle. Neue Fälle erscheinen in der Gruppe Ihres Teams."
+        zone = self.settings.zone
+        lines = [f"Ihre offenen Fälle ({len(cases)}):"]
+        for case in cases:
+            since = format_datetime(case.claimed_at or case.created_at, "dd.MM.", tzinfo=zone,
+                                    locale="de")  # fmt: skip
+            district = self.settings.district_name(case.district) if case.district else "—"
+            lines.append(
+                f"• #{case.id} {PRIORITY_MARKS.get(case.priority, '')} "
+                f"{PRIORITY_NAMES.get(case.priority, case.priority)} · {german_name(case.language)}"
+                f" · {district} · seit {since}"
+            )
+        lines += [
+            "",
+            "/case NUMMER – alle Angaben · /write NUMMER TEXT – der Person schreiben · "
+            "/close NUMMER – abschließen. Oder antworten Sie auf eine Nachricht zu einem Fall.",
+        ]
+        return "\n".join(lines)
+
+    # --- Messages between caseworker and person ---------------------------------------------------
+
+    async def to_person(self, user_id: int, case_id: int, event: Event) -> Relay | str:
+        """A caseworker writes to the person of a case: where to, or why not (German)."""
+        now = self.clock()
+        async with self.transaction(event) as session:
+            view = await self.view(session, case_id)
+            staff = await store.active_staff(session, user_id)
+            if view is None or staff is None:
+                return UNKNOWN_CASE if staff is not None else NOT_YOUR_TEAM
+            case = view.case
+            if case.assignee_id != staff.id or case.status != "claimed":
+                await store.audit(session, now, actor(staff), "denied", case.id, "write")
+                return "Sie können nur Personen Ihrer übernommenen, offenen Fälle schreiben."
+            if not case.contact_open:
+                name = view.first_name
+                return f"{name} hat den Kontakt beendet. Die Nachricht wurde nicht gesendet."
+            if view.chat_id is None:
+                return UNKNOWN_CASE
+            await store.audit(session, now, actor(staff), "message_to_person", case.id)
+            return Relay(case.id, view.chat_id, case.language, view.first_name)
+
+    async def contact_of(self, person: Person, replying: bool) -> bool:
+        """Does a typed message of this person go to their caseworker?
+
+        Yes when a caseworker has their case and the contact is open, and the person either
+        answers a caseworker's message or is not in the middle of the questionnaire.
+        """
+        async with self.sessions() as session:
+            found = await self._contact(session, person)
+            if found is None:
+                return False
+            if replying:
+                return True
+            current = await interviews.current_interview(session, found[0].respondent_id)
+            return current is None or current.status != "in_progress"
+
+    async def _contact(self, session: AsyncSession, person: Person) -> tuple[Case, Staff] | None:
+        respondent = await respondents.find_respondent(session, person.channel, person.user_id)
+        if respondent is None:
+            return None
+        case = await store.open_case_of(session, respondent.id)
+        if case is None or case.status != "claimed" or not case.contact_open:
+            return None
+        staff = await session.get(Staff, case.assignee_id) if case.assignee_id else None
+        if staff is None or not staff.active:
+            return None
+        return case, staff
+
+    async def from_person(self, person: Person, event: Event) -> tuple[Relay, str] | None:
+        """The person answers: the caseworker's chat and the header line for them (German)."""
+        now = self.clock()
+        async with self.transaction(event) as session:
+            found = await self._contact(session, person)
+            if found is None:
+                return None
+            case, staff = found
+            await store.audit(session, now, "person", "message_from_person", case.id)
+            name = (person.first_name or "—")[:64]
+            header = f"✉️ Fall #{case.id} – Antwort von {name} ({german_name(case.language)}):"
+            return Relay(case.id, staff.telegram_user_id, case.language, name), header
+
+    async def end_contact(
+        self, person: Person, case_id: int, event: Event
+    ) -> tuple[str, int | None]:
+        """The person ends the contact: their language, and the caseworker's chat to tell."""
+        now = self.clock()
+        async with self.transaction(event) as session:
+            respondent = await respondents.find_respondent(session, person.channel, person.user_id)
+            language = (respondent.language if respondent else None) or "de"
+            case = await session.get(Case, case_id)
+            if respondent is None or case is None or case.respondent_id != respondent.id:
+                return language, None
+            if not case.contact_open:
+                return language, None
+            case.contact_open, case.updated_at = False, now
+            await store.audit(session, now, "person", "contact_ended", case.id)
+            staff = await session.get(Staff, case.assignee_id) if case.assignee_id else None
+            return language, staff.telegram_user_id if staff and staff.active else None
+
+    def person_text(self, language: str, text: str) -> str:
+        """A caseworker's message as the person reads it: a line in their language, then it."""
+        tr = translator(language)
+        header = tr(Msg(FROM_CASEWORKER, args={"city": self.settings.city}))
+        return f"{header}\n\n{text}\n\n{tr(Msg(HOW_TO_ANSWER))}"
+
+    # --- Periodic jobs ----------------------------------------------------------------------------
+
+    def wake(self) -> None:
+        """New notices to send, or notices to overwrite (after a commit)."""
+        if self._bell is not None:
+            self._bell.set()
+
+    async def run(self, stop: asyncio.Event, send_notices: Callable) -> None:
+        """Send notices as soon as cases open (the bell), and at least every minute."""
+        self._bell = bell = asyncio.Event()
+        while not stop.is_set():
+            try:
+                await send_notices()
+            except Exception:  # a failed round must not end the loop; the next one retries
+                log.exception("sending case notices failed")
+            waiters = [asyncio.create_task(bell.wait()), asyncio.create_task(stop.wait())]
+            await asyncio.wait(waiters, timeout=60, return_when=asyncio.FIRST_COMPLETED)
+            for waiter in waiters:
+                waiter.cancel()
+            bell.clear()
+
+
+def route(teams: list[Team], flags: list[engine.Flag], district: str | None, language: str):
+    """The first non-default team whose rules all match, else the default team."""
+    fields = {flag.field for flag in flags}
+    for team in teams:
+        if team.default:
+            continue
+        if team.fields and not fields & set(team.fields):
+            continue
+        if team.districts and district not in team.districts:
+            continue
+        if team.languages and language not in team.languages:
+            continue
+        return team
+    return next((t for t in teams if t.default), None)
+
+
+# --- German texts for staff ---------------------------------------------------------------------
+
+
+def _hours(hours: float) -> str:
+    if hours < 1:
+        return f"{max(1, round(hours * 60))} Minuten"
+    if hours < 48:
+        return f"{round(hours)} Stunden"
+    return f"{round(hours / 24)} Tagen"
+
+
+def _when(casework: Casework, moment: datetime) -> str:
+    return format_datetime(moment, "dd.MM.yyyy HH:mm", tzinfo=casework.settings.zone, locale="de")
+
+
+def header_lines(casework: Casework, view: CaseView) -> list[str]:
+    case = view.case
+    mark = PRIORITY_MARKS.get(case.priority, "")
+    priority = PRIORITY_NAMES.get(case.priority, case.priority).upper()
+    district = casework.settings.district_name(case.district) if case.district else "keine Angabe"
+    team = casework.team(case.team)
+    return [
+        f"{mark} {priority} · Fall #{case.id} · {view.first_name}",
+        f"Sprache: {german_name(case.language)} · Stadtteil: {district}",
+        f"Team: {team.name if team else case.team} · gemeldet {_when(casework, case.created_at)}",
+    ]
+
+
+def flag_lines(view: CaseView) -> list[str]:
+    ordered = sorted(view.flags, key=lambda f: -Priority(f.priority).rank)
+    return [
+        f"• {field_name(f.field)}: {f.reason}"
+        + (f" ({PRIORITY_NAMES[f.priority]})" if f.priority != "normal" else "")
+        for f in ordered
+    ]
+
+
+def answer_line(casework: Casework, view: CaseView, question_id: str) -> str | None:
+    flow = casework.flow
+    stored = view.answers.get(question_id)
+    if stored is None:
+        return None
+    question = flow.question(question_id)
+    code, skipped = stored
+    de = translator("de")
+    asked = de(question_text(flow, question))
+    if question.type is QuestionType.text and code is not None and not skipped:
+        value = engine.decode_answer(question, code)
+        shown = f"„{value}“ (so geschrieben, Sprache der Person: {german_name(view.case.language)})"
+    elif question.type is QuestionType.district and code is not None:
+        shown = casework.settings.district_name(code)
+    else:
+        labels = labels_from_code(flow, question, code, skipped)
+        shown = ", ".join(de(label) if isinstance(label, Msg) else label for label in labels)
+    return f"• {asked} – {shown}"
+
+
+def questions_that_matter(flow: Flow, view: CaseView) -> list[str]:
+    """The flagged questions, their fields' sections and the contact questions, in flow order."""
+    fields = {f.field for f in view.flags}
+    flagged = {f.question_id for f in view.flags}
+    first = flow.sections[0].id if flow.sections else None
+    wanted = []
+    for section in flow.sections:
+        keep = section.field in fields or (section.field is None and section.id != first)
+        for question in section.questions:
+            if keep or question.id in flagged:
+                wanted.append(question.id)
+    return wanted
+
+
+def notice_text(casework: Casework, view: CaseView) -> str:
+    case = view.case
+    lines = header_lines(casework, view)
+    lines += ["", "Anlass:", *flag_lines(view), "", "Wichtige Antworten:"]
+    lines += [
+        line
+        for qid in questions_that_matter(casework.flow, view)
+        if (line := answer_line(casework, view, qid))
+    ]
+    lines.append("")
+    if case.status == "new":
+        lines.append("Status: neu – noch nicht übernommen.")
+    elif case.status == "claimed":
+        name = view.assignee.name if view.assignee else "—"
+        lines.append(
+            f"✅ Übernommen von {name} am {_when(casework, case.claimed_at or case.updated_at)}."
+        )
+    else:
+        name = view.assignee.name if view.assignee else "—"
+        outcome = OUTCOMES.get(case.outcome or "", case.outcome or "")
+        closed = _when(casework, case.closed_at or case.updated_at)
+        lines.append(f"☑️ Abgeschlossen von {name} am {closed}: {outcome}.")
+    return "\n".join(lines)
+
+
+def notice_buttons(case: Case) -> list[list[CaseButton]]:
+    if case.status == "closed":
+        return []
+    first = [CaseButton("✋ Übernehmen", "claim", case.id)] if case.status == "new" else []
+    return [
+        [*first, CaseButton("📄 Details", "details", case.id)],
+        [CaseButton("☑️ Abschließen", "close", case.id)],
+    ]
+
+
+def details_text(casework: Casework, view: CaseView) -> str:
+    """Every answer of the person, section by section, in German (sent privately)."""
+    flow = casework.flow
+    de = translator("de")
+    lines = [*header_lines(casework, view), "", "Anlass:", *flag_lines(view)]
+    current = None
+    for question in flow.questions:
+        line = answer_line(casework, view, question.id)
+        if line is None:
+            continue
+        section = de(section_title(flow, question))
+        if section != current:
+            lines += ["", f"{section}:"]
+            current = section
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def claimed_text(casework: Casework, view: CaseView) -> str:
+    case = view.case
+    language = german_name(case.language)
+    return "\n".join([
+        f"Fall #{case.id} gehört jetzt Ihnen ({view.first_name}, {language}).",
+        "",
+        f"Antworten Sie auf diese Nachricht, um {view.first_name} über den Bot zu schreiben, "
+        f"oder schreiben Sie: /write {case.id} Ihr Text",
+        f"Die Person bekommt Ihre Nachricht mit einem Hinweis auf {language}; schreiben Sie in "
+        "einfachen Worten. Ihre Antworten kommen hier an.",
+        f"/case {case.id} zeigt alle Angaben, /close {case.id} schließt den Fall ab.",
+    ])  # fmt: skip

@@ -1,0 +1,315 @@
+"""Casework tables: cases with their flags, staff, one-time invitations and the audit log.
+
+A case belongs to one person and holds no answers of its own: notices and details are rendered
+from the person's stored answers, so /delete and retention reach everything in one place.
+At most one case per person is open (a partial unique index on every database).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import Field, SQLModel
+
+from storage.types import when
+
+CASE_STATUSES = ("new", "claimed", "closed")
+ROLES = ("caseworker", "coordinator")
+NOTICE_STATES = ("pending", "sending", "sent")
+_OPEN = sa.text("status != 'closed'")
+
+
+class Case(SQLModel, table=True):
+    """A person's need for a caseworker, from the first raised flag until it is closed."""
+
+    __tablename__ = "case_file"
+    __table_args__ = (
+        sa.Index(
+            "uq_case_open_per_person",
+            "respondent_id",
+            unique=True,
+            sqlite_where=_OPEN,
+            postgresql_where=_OPEN,
+        ),
+        sa.Index("ix_case_status_remind", "status", "remind_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    respondent_id: int = Field(
+        sa_column=sa.Column(
+            sa.Integer, sa.ForeignKey("respondent.id", ondelete="CASCADE"), nullable=False
+        )
+    )
+    interview_id: int | None = Field(
+        default=None,
+        sa_column=sa.Column(sa.Integer, sa.ForeignKey("interview.id", ondelete="SET NULL")),
+    )
+    language: str = Field(max_length=8)
+    district: str | None = Field(default=None, max_length=32)
+    priority: str = Field(max_length=8)  # normal | high | urgent
+    team: str = Field(max_length=32)
+    status: str = Field(default="new", max_length=8)  # new | claimed | closed
+    outcome: str | None = Field(default=None, max_length=16)
+    assignee_id: int | None = Field(
+        default=None,
+        sa_column=sa.Column(sa.Integer, sa.ForeignKey("staff.id", ondelete="SET NULL")),
+    )
+    contact_open: bool = True  # False once the person ended the contact
+    created_at: datetime = when(nullable=False)
+    updated_at: datetime = when(nullable=False)
+    claimed_at: datetime | None = when()
+    closed_at: datetime | None = when()
+    # The notice in the team's group: sent once, then edited as the case moves on.
+    notice_state: str = Field(default="pending", max_length=8)
+    notice_claimed_at: datetime | None = when()
+    notice_chat_id: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger))
+    notice_message_id: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger))
+    # When an unclaimed case is raised again in the group, and how often it was.
+    remind_at: datetime | None = when()
+    reminders: int = 0
+
+
+class CaseFlag(SQLModel, table=True):
+    """A flag raised for the case: which rule, its field of action, priority and reason."""
+
+    __tablename__ = "case_flag"
+    __table_args__ = (sa.UniqueConstraint("case_id", "rule_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(
+        sa_column=sa.Column(
+            sa.Integer,
+            sa.ForeignKey("case_file.id", ondelete="CASCADE"),
+            nullable=False,
+            index=True,
+        )
+    )
+    rule_id: str = Field(max_length=64)
+    question_id: str = Field(max_length=64)
+    field: str = Field(max_length=16)
+    priority: str = Field(max_length=8)
+    reason: str = Field(max_length=200)
+    raised_at: datetime = when(nullable=False)
+
+
+class Staff(SQLModel, table=True):
+    """A caseworker of a team, or a coordinator, known by their Telegram user id."""
+
+    __tablename__ = "staff"
+
+    id: int | None = Field(default=None, primary_key=True)
+    telegram_user_id: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False, unique=True))
+    name: str = Field(max_length=64)
+    role: str = Field(max_length=16)  # caseworker | coordinator
+    team: str | None = Field(default=None, max_length=32)
+    active: bool = True
+    created_at: datetime = when(nullable=False)
+    revoked_at: datetime | None = when()
+
+
+class Invitation(SQLModel, table=True):
+    """A one-time code to become staff; only its SHA-256 is stored."""
+
+    __tablename__ = "invitation"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code_hash: str = Field(max_length=64, unique=True)
+    role: str = Field(max_length=16)
+    team: str | None = Field(default=None, max_length=32)
+    created_at: datetime = when(nullable=False)
+    expires_at: datetime = when(nullable=False)
+    used_at: datetime | None = when()
+    used_by: int | None = Field(default=None, sa_column=sa.Column(sa.Integer))
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who did what, to which case, when. Never a name, an answer or a message text."""
+
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = when(nullable=False, index=True)
+    actor: str = Field(max_length=64)  # "staff:<id>", "telegram:<user id>", "cli", "system"
+    action: str = Field(max_length=32)
+    case_id: int | None = Field(default=None, sa_column=sa.Column(sa.Integer, index=True))
+    detail: str = Field(default="", max_length=200)
+
+
+class NoticeRedaction(SQLModel, table=True):
+    """A group notice about an erased case, still to be overwritten in Telegram."""
+
+    __tablename__ = "notice_redaction"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int
+    chat_id: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False))
+    message_id: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False))
+
+
+# --- Cases --------------------------------------------------------------------------------------
+
+
+async def open_case_of(session: AsyncSession, respondent_id: int) -> Case | None:
+    query = sa.select(Case).where(Case.respondent_id == respondent_id, Case.status != "closed")
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def flags_of(session: AsyncSession, case_id: int) -> list[CaseFlag]:
+    query = sa.select(CaseFlag).where(CaseFlag.case_id == case_id).order_by(CaseFlag.id)
+    return list((await session.execute(query)).scalars())
+
+
+async def cases_of(session: AsyncSession, assignee_id: int) -> list[Case]:
+    query = (
+        sa.select(Case)
+        .where(Case.assignee_id == assignee_id, Case.status == "claimed")
+        .order_by(Case.id)
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def claim_notices(
+    session: AsyncSession, now: datetime, lease: timedelta, limit: int = 20
+) -> list[int]:
+    """Cases whose notice is due, taken for this sender (a dead sender's after the lease)."""
+    due = sa.or_(
+        Case.notice_state == "pending",
+        sa.and_(Case.notice_state == "sending", Case.notice_claimed_at <= now - lease),
+    )
+    ids = list(
+        (
+            await session.execute(
+                sa.select(Case.id)
+                .where(due)
+                .order_by(Case.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+        ).scalars()
+    )
+    if not ids:
+        return []
+    claimed = await session.execute(
+        sa.update(Case)
+        .where(Case.id.in_(ids), due)
+        .values(notice_state="sending", notice_claimed_at=now)
+        .returning(Case.id)
+        .execution_options(synchronize_session=False)
+    )
+    return sorted(claimed.scalars())
+
+
+async def claim_reminders(session: AsyncSession, now: datetime, limit: int = 50) -> list[Case]:
+    """Unclaimed cases whose reminder time has come (the caller moves `remind_at` on)."""
+    query = (
+        sa.select(Case)
+        .where(Case.status == "new", Case.remind_at <= now, Case.notice_state == "sent")
+        .order_by(Case.remind_at, Case.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def erase_casework(session: AsyncSession, respondent_id: int) -> int:
+    """Delete the person's cases (flags go with them); their group notices are to be redacted."""
+    return await _erase_cases(session, Case.respondent_id == respondent_id)
+
+
+async def erase_cases_closed_before(session: AsyncSession, cutoff: datetime) -> int:
+    """Delete closed cases older than `cutoff` (retention); returns how many."""
+    return await _erase_cases(session, sa.and_(Case.status == "closed", Case.closed_at < cutoff))
+
+
+async def _erase_cases(session: AsyncSession, which: sa.ColumnElement[bool]) -> int:
+    rows = (
+        await session.execute(
+            sa.delete(Case)
+            .where(which)
+            .returning(Case.id, Case.notice_chat_id, Case.notice_message_id)
+            .execution_options(synchronize_session=False)
+        )
+    ).all()
+    redactions = [
+        NoticeRedaction(case_id=case_id, chat_id=chat, message_id=message)
+        for case_id, chat, message in rows
+        if chat is not None and message is not None
+    ]
+    session.add_all(redactions)
+    return len(rows)
+
+
+async def take_redactions(session: AsyncSession, limit: int = 50) -> list[tuple[int, int, int]]:
+    """Notices to overwrite: (case, chat, message), removed from the list."""
+    first = sa.select(NoticeRedaction.id).order_by(NoticeRedaction.id).limit(limit)
+    rows = await session.execute(
+        sa.delete(NoticeRedaction)
+        .where(NoticeRedaction.id.in_(first.scalar_subquery()))
+        .returning(NoticeRedaction.case_id, NoticeRedaction.chat_id, NoticeRedaction.message_id)
+        .execution_options(synchronize_session=False)
+    )
+    return [tuple(row) for row in rows]
+
+
+# --- Staff and invitations ----------------------------------------------------------------------
+
+
+async def staff_by_user(session: AsyncSession, telegram_user_id: int) -> Staff | None:
+    query = sa.select(Staff).where(Staff.telegram_user_id == telegram_user_id)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def active_staff(session: AsyncSession, telegram_user_id: int) -> Staff | None:
+    staff = await staff_by_user(session, telegram_user_id)
+    return staff if staff is not None and staff.active else None
+
+
+async def list_staff(session: AsyncSession) -> list[Staff]:
+    return list((await session.execute(sa.select(Staff).order_by(Staff.id))).scalars())
+
+
+async def take_invitation(
+    session: AsyncSession, code_hash: str, now: datetime
+) -> Invitation | None:
+    """The unused, unexpired invitation with this hash, marked used; None if there is none."""
+    taken = await session.execute(
+        sa.update(Invitation)
+        .where(
+            Invitation.code_hash == code_hash,
+            Invitation.used_at.is_(None),
+            Invitation.expires_at > now,
+        )
+        .values(used_at=now)
+        .returning(Invitation.id)
+        .execution_options(synchronize_session=False)
+    )
+    invitation_id = taken.scalar_one_or_none()
+    return await session.get(Invitation, invitation_id) if invitation_id else None
+
+
+# --- Audit --------------------------------------------------------------------------------------
+
+
+async def audit(
+    session: AsyncSession,
+    now: datetime,
+    actor: str,
+    action: str,
+    case_id: int | None = None,
+    detail: str = "",
+) -> None:
+    session.add(
+        AuditEntry(at=now, actor=actor, action=action, case_id=case_id, detail=detail[:200])
+    )
+
+
+async def audit_entries(
+    session: AsyncSession, case_id: int | None = None, limit: int = 200
+) -> Sequence[AuditEntry]:
+    query = sa.select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
+    if case_id is not None:
+        query = query.where(AuditEntry.case_id == case_id)
+    return list(reversed(list((await session.execute(query)).scalars())))

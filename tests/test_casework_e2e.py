@@ -1,0 +1,225 @@
+"""Casework end to end: a flagged questionnaire becomes one notice in the team's group, which a
+registered caseworker takes over, talks through with the person and closes; over real HTTP."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from bot.casework import DELIVERED, END_CONTACT, ERASED, FROM_CASEWORKER, NOT_YOUR_TEAM
+from bot.conversation import ALREADY_DONE
+from bot.flows.loader import load_configured_flow
+from bot.flows.schema import QuestionType
+from bot.i18n import Msg, translator
+from bot.staff import StaffService
+from storage.casework import AuditEntry, Case
+from tests.e2e import Respondent, default_answer, e2e_settings, running_bot
+
+ARABIC = re.compile("[\u0600-\u06ff]")
+PHONE = "0176 1234567"
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def homeless_with_phone(question):
+    """Flags: no home (urgent) and wishes for counselling; reachable by phone."""
+    chosen = {"housing_type": "homeless", "contact_way": "phone", "phone": PHONE}
+    if question.id in chosen:
+        return chosen[question.id]
+    if question.type is QuestionType.yes_no:
+        return "no" if question.id != "counselling_wish" else "yes"
+    return default_answer(question)
+
+
+@pytest.fixture
+def team(fake_telegram):
+    carla = fake_telegram.person("Carla")
+    olaf = fake_telegram.person("Olaf")
+    group = fake_telegram.group("KIM Fallmanagement", [carla, olaf])
+    return group, carla, olaf
+
+
+@pytest.fixture
+def options(team):
+    group, _, _ = team
+    teams = [{"id": "kim", "name": "KIM Fallmanagement", "chat_id": group.chat_id,
+              "default": True}]  # fmt: skip
+    return {"languages": ["de", "en", "ar"], "teams": teams}
+
+
+async def register(fake, sessions, settings, person) -> None:
+    code = await StaffService(sessions, settings).invite("caseworker", "kim", 72)
+    person.send(f"/register {code.lower()}")  # typed in lower case: still valid
+    reply = await person.next_message()
+    assert reply.text.startswith("Willkommen! Sie sind jetzt als Fallmanagerin/Fallmanager")
+    person.send(f"/register {code}")  # a code works once
+    assert "gilt nicht" in (await person.next_message()).text
+
+
+async def unclaimed_job(fake, app):
+    """The body of the periodic job, called directly so that the test's clock decides."""
+    jobs = app.dispatcher["scheduler"].jobs
+    await fake.wait_until(lambda: "casework_unclaimed" in jobs)
+    return jobs["casework_unclaimed"].body
+
+
+async def audit_actions(sessions) -> list[tuple[str, str, int | None]]:
+    async with sessions() as session:
+        rows = await session.execute(
+            sa.select(AuditEntry.actor, AuditEntry.action, AuditEntry.case_id).order_by(
+                AuditEntry.id
+            )
+        )
+        return [tuple(row) for row in rows]
+
+
+async def test_a_flagged_questionnaire_is_taken_over_talked_through_and_closed(
+    fake_telegram, database_url, sessions, team, options
+):
+    fake = fake_telegram
+    group, carla, olaf = team
+    settings = e2e_settings(fake, database_url, **options)
+    flow = load_configured_flow(settings)
+    amina = Respondent(fake, fake.person("Amina", language_code="ar"), flow, "ar")
+
+    async with running_bot(fake, database_url, **options):
+        await register(fake, sessions, settings, carla)
+        await amina.start()
+        await amina.answer_all(homeless_with_phone)
+        await amina.submit()
+        await fake.wait_until(lambda: group.messages)
+
+        notice = group.messages[0]
+        text = notice.text
+        # German, from the stored codes, although Amina answered in Arabic.
+        assert text.startswith("🔴 DRINGEND · Fall #1 · Amina")
+        assert "Sprache: Arabisch · Stadtteil: Altenrath" in text
+        assert "• Wohnen: " in text and "(dringend)" in text
+        assert "• Wo wohnen Sie? – Ich habe keine Wohnung." in text
+        assert "• Wie sollen wir Sie erreichen? – mit einem Anruf" in text
+        assert f"„{PHONE}“ (so geschrieben, Sprache der Person: Arabisch)" in text
+        assert not ARABIC.search(text)
+        assert notice.buttons == ["✋ Übernehmen", "📄 Details", "☑️ Abschließen"]
+
+        # Someone in the group who is not a registered caseworker: told so, nothing changes.
+        before = fake.callback_answers.copy()
+        group.tap(olaf, "✋ Übernehmen")
+        await fake.wait_until(lambda: len(fake.callback_answers) > len(before)
+                              and not fake.unanswered_callbacks())  # fmt: skip
+        assert NOT_YOUR_TEAM in [a.get("text") for a in fake.callback_answers.values()]
+        assert notice.edits == 0 and notice.buttons[0] == "✋ Übernehmen"
+
+    # A restart in between loses nothing: the case and its notice are in the database.
+    async with running_bot(fake, database_url, **options):
+        group.tap(carla, "✋ Übernehmen")
+        await fake.wait_until(lambda: "✅ Übernommen von Carla" in (notice.text or ""))
+        assert notice.buttons == ["📄 Details", "☑️ Abschließen"]
+        intro = await carla.next_message()
+        assert intro.text.startswith("Fall #1 gehört jetzt Ihnen (Amina, Arabisch).")
+
+        # Details go to Carla's private chat, never to the group.
+        group.tap(carla, "📄 Details")
+        details = await carla.next_message()
+        assert details.text.startswith("🔴 DRINGEND · Fall #1 · Amina")
+        assert "Über Sie:" in details.text and "Wohnen:" in details.text
+        assert len(group.messages) == 1
+
+        # Carla answers the case message; Amina reads it with a line in Arabic.
+        amina.person.skip_read()
+        carla.reply("Guten Tag, ich rufe Sie morgen um 10 Uhr an.", to=intro)
+        received = await amina.person.next_message()
+        ar = translator("ar")
+        header = ar(Msg(FROM_CASEWORKER, args={"city": settings.city}))
+        assert received.text.startswith(header + "\n\nGuten Tag, ich rufe Sie morgen um 10 Uhr an.")
+        assert received.buttons == [ar(Msg(END_CONTACT))]
+        assert (await carla.next_message()).text == "✓ Fall #1: an Amina gesendet."
+
+        # Amina answers; it reaches Carla, marked with the case and the language.
+        amina.person.send("شكرا، أنا في المنزل")
+        forwarded = await carla.next_message()
+        assert forwarded.text == "✉️ Fall #1 – Antwort von Amina (Arabisch):\n\nشكرا، أنا في المنزل"
+        assert (await amina.person.next_message()).text == ar(Msg(DELIVERED))
+
+        # Carla closes the case with an outcome, from her private chat.
+        carla.send("/close 1")
+        question = await carla.next_message()
+        assert "✔️ beraten" in question.buttons
+        carla.tap("✔️ beraten")
+        await fake.wait_until(lambda: "☑️ Abgeschlossen von Carla" in (notice.text or ""))
+        assert notice.buttons == []
+
+        # With the case closed, Amina's text is no longer passed on.
+        amina.person.send("Hallo?")
+        await fake.wait_until(lambda: ar(Msg(ALREADY_DONE)) in amina.person.last.text)
+        assert not [m for m in carla.messages[carla._seen :] if "Hallo?" in (m.text or "")]
+
+    async with sessions() as session:
+        case = (await session.execute(sa.select(Case))).scalar_one()
+    assert (case.status, case.outcome, case.contact_open) == ("closed", "counselled", False)
+    actions = await audit_actions(sessions)
+    staff = [a for a in actions if a[0].startswith("staff:")]
+    assert [a[1] for a in staff] == [
+        "register", "claim", "view_answers", "message_to_person", "close",
+    ]  # fmt: skip
+    assert ("system", "notice", 1) in actions
+    assert ("person", "message_from_person", 1) in actions
+    assert (f"telegram:{olaf.user_id}", "denied", 1) in actions
+    # Exactly one notice ever went to the group, and none elsewhere.
+    assert len([m for m in group.messages if m.text.startswith("🔴")]) == 1
+
+
+async def test_an_unclaimed_case_is_raised_again_once_after_its_time(
+    fake_telegram, database_url, team, options
+):
+    fake = fake_telegram
+    group, _, _ = team
+    clock = Clock(datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
+    settings = e2e_settings(fake, database_url, **options)
+    flow = load_configured_flow(settings)
+    amina = Respondent(fake, fake.person("Amina", language_code="ar"), flow, "ar")
+
+    async with running_bot(fake, database_url, clock=clock, **options) as app:
+        remind = await unclaimed_job(fake, app)
+        await amina.start()
+        await amina.answer_all(homeless_with_phone)
+        await amina.submit()
+        await fake.wait_until(lambda: group.messages)
+        notice = group.messages[0]
+
+        clock.now += timedelta(hours=1, minutes=59)  # urgent: after 2 hours (config.yaml)
+        await remind(clock())
+        assert len(group.messages) == 1
+
+        clock.now += timedelta(minutes=2)
+        await remind(clock())
+        await remind(clock())  # a second run at the same time sends nothing more
+        assert len(group.messages) == 2
+        reminder = group.messages[1]
+        assert reminder.text.startswith("⏰ Fall #1 (🔴 dringend) wartet seit 2 Stunden")
+        assert reminder.reply_to == notice.message_id
+
+    # The next reminder time is in the database: after a restart it comes once, on time.
+    async with running_bot(fake, database_url, clock=clock, **options) as app:
+        remind = await unclaimed_job(fake, app)
+        clock.now += timedelta(hours=1)
+        await remind(clock())
+        assert len(group.messages) == 2
+        clock.now += timedelta(hours=1, minutes=1)
+        await remind(clock())
+        assert len(group.messages) == 3
+
+        # The person erases their data: the case goes, and its notice no longer shows anything.
+        amina.person.send("/delete")
+        await fake.wait_until(lambda: amina.say("Ja, alles löschen") in amina.person.buttons())
+        amina.person.tap(amina.say("Ja, alles löschen"))
+        await fake.wait_until(lambda: notice.text == ERASED.format(case=1))
+        assert notice.buttons == []
