@@ -150,7 +150,9 @@ class Scheduler:
             async with self.sessions() as session, session.begin():
                 mine = await outbox.claim_tick(session, job.name, tick)
             if not mine:
+                log.debug("job %s tick %d: run elsewhere", job.name, tick)
                 return
+            log.debug("job %s tick %d: runs here", job.name, tick)
             self.runs[job.name] = self.runs.get(job.name, 0) + 1
             await job.body(self.clock())
         except Exception:

@@ -185,3 +185,40 @@ def test_staff_and_audit_on_the_command_line(database_url, tmp_path):
     audit = kim(database_url, "audit")
     assert audit.returncode == 0 and "cli" in audit.stdout and "invite" in audit.stdout
     assert "caseworker kim" in audit.stdout
+
+
+async def test_closing_from_the_group_asks_for_an_outcome_and_only_the_assignee_may(
+    sessions, casework
+):
+    async with sessions() as session, session.begin():
+        respondent, interview = await person(session)
+        case = await casework.handover(session, respondent, interview, [flag("a", "language")])
+        case.notice_chat_id, case.notice_message_id, case.notice_state = -100, 7, "sent"
+        session.add_all([
+            Staff(telegram_user_id=11, name="Carla", role="caseworker", team="kim", created_at=NOW),
+            Staff(telegram_user_id=14, name="Deniz", role="caseworker", team="kim",
+                  created_at=NOW),
+        ])  # fmt: skip
+    await casework.act(11, "claim", 1, "", Event(1))
+    refused = await casework.act(14, "close", 1, "", Event(2))
+    assert (
+        refused.toast
+        == "Diesen Fall hat Carla. Nur diese Person kann ihn abschließen oder schreiben."
+    )
+    asked = await casework.act(11, "close", 1, "", Event(3))
+    chat, message, _, keys = asked.notice
+    assert (chat, message) == (-100, 7)
+    assert [k.label for row in keys for k in row] == [
+        "✔️ beraten", "✔️ weitervermittelt", "✔️ kein Bedarf mehr", "✔️ nicht erreichbar",
+        "✔️ sonstiges", "↩️ Zurück",
+    ]  # fmt: skip
+    forged = await casework.act(11, "outcome", 1, "lost", Event(4))
+    assert forged.toast == UNKNOWN_CASE
+    closed = await casework.act(11, "outcome", 1, "referred", Event(5))
+    assert closed.toast == "Fall #1 ist abgeschlossen: weitervermittelt."
+    assert closed.notice[3] == [] and "☑️ Abgeschlossen von Carla" in closed.notice[2]
+    again = await casework.act(11, "claim", 1, "", Event(6))
+    assert again.toast == "Dieser Fall ist schon abgeschlossen."
+    async with sessions() as session:
+        case = await session.get(Case, 1)
+    assert (case.status, case.outcome, case.contact_open) == ("closed", "referred", False)

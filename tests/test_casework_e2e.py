@@ -126,6 +126,10 @@ async def test_a_flagged_questionnaire_is_taken_over_talked_through_and_closed(
         intro = await carla.next_message()
         assert intro.text.startswith("Fall #1 gehört jetzt Ihnen (Amina, Arabisch).")
 
+        # Text that is no answer to a case: Carla gets her commands, not the questionnaire.
+        carla.send("Hallo Bot")
+        assert (await carla.next_message()).text.startswith("Sie sind als Mitarbeiterin")
+
         # Details go to Carla's private chat, never to the group.
         group.tap(carla, "📄 Details")
         details = await carla.next_message()

@@ -2,7 +2,8 @@
 
 Every update reaches both (as a load balancer retrying on the other replica would send it):
 each is handled once. A broadcast goes out once per person at the configured overall rate, and
-goes on when the replica sending it is killed.
+goes on when the replica sending it is killed. Both schedulers fire the periodic jobs; each tick
+of a job runs in one of them.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import math
 import os
+import re
 import signal
 import sys
 from pathlib import Path
@@ -52,7 +54,7 @@ def environment(fake, database_url: str, config: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("KIM_")}
     env.update(KIM_BOT_TOKEN=fake.token, KIM_TELEGRAM_API_URL=fake.base_url,
                KIM_DATABASE_URL=database_url, KIM_CONFIG=str(config),
-               KIM_WEBHOOK_SECRET=SECRET)  # fmt: skip
+               KIM_WEBHOOK_SECRET=SECRET, KIM_LOG_LEVEL="DEBUG")  # fmt: skip
     return env
 
 
@@ -69,6 +71,12 @@ async def wait_for(condition, within: float = 30) -> None:
     while not await condition():
         assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
         await asyncio.sleep(0.1)
+
+
+def job_ticks(log: Path, outcome: str) -> set[tuple[str, int]]:
+    """The (job, tick) pairs a replica's log says it ran ("runs here") or found run elsewhere."""
+    found = re.findall(rf"job (\w+) tick (\d+): {outcome}", log.read_text(errors="replace"))
+    return {(job, int(tick)) for job, tick in found}
 
 
 def pid(worker: str) -> int:
@@ -89,15 +97,17 @@ async def test_two_replicas_handle_each_update_once_and_share_the_outbox(
     fake = fake_telegram
     persons = await people(sessions, fake, PEOPLE)
     ports = [free_port(), free_port()]
-    replicas = {}
+    replicas, logs = {}, {}
     for port in ports:
         config = replica_config(tmp_path, port)
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", cwd=tmp_path,
-            env=environment(fake, database_url, config),
-            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
-        )  # fmt: skip
-        replicas[process.pid] = process
+        log = tmp_path / f"replica-{port}.log"
+        with log.open("wb") as stderr:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bot", "run", cwd=tmp_path,
+                env=environment(fake, database_url, config),
+                stdout=asyncio.subprocess.DEVNULL, stderr=stderr,
+            )  # fmt: skip
+        replicas[process.pid], logs[process.pid] = process, log
     try:
         for port in ports:
             await wait_for(lambda port=port: ready(port))
@@ -161,6 +171,17 @@ async def test_two_replicas_handle_each_update_once_and_share_the_outbox(
         survivor = replicas[next(pid for pid in replicas if pid != leader)]
         survivor.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(survivor.wait(), timeout=20) == 0
+
+        # Both schedulers fired the periodic jobs while both ran; each tick ran in one only.
+        ran = {pid: job_ticks(log, "runs here") for pid, log in logs.items()}
+        lost = {pid: job_ticks(log, "run elsewhere") for pid, log in logs.items()}
+        assert not ran[leader] & ran[survivor.pid]
+        assert ran[leader] & lost[survivor.pid] or ran[survivor.pid] & lost[leader]
+        assert {job for job, _ in ran[leader] | ran[survivor.pid]} >= {"sender_tick"}
+        # Even at DEBUG level the logs hold no message text.
+        for log in logs.values():
+            text = log.read_text(errors="replace")
+            assert "Offene Sprechstunde" not in text and "Hilfe" not in text
     finally:
         for process in replicas.values():
             if process.returncode is None:

@@ -347,4 +347,6 @@ def build_router() -> Router:
     router.message.register(staff_reply, private, F.text, F.reply_to_message.from_user.is_bot,
                             ~F.text.startswith("/"), Staff())  # fmt: skip
     router.message.register(person_writes, private, F.text, ~F.text.startswith("/"), InContact())
+    # Staff typing anything else get their commands, not the questionnaire.
+    router.message.register(staff_start, private, F.text, ~F.text.startswith("/"), Staff())
     return router
