@@ -59,3 +59,34 @@ def test_a_flow_named_in_config_must_exist(tmp_path):
     result = check(tmp_path, config, flows)
     assert result.returncode == 1
     assert "flow 'needs' has no file" in result.stdout
+
+
+def test_the_installed_package_carries_its_flows_catalogs_and_migrations(tmp_path):
+    """What the Docker image does at build and start: install the project (not editable), then
+    check and migrate with nothing of the source tree around."""
+    source, site = tmp_path / "source", tmp_path / "site"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):  # as the Dockerfile copies them: no build/ dir
+        shutil.copy(ROOT / name, source / name)
+    for name in ("bot", "storage"):
+        shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
+    install = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(site),
+         str(source)], capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert install.returncode == 0, install.stderr
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KIM_")}
+    env.update(PYTHONPATH=str(site), KIM_CONFIG=str(ROOT / "config.yaml"),
+               KIM_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/data/kim.db")  # fmt: skip
+
+    def kim(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, *args], cwd=tmp_path, env=env,
+                              capture_output=True, text=True, timeout=60)  # fmt: skip
+
+    where = kim("-c", "import bot, storage; print(bot.__file__); print(storage.__file__)")
+    assert where.stdout.splitlines() == [str(site / "bot" / "__init__.py"),
+                                         str(site / "storage" / "__init__.py")]  # fmt: skip
+    checked = kim("-m", "bot", "check")
+    assert checked.returncode == 0 and checked.stdout.startswith("OK"), checked.stderr
+    upgraded = kim("-m", "bot", "db", "upgrade")
+    assert upgraded.returncode == 0 and "0004_casework" in upgraded.stdout, upgraded.stderr
