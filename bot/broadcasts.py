@@ -17,6 +17,7 @@ from bot.replies import Screen
 from bot.sender import Outgoing, Skip
 from bot.services import Clock, FlowService, utc_now
 from storage import outbox
+from storage.casework import audit
 from storage.outbox import Broadcast, Claim, Counts, Member
 
 Status = Literal["not_started", "unfinished", "finished"]
@@ -295,6 +296,8 @@ class Broadcasts(FlowService):
                 session, broadcast.id, [m.respondent_id for m in members], now
             )
             broadcast_id = broadcast.id
+            detail = f"#{broadcast_id} to {len(members)} people"
+            await audit(session, now, created_by, "broadcast_send", detail=detail)
         self.wake()
         view = await self.status(broadcast_id)
         assert view is not None
@@ -313,6 +316,8 @@ class Broadcasts(FlowService):
                 session, self._new(draft, created_by, now, at, progress)
             )
             broadcast_id = broadcast.id
+            detail = f"#{broadcast_id} at {at.isoformat(timespec='minutes')}"
+            await audit(session, now, created_by, "broadcast_schedule", detail=detail)
         assert broadcast_id is not None
         view = await self.status(broadcast_id)
         assert view is not None
@@ -378,9 +383,14 @@ class Broadcasts(FlowService):
         async with self.transaction() as session:
             return await outbox.close_finished(session, now or self.clock())
 
-    async def cancel(self, broadcast_id: int) -> bool:
+    async def cancel(self, broadcast_id: int, by: str = "cli") -> bool:
         async with self.transaction() as session:
-            return await outbox.cancel_broadcast(session, broadcast_id, self.clock())
+            cancelled = await outbox.cancel_broadcast(session, broadcast_id, self.clock())
+            if cancelled:
+                await audit(
+                    session, self.clock(), by, "broadcast_cancel", detail=f"#{broadcast_id}"
+                )
+            return cancelled
 
     # --- How it goes ----------------------------------------------------------------------------
 

@@ -23,7 +23,7 @@ from bot.flows.schema import Flow, Priority, Question, QuestionType
 from bot.i18n import german_name
 from bot.privacy_rules import Count, ProtectedTable, count, protect_table
 from bot.services import Event, FlowService
-from storage.casework import Case
+from storage.casework import Case, audit
 from storage.models import Interview, Respondent
 from storage.outbox import answers_of
 
@@ -409,13 +409,16 @@ def share_text(value: float | None) -> str:
 class Reports(FlowService):
     """Reads the database and builds the report; used by /stats and the command line."""
 
-    async def records(self) -> list[Record]:
+    async def records(self, viewer: str = "cli") -> list[Record]:
+        """Every interview, answers included (for the export; written to the audit log)."""
         async with self.transaction() as session:
+            await audit(session, self.clock(), viewer, "export")
             return await load_records(session, self.flow)
 
-    async def report(self, event: Event | None = None) -> Report:
+    async def report(self, event: Event | None = None, viewer: str = "cli") -> Report:
         """The report now; `event` makes a redelivered /stats a no-op (DuplicateEvent)."""
         async with self.transaction(event) as session:
+            await audit(session, self.clock(), viewer, "report")
             records = await load_records(session, self.flow)
             cases = await load_cases(session)
         return build_report(self.flow, self.settings, records, cases, self.clock())

@@ -10,6 +10,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+import sqlalchemy as sa
 import yaml
 
 from bot import scheduler
@@ -21,6 +22,7 @@ from bot.i18n import Msg, translator
 from bot.services import utc_now
 from bot.telegram.app import create_application, serve
 from storage import respondents
+from storage.casework import AuditEntry
 
 ROOT = Path(__file__).resolve().parent.parent
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -143,6 +145,10 @@ async def test_a_coordinator_sends_to_a_segment_and_watches_one_edited_progress_
     assert "Fertig: 3 von 3 gesendet" in progress.text
     assert progress.edits >= 1
     assert fake_telegram.count_429 == 0
+    async with app.conversation.sessions() as session:
+        logged = (await session.execute(sa.select(AuditEntry.actor, AuditEntry.action,
+                                                  AuditEntry.detail))).all()  # fmt: skip
+    assert (f"telegram:{coordinator.user_id}", "broadcast_send", "#1 to 3 people") in logged
 
 
 async def test_people_without_a_text_in_their_language_get_german_with_an_english_line(

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
+import sqlalchemy as sa
 
 from bot.telegram.stats import REFUSAL
+from storage.casework import AuditEntry
 from tests.e2e import running_bot
 from tests.test_reports import NOW, flow, seed, settings
 
@@ -31,7 +33,7 @@ async def bot_running(
 
 
 async def test_coordinators_get_the_summary_and_heat_map_and_others_a_polite_refusal(
-    fake_telegram, people, bot_running
+    fake_telegram, people, bot_running, sessions
 ):
     coordinator, respondent = people
     respondent.send("/stats")
@@ -51,3 +53,6 @@ async def test_coordinators_get_the_summary_and_heat_map_and_others_a_polite_ref
     assert [m.text for m in fake_telegram.messages_in(respondent.chat_id)] == [REFUSAL]
     photos = [int(call.params["chat_id"]) for call in fake_telegram.calls_to("sendPhoto")]
     assert photos == [coordinator.chat_id]
+    async with sessions() as session:
+        logged = (await session.execute(sa.select(AuditEntry.actor, AuditEntry.action))).all()
+    assert logged == [(f"telegram:{coordinator.user_id}", "report")]  # the refusal showed nothing

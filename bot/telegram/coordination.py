@@ -370,7 +370,9 @@ async def recent(message: Message, broadcasts: Broadcasts) -> None:
 async def stop_broadcast(
     callback: CallbackQuery, callback_data: BroadcastData, broadcasts: Broadcasts
 ) -> None:
-    stopped = callback_data.value.isdigit() and await broadcasts.cancel(int(callback_data.value))
+    stopped = callback_data.value.isdigit() and await broadcasts.cancel(
+        int(callback_data.value), f"telegram:{callback.from_user.id}"
+    )
     await callback.answer("Gestoppt." if stopped else "Läuft nicht mehr.")
 
 

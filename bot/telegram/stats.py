@@ -36,7 +36,8 @@ async def stats(message: Message, reports: Reports, staff: StaffService, incomin
     if message.from_user is None or not await staff.is_coordinator(message.from_user.id):
         await message.answer(REFUSAL)
         return
-    report = await reports.report(incoming)  # a redelivered /stats sends nothing twice
+    viewer = f"telegram:{message.from_user.id}"
+    report = await reports.report(incoming, viewer)  # a redelivered /stats sends nothing twice
     picture = await asyncio.to_thread(heat_map_png, report.by_district)
     await message.answer(summary_text(report, reports.settings.timezone))
     await message.answer_photo(
