@@ -194,14 +194,15 @@ class Casework(FlowService):
         return team, notice_text(self, view), notice_buttons(view.case)
 
     async def notice_sent(self, case_id: int, chat_id: int, message_id: int | None) -> None:
-        """Record the sent notice (None: sending failed; it is tried again)."""
+        """Record the sent notice (None: sending failed; it is tried again after the lease, so
+        a group the bot cannot write to is not hammered)."""
         now = self.clock()
         async with self.transaction() as session:
             case = await session.get(Case, case_id)
             if case is None:
                 return
             if message_id is None:
-                case.notice_state, case.notice_claimed_at = "pending", None
+                case.notice_state, case.notice_claimed_at = "sending", now
                 return
             case.notice_state = "sent"
             case.notice_chat_id, case.notice_message_id = chat_id, message_id

@@ -96,6 +96,11 @@ async def test_a_notice_is_claimed_by_one_sender_only_and_again_after_a_dead_sen
     later = Casework(casework.sessions, casework.settings, casework.flow,
                      clock=lambda: NOW + timedelta(minutes=6))  # fmt: skip
     assert await later.claim_notices() == [1]  # the first sender never said it was sent
+    await later.notice_sent(1, -100, None)  # the group refused it: tried again after the lease
+    assert await later.claim_notices() == []
+    latest = Casework(casework.sessions, casework.settings, casework.flow,
+                      clock=lambda: NOW + timedelta(minutes=12))  # fmt: skip
+    assert await latest.claim_notices() == [1]
 
 
 async def test_only_caseworkers_of_the_cases_team_may_act(sessions, casework):
