@@ -14,6 +14,7 @@ from bot.config import FIELDS_OF_ACTION, Settings
 from bot.flows.schema import Flow, QuestionType
 from bot.i18n import N_, Msg, translator
 from bot.replies import Screen
+from bot.reports import FIELD_NAMES
 from bot.sender import Outgoing, Skip
 from bot.services import Clock, FlowService, utc_now
 from storage import outbox
@@ -26,15 +27,6 @@ STATUS_NAMES = {
     "not_started": "nicht begonnen",
     "unfinished": "angefangen, nicht fertig",
     "finished": "fertig",
-}
-FIELD_NAMES = {
-    "language": "Sprache",
-    "education": "Bildung",
-    "work": "Arbeit",
-    "housing": "Wohnen",
-    "health": "Gesundheit",
-    "residence": "Aufenthalt",
-    "social": "Soziales",
 }
 
 # Prepared messages: translated in the catalogs, so each person reads them in their language.

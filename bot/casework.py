@@ -20,15 +20,24 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from babel.dates import format_datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.answers import labels_from_code, question_text, section_title
+from bot.case_notices import (
+    OUTCOMES,
+    CaseButton,
+    CaseView,
+    cases_text,
+    claimed_text,
+    details_text,
+    notice_buttons,
+    notice_text,
+    reminder_text,
+    team_of,
+)
 from bot.config import Team
 from bot.flows import engine
-from bot.flows.schema import Flow, Priority, QuestionType
+from bot.flows.schema import Priority, QuestionType
 from bot.i18n import N_, Msg, german_name, translator
-from bot.reports import PRIORITY_NAMES, field_name
 from bot.services import Event, FlowService, Person, after_commit
 from bot.staff import actor, caseworker_of
 from storage import casework as store
@@ -39,14 +48,6 @@ from storage.models import Interview, Respondent
 log = logging.getLogger(__name__)
 
 NOTICE_LEASE = timedelta(minutes=5)
-PRIORITY_MARKS = {"urgent": "🔴", "high": "🟠", "normal": "🟢"}
-OUTCOMES = {
-    "counselled": "beraten",
-    "referred": "weitervermittelt",
-    "no_need": "kein Bedarf mehr",
-    "unreachable": "nicht erreichbar",
-    "other": "sonstiges",
-}
 
 # What the person reads (translated into their language).
 FROM_CASEWORKER = N_(
@@ -71,26 +72,6 @@ NOT_ASSIGNEE = "Diesen Fall hat {name}. Nur diese Person kann ihn abschließen o
 UNKNOWN_CASE = "Diesen Fall gibt es nicht (mehr)."
 ALREADY_CLOSED = "Dieser Fall ist schon abgeschlossen."
 ERASED = "Fall #{case}: Die Angaben wurden gelöscht (auf Wunsch der Person oder nach der Frist)."
-
-
-@dataclass(frozen=True)
-class CaseView:
-    """A case with everything needed to describe it in German."""
-
-    case: Case
-    flags: list[store.CaseFlag]
-    first_name: str
-    chat_id: int | None
-    answers: dict[str, tuple[str | None, bool]]  # question id -> (code, skipped)
-    assignee: Staff | None
-
-
-@dataclass(frozen=True)
-class CaseButton:
-    label: str
-    action: str
-    case_id: int
-    value: str = ""
 
 
 @dataclass
@@ -187,11 +168,11 @@ class Casework(FlowService):
             view = await self.view(session, case_id)
         if view is None:
             return None
-        team = self.team(view.case.team)
+        team = team_of(self.settings, view.case.team)
         if team is None:
             log.warning("case %s: no team %r in config.yaml; notice kept", case_id, view.case.team)
             return None
-        return team, notice_text(self, view), notice_buttons(view.case)
+        return team, notice_text(self.settings, self.flow, view), notice_buttons(view.case)
 
     async def notice_sent(self, case_id: int, chat_id: int, message_id: int | None) -> None:
         """Record the sent notice (None: sending failed; it is tried again after the lease, so
@@ -231,21 +212,12 @@ class Casework(FlowService):
             for case in await store.claim_reminders(session, now):
                 case.remind_at = now + self.unclaimed_after(case.priority)
                 case.reminders += 1
-                hours = (now - case.created_at).total_seconds() / 3600
-                text = (
-                    f"⏰ Fall #{case.id} ({PRIORITY_MARKS.get(case.priority, '')} "
-                    f"{PRIORITY_NAMES.get(case.priority, case.priority)}) wartet seit "
-                    f"{_hours(hours)} auf Übernahme. Bitte übernehmen Sie ihn mit der Taste "
-                    "„Übernehmen“ in der Meldung."
-                )
+                text = reminder_text(case, now)
                 due.append((case.notice_chat_id, case.notice_message_id, text))
                 await store.audit(session, now, "system", "reminder", case.id, f"#{case.reminders}")
         return due
 
     # --- Reading a case ---------------------------------------------------------------------------
-
-    def team(self, team_id: str) -> Team | None:
-        return next((t for t in self.settings.teams if t.id == team_id), None)
 
     async def view(self, session: AsyncSession, case_id: int) -> CaseView | None:
         case = await session.get(Case, case_id)
@@ -287,7 +259,7 @@ class Casework(FlowService):
                 await store.audit(session, now, who, "view_answers", case.id)
                 return Outcome(
                     toast="Die Angaben stehen in Ihrem privaten Chat mit dem Bot.",
-                    private=[(user_id, details_text(self, view), [])],
+                    private=[(user_id, details_text(self.settings, self.flow, view), [])],
                 )
             if case.status == "closed":
                 return Outcome(toast=ALREADY_CLOSED)
@@ -299,7 +271,7 @@ class Casework(FlowService):
                 case.remind_at, case.updated_at = None, now
                 await store.audit(session, now, who, "claim", case.id)
                 view = replace(view, case=case, assignee=staff)
-                intro = claimed_text(self, view)
+                intro = claimed_text(view)
                 return Outcome(
                     toast=f"Fall #{case.id} gehört jetzt Ihnen.",
                     notice=self._notice_edit(view),
@@ -314,7 +286,7 @@ class Casework(FlowService):
                 keys.append([CaseButton("↩️ Zurück", "back", case.id)])
                 question = f"Fall #{case.id} abschließen – mit welchem Ergebnis?"
                 if pressed_in_group:
-                    text = notice_text(self, view)
+                    text = notice_text(self.settings, self.flow, view)
                     return Outcome(notice=(case.notice_chat_id, case.notice_message_id, text, keys))
                 return Outcome(private=[(user_id, question, keys)])
             if action == "back":
@@ -338,7 +310,7 @@ class Casework(FlowService):
         case = view.case
         if case.notice_chat_id is None or case.notice_message_id is None:
             return None
-        text = notice_text(self, view)
+        text = notice_text(self.settings, self.flow, view)
         return case.notice_chat_id, case.notice_message_id, text, notice_buttons(case)
 
     async def my_cases(self, user_id: int) -> str | None:
@@ -348,25 +320,7 @@ class Casework(FlowService):
             if staff is None:
                 return None
             cases = await store.cases_of(session, staff.id)
-        if not cases:
-            return "Sie haben keine offenen Fälle. Neue Fälle erscheinen in der Gruppe Ihres Teams."
-        zone = self.settings.zone
-        lines = [f"Ihre offenen Fälle ({len(cases)}):"]
-        for case in cases:
-            since = format_datetime(case.claimed_at or case.created_at, "dd.MM.", tzinfo=zone,
-                                    locale="de")  # fmt: skip
-            district = self.settings.district_name(case.district) if case.district else "—"
-            lines.append(
-                f"• #{case.id} {PRIORITY_MARKS.get(case.priority, '')} "
-                f"{PRIORITY_NAMES.get(case.priority, case.priority)} · {german_name(case.language)}"
-                f" · {district} · seit {since}"
-            )
-        lines += [
-            "",
-            "/case NUMMER – alle Angaben · /write NUMMER TEXT – der Person schreiben · "
-            "/close NUMMER – abschließen. Oder antworten Sie auf eine Nachricht zu einem Fall.",
-        ]
-        return "\n".join(lines)
+        return cases_text(self.settings, cases)
 
     # --- Messages between caseworker and person ---------------------------------------------------
 
@@ -490,141 +444,3 @@ def route(teams: list[Team], flags: list[engine.Flag], district: str | None, lan
             continue
         return team
     return next((t for t in teams if t.default), None)
-
-
-# --- German texts for staff ---------------------------------------------------------------------
-
-
-def _hours(hours: float) -> str:
-    if hours < 1:
-        return f"{max(1, round(hours * 60))} Minuten"
-    if hours < 48:
-        return f"{round(hours)} Stunden"
-    return f"{round(hours / 24)} Tagen"
-
-
-def _when(casework: Casework, moment: datetime) -> str:
-    return format_datetime(moment, "dd.MM.yyyy HH:mm", tzinfo=casework.settings.zone, locale="de")
-
-
-def header_lines(casework: Casework, view: CaseView) -> list[str]:
-    case = view.case
-    mark = PRIORITY_MARKS.get(case.priority, "")
-    priority = PRIORITY_NAMES.get(case.priority, case.priority).upper()
-    district = casework.settings.district_name(case.district) if case.district else "keine Angabe"
-    team = casework.team(case.team)
-    return [
-        f"{mark} {priority} · Fall #{case.id} · {view.first_name}",
-        f"Sprache: {german_name(case.language)} · Stadtteil: {district}",
-        f"Team: {team.name if team else case.team} · gemeldet {_when(casework, case.created_at)}",
-    ]
-
-
-def flag_lines(view: CaseView) -> list[str]:
-    ordered = sorted(view.flags, key=lambda f: -Priority(f.priority).rank)
-    return [
-        f"• {field_name(f.field)}: {f.reason}"
-        + (f" ({PRIORITY_NAMES[f.priority]})" if f.priority != "normal" else "")
-        for f in ordered
-    ]
-
-
-def answer_line(casework: Casework, view: CaseView, question_id: str) -> str | None:
-    flow = casework.flow
-    stored = view.answers.get(question_id)
-    if stored is None:
-        return None
-    question = flow.question(question_id)
-    code, skipped = stored
-    de = translator("de")
-    asked = de(question_text(flow, question))
-    if question.type is QuestionType.text and code is not None and not skipped:
-        value = engine.decode_answer(question, code)
-        shown = f"„{value}“ (so geschrieben, Sprache der Person: {german_name(view.case.language)})"
-    elif question.type is QuestionType.district and code is not None:
-        shown = casework.settings.district_name(code)
-    else:
-        labels = labels_from_code(flow, question, code, skipped)
-        shown = ", ".join(de(label) if isinstance(label, Msg) else label for label in labels)
-    return f"• {asked} – {shown}"
-
-
-def questions_that_matter(flow: Flow, view: CaseView) -> list[str]:
-    """The flagged questions, their fields' sections and the contact questions, in flow order."""
-    fields = {f.field for f in view.flags}
-    flagged = {f.question_id for f in view.flags}
-    first = flow.sections[0].id if flow.sections else None
-    wanted = []
-    for section in flow.sections:
-        keep = section.field in fields or (section.field is None and section.id != first)
-        for question in section.questions:
-            if keep or question.id in flagged:
-                wanted.append(question.id)
-    return wanted
-
-
-def notice_text(casework: Casework, view: CaseView) -> str:
-    case = view.case
-    lines = header_lines(casework, view)
-    lines += ["", "Anlass:", *flag_lines(view), "", "Wichtige Antworten:"]
-    lines += [
-        line
-        for qid in questions_that_matter(casework.flow, view)
-        if (line := answer_line(casework, view, qid))
-    ]
-    lines.append("")
-    if case.status == "new":
-        lines.append("Status: neu – noch nicht übernommen.")
-    elif case.status == "claimed":
-        name = view.assignee.name if view.assignee else "—"
-        lines.append(
-            f"✅ Übernommen von {name} am {_when(casework, case.claimed_at or case.updated_at)}."
-        )
-    else:
-        name = view.assignee.name if view.assignee else "—"
-        outcome = OUTCOMES.get(case.outcome or "", case.outcome or "")
-        closed = _when(casework, case.closed_at or case.updated_at)
-        lines.append(f"☑️ Abgeschlossen von {name} am {closed}: {outcome}.")
-    return "\n".join(lines)
-
-
-def notice_buttons(case: Case) -> list[list[CaseButton]]:
-    if case.status == "closed":
-        return []
-    first = [CaseButton("✋ Übernehmen", "claim", case.id)] if case.status == "new" else []
-    return [
-        [*first, CaseButton("📄 Details", "details", case.id)],
-        [CaseButton("☑️ Abschließen", "close", case.id)],
-    ]
-
-
-def details_text(casework: Casework, view: CaseView) -> str:
-    """Every answer of the person, section by section, in German (sent privately)."""
-    flow = casework.flow
-    de = translator("de")
-    lines = [*header_lines(casework, view), "", "Anlass:", *flag_lines(view)]
-    current = None
-    for question in flow.questions:
-        line = answer_line(casework, view, question.id)
-        if line is None:
-            continue
-        section = de(section_title(flow, question))
-        if section != current:
-            lines += ["", f"{section}:"]
-            current = section
-        lines.append(line)
-    return "\n".join(lines)
-
-
-def claimed_text(casework: Casework, view: CaseView) -> str:
-    case = view.case
-    language = german_name(case.language)
-    return "\n".join([
-        f"Fall #{case.id} gehört jetzt Ihnen ({view.first_name}, {language}).",
-        "",
-        f"Antworten Sie auf diese Nachricht, um {view.first_name} über den Bot zu schreiben, "
-        f"oder schreiben Sie: /write {case.id} Ihr Text",
-        f"Die Person bekommt Ihre Nachricht mit einem Hinweis auf {language}; schreiben Sie in "
-        "einfachen Worten. Ihre Antworten kommen hier an.",
-        f"/case {case.id} zeigt alle Angaben, /close {case.id} schließt den Fall ab.",
-    ])  # fmt: skip

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import Settings
 from bot.i18n import N_, Msg
 from bot.replies import Button, Resume, Screen
 from bot.sender import Defer, Outgoing, Skip
-from bot.services import Clock, Service, utc_now
+from bot.services import SettingsService
 from storage import outbox
 from storage.outbox import Claim
 
@@ -22,17 +21,8 @@ CONTINUE = N_("▶️ Weitermachen")
 STOP_HINT = N_("Keine Erinnerungen mehr? Schreiben Sie /stop.")
 
 
-class Reminders(Service):
+class Reminders(SettingsService):
     """Finds paused questionnaires and puts reminders into the outbox; composes them when sent."""
-
-    def __init__(
-        self,
-        sessions: async_sessionmaker[AsyncSession],
-        settings: Settings,
-        clock: Clock = utc_now,
-    ) -> None:
-        super().__init__(sessions, clock)
-        self.settings = settings
 
     @property
     def after(self) -> timedelta:

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import FIELDS_OF_ACTION, Settings
@@ -23,8 +22,8 @@ from bot.flows.schema import Flow, Priority, Question, QuestionType
 from bot.i18n import german_name
 from bot.privacy_rules import Count, ProtectedTable, count, protect_table
 from bot.services import Event, FlowService
-from storage.casework import Case, audit
-from storage.models import Interview, Respondent
+from storage import interviews
+from storage.casework import audit, case_facts
 from storage.outbox import answers_of
 
 # The questions that give the groups of the tables, by id in bot/flows/needs.yaml. A flow without
@@ -117,12 +116,7 @@ class CaseFacts:
 
 async def load_records(session: AsyncSession, flow: Flow) -> list[Record]:
     """Every interview with its decoded answers and needs."""
-    query = sa.select(
-        Interview.id, Interview.respondent_id, Respondent.language,
-        Respondent.consent_at.is_not(None), Interview.status, Interview.started_at,
-        Interview.finished_at,
-    ).join(Respondent, Respondent.id == Interview.respondent_id).order_by(Interview.id)  # fmt: skip
-    rows = (await session.execute(query)).all()
+    rows = await interviews.every_interview(session)
     stored = await answers_of(session, [row[0] for row in rows])
     texts = {q.id for q in flow.questions if q.type is QuestionType.text}
     records = []
@@ -139,8 +133,7 @@ async def load_records(session: AsyncSession, flow: Flow) -> list[Record]:
 
 async def load_cases(session: AsyncSession) -> list[CaseFacts]:
     """Priority, status and times of every case."""
-    query = sa.select(Case.priority, Case.status, Case.created_at, Case.claimed_at)
-    return [CaseFacts(*row) for row in await session.execute(query)]
+    return [CaseFacts(*row) for row in await case_facts(session)]
 
 
 # --- The report ---------------------------------------------------------------------------------

@@ -83,7 +83,20 @@ class Service:
         return self._one_writer if self._one_writer is not None else nullcontext()
 
 
-class FlowService(Service):
+class SettingsService(Service):
+    """A service of one deployment: its settings beside the sessions."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        settings: Settings,
+        clock: Clock = utc_now,
+    ) -> None:
+        super().__init__(sessions, clock)
+        self.settings = settings
+
+
+class FlowService(SettingsService):
     """A service of one deployment's questionnaire: its settings and flow beside the sessions."""
 
     def __init__(
@@ -93,6 +106,5 @@ class FlowService(Service):
         flow: Flow,
         clock: Clock = utc_now,
     ) -> None:
-        super().__init__(sessions, clock)
-        self.settings = settings
+        super().__init__(sessions, settings, clock)
         self.flow = flow

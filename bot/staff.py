@@ -17,7 +17,7 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings, load_settings
-from bot.services import Clock, Event, Service, utc_now
+from bot.services import Event, SettingsService
 from storage import casework as store
 from storage.casework import ROLES, Staff
 
@@ -64,10 +64,13 @@ class Registered:
     text: str
 
 
-class StaffService(Service):
-    def __init__(self, sessions, settings: Settings, clock: Clock = utc_now) -> None:
-        super().__init__(sessions, clock)
-        self.settings = settings
+class StaffService(SettingsService):
+    """Who is staff, invitations and registration, and the audit log's reading."""
+
+    async def is_staff(self, telegram_user_id: int) -> bool:
+        """Active staff of any role (caseworker or registered coordinator)."""
+        async with self.sessions() as session:
+            return await store.active_staff(session, telegram_user_id) is not None
 
     async def is_coordinator(self, telegram_user_id: int) -> bool:
         async with self.sessions() as session:

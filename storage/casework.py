@@ -171,6 +171,12 @@ async def cases_of(session: AsyncSession, assignee_id: int) -> list[Case]:
     return list((await session.execute(query)).scalars())
 
 
+async def case_facts(session: AsyncSession) -> list[tuple[str, str, datetime, datetime | None]]:
+    """Priority, status, opening and claim time of every case (for the figures)."""
+    query = sa.select(Case.priority, Case.status, Case.created_at, Case.claimed_at)
+    return [tuple(row) for row in await session.execute(query)]
+
+
 async def claim_notices(
     session: AsyncSession, now: datetime, lease: timedelta, limit: int = 20
 ) -> list[int]:

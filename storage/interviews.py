@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Answer, Interview
+from storage.models import Answer, Interview, Respondent
 
 
 @dataclass(frozen=True)
@@ -93,3 +93,18 @@ async def delete_answers(
 
 async def delete_all_answers(session: AsyncSession, interview_id: int) -> None:
     await session.execute(delete(Answer).where(Answer.interview_id == interview_id))
+
+
+async def every_interview(session: AsyncSession) -> list[tuple]:
+    """Every interview with its person's language and consent, oldest first:
+    (id, respondent id, language, consented, status, started, finished)."""
+    query = (
+        select(
+            Interview.id, Interview.respondent_id, Respondent.language,
+            Respondent.consent_at.is_not(None), Interview.status, Interview.started_at,
+            Interview.finished_at,
+        )
+        .join(Respondent, Respondent.id == Interview.respondent_id)
+        .order_by(Interview.id)
+    )  # fmt: skip
+    return [tuple(row) for row in await session.execute(query)]

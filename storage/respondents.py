@@ -55,3 +55,9 @@ async def erase_respondent(session: AsyncSession, respondent_id: int) -> None:
     await session.execute(delete(Interview).where(Interview.respondent_id == respondent_id))
     await session.execute(delete(Respondent).where(Respondent.id == respondent_id))
     session.expunge_all()
+
+
+async def silent_since(session: AsyncSession, cutoff: datetime) -> list[int]:
+    """The people who have not written to the bot since `cutoff`."""
+    result = await session.execute(select(Respondent.id).where(Respondent.last_active_at < cutoff))
+    return list(result.scalars())

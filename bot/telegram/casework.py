@@ -26,14 +26,8 @@ from aiogram.types import (
     User,
 )
 
-from bot.casework import (
-    CONTACT_ENDED,
-    DELIVERED,
-    END_CONTACT,
-    CaseButton,
-    Casework,
-    Outcome,
-)
+from bot.case_notices import CaseButton
+from bot.casework import CONTACT_ENDED, DELIVERED, END_CONTACT, Casework, Outcome
 from bot.i18n import Msg, translator
 from bot.replies import Button, EndContact, Screen
 from bot.screens import split_text
@@ -92,10 +86,7 @@ class Staff(Filter):
     ) -> bool:  # fmt: skip
         if event_from_user is None or staff is None:
             return False
-        from storage import casework as store
-
-        async with staff.sessions() as session:
-            return await store.active_staff(session, event_from_user.id) is not None
+        return await staff.is_staff(event_from_user.id)
 
 
 class InContact(Filter):

@@ -28,7 +28,6 @@ from aiogram.types import (
 )
 
 from bot.broadcasts import (
-    FIELD_NAMES,
     FINAL,
     PREPARED_NAMES,
     STATUS_NAMES,
@@ -44,6 +43,7 @@ from bot.broadcasts import (
 )
 from bot.config import FIELDS_OF_ACTION, Settings
 from bot.i18n import language_name
+from bot.reports import FIELD_NAMES
 from bot.screens import split_text
 from bot.staff import StaffService
 
