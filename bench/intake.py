@@ -3,7 +3,11 @@
     python3 kim.py bench bench/intake.py [--people 1000] [--concurrency 200]
 
 Prints answers per second, reply latency (p50/p95/p99) and the bot process's peak memory, for
-KIM Intake (every answer stored in SQLite) and for a bare aiogram echo bot on the same server.
+KIM Intake (every answer stored in SQLite), for a bare aiogram echo bot on the same server, and
+for a bare aiogram bot that makes the three Bot API calls KIM Intake makes per pressed answer
+(answer the press, retire the old buttons, send the next question) and stores nothing: the
+ceiling for any aiogram bot with this way of asking. Then the same for one person alone, whose
+replies wait for nobody else.
 """
 
 from __future__ import annotations
@@ -36,10 +40,19 @@ import asyncio, os
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 dp = Dispatcher()
+KEYS = InlineKeyboardMarkup(
+    inline_keyboard=[[InlineKeyboardButton(text="Weiter", callback_data="n")]])
 @dp.message()
 async def echo(message):
-    await message.answer(message.text or "?")
+    keys = KEYS if message.text == "/start" else None
+    await message.answer(message.text or "?", reply_markup=keys)
+@dp.callback_query()
+async def pressed(query):
+    await query.answer()
+    await query.message.edit_text(query.message.text + " ✓")
+    await query.message.answer("Frage", reply_markup=KEYS)
 async def main():
     session = AiohttpSession(api=TelegramAPIServer.from_base(os.environ["KIM_TELEGRAM_API_URL"]))
     await dp.start_polling(Bot(os.environ["KIM_BOT_TOKEN"], session=session), handle_signals=True)
@@ -129,12 +142,23 @@ async def echo_person(fake, replies, steps: int, latencies: list[float]) -> int:
     return steps
 
 
+async def presses_person(fake, replies, steps: int, latencies: list[float]) -> int:
+    person = fake.person("Bench", "de")
+    await replies.after(person.chat_id, lambda: person.send("/start"))
+    for _ in range(steps):
+        latencies.append(await replies.after(person.chat_id, lambda: person.tap("Weiter")))
+    return steps
+
+
+PEOPLE = {"kim": intake_person, "echo": echo_person, "presses": presses_person}
+
+
 async def run(
     kind: str, people: int, concurrency: int, steps: int, database_url: str | None
 ) -> dict[str, float]:
     fake = FakeTelegram()
     await fake.start()
-    replies = Replies(fake, needs_buttons=kind == "kim")
+    replies = Replies(fake, needs_buttons=kind != "echo")
     flow = load_configured_flow(load_settings(ROOT / "config.yaml"))
     with tempfile.TemporaryDirectory() as folder:
         url = database_url or f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
@@ -147,7 +171,7 @@ async def run(
             async with gate:
                 if kind == "kim":
                     return await intake_person(fake, replies, flow, latencies)
-                return await echo_person(fake, replies, steps, latencies)
+                return await PEOPLE[kind](fake, replies, steps, latencies)
 
         started = time.perf_counter()
         answers = sum(await asyncio.gather(*(one() for _ in range(people))))
@@ -170,13 +194,31 @@ def main() -> None:
     options = parser.parse_args()
     kim = asyncio.run(run("kim", options.people, options.concurrency, 0, options.database_url))
     steps = round(kim["answers"] / options.people)
-    echo = asyncio.run(run("echo", options.people, options.concurrency, steps, None))
+    rows = [
+        ("KIM Intake", kim),
+        ("echo bot", asyncio.run(run("echo", options.people, options.concurrency, steps, None))),
+        ("3 calls, no DB", asyncio.run(run("presses", options.people, options.concurrency, steps,
+                                            None))),
+    ]  # fmt: skip
     print(f"{options.people} people, {options.concurrency} at a time, {steps} answers each")
-    print(f"{'':12} {'answers/s':>10} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'peak MB':>8}")
-    for name, row in (("KIM Intake", kim), ("echo bot", echo)):
-        print(f"{name:12} {row['answers_per_s']:10.0f} {row['p50_ms']:8.1f} {row['p95_ms']:8.1f}"
+    _table(rows)
+    echo = rows[1][1]["answers_per_s"]
+    print(f"throughput ratio KIM/echo: {kim['answers_per_s'] / echo:.2f}; "
+          f"3 calls without storage/echo: {rows[2][1]['answers_per_s'] / echo:.2f}")  # fmt: skip
+    # On a new SQLite file: a given database now holds the first run's people and updates.
+    alone = [
+        ("KIM Intake", asyncio.run(run("kim", 3, 1, 0, None))),
+        ("echo bot", asyncio.run(run("echo", 3, 1, steps, None))),
+    ]
+    print(f"one person at a time (KIM Intake on a new SQLite file), 3 people, {steps} answers each")
+    _table(alone)
+
+
+def _table(rows: list[tuple[str, dict[str, float]]]) -> None:
+    print(f"{'':15} {'answers/s':>10} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'peak MB':>8}")
+    for name, row in rows:
+        print(f"{name:15} {row['answers_per_s']:10.0f} {row['p50_ms']:8.1f} {row['p95_ms']:8.1f}"
               f" {row['p99_ms']:8.1f} {row['peak_mb']:8.0f}")  # fmt: skip
-    print(f"throughput ratio KIM/echo: {kim['answers_per_s'] / echo['answers_per_s']:.2f}")
 
 
 if __name__ == "__main__":

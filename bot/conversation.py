@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -48,6 +49,7 @@ REASONS = {
     "use_buttons": N_("Bitte tippen Sie auf eine der Tasten unter der Frage."),
     "not_skippable": N_("Diese Frage kann man nicht überspringen."),
 }
+ACTIVE_TO_THE_MINUTE = timedelta(minutes=1)
 STALE = N_("Diese Taste gilt nicht mehr. Bitte nutzen Sie die neueste Nachricht.")
 CHOOSE_LANGUAGE = N_("Bitte wählen Sie Ihre Sprache.")
 WELCOME_BACK = N_("Willkommen zurück! Hier geht es weiter.")
@@ -116,16 +118,19 @@ class Conversation(FlowService):
     # --- Reading state --------------------------------------------------------------------------
 
     async def load(self, session: AsyncSession, person: Person) -> State | None:
-        respondent = await respondents.find_respondent(session, person.channel, person.user_id)
-        if respondent is None:
+        found = await interviews.respondent_with_interview(session, person.channel, person.user_id)
+        if found is None:
             return None
-        interview = await interviews.current_interview(session, respondent.id)
+        respondent, interview = found
+        now = self.clock()
         if interview is None:
             interview = await interviews.start_interview(
-                session, respondent.id, self.flow.id, self.flow.version, self.clock()
+                session, respondent.id, self.flow.id, self.flow.version, now
             )
             interview.position = self._first_question_id()
-        respondent.last_active_at = self.clock()
+        if now - respondent.last_active_at >= ACTIVE_TO_THE_MINUTE:
+            # Reminders and retention count in hours and days: a write per minute is enough.
+            respondent.last_active_at = now
         prompt = self._prompts.pop((person.channel, person.user_id), None)
         if prompt is not None:
             respondent.prompt_message_id = prompt

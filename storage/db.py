@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Table, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
+from sqlmodel import SQLModel
 
 BUSY_TIMEOUT_MS = 5000
 
@@ -41,6 +43,12 @@ def create_engine(url: str, **options: Any) -> AsyncEngine:
         return engine
     options.setdefault("pool_pre_ping", True)
     return _create_async_engine(url, **options)
+
+
+def insert(session: AsyncSession, model: type[SQLModel] | Table) -> Any:
+    """An INSERT that knows ON CONFLICT, in the dialect of the session's database."""
+    dialect = session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -6,9 +6,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import and_, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import insert
 from storage.models import Answer, Interview, Respondent
 
 
@@ -27,6 +28,24 @@ async def current_interview(session: AsyncSession, respondent_id: int) -> Interv
         .limit(1)
     )
     return result.scalar_one_or_none()
+
+
+async def respondent_with_interview(
+    session: AsyncSession, channel: str, user_id: str
+) -> tuple[Respondent, Interview | None] | None:
+    """The person and their current interview (as `current_interview`), in one query."""
+    result = await session.execute(
+        select(Respondent, Interview)
+        .outerjoin(
+            Interview,
+            and_(Interview.respondent_id == Respondent.id, Interview.status != "abandoned"),
+        )
+        .where(Respondent.channel == channel, Respondent.channel_user_id == user_id)
+        .order_by(Interview.id.desc())
+        .limit(1)
+    )
+    row = result.one_or_none()
+    return None if row is None else (row[0], row[1])
 
 
 async def start_interview(
@@ -61,24 +80,24 @@ async def save_answer(
     skipped: bool,
     now: datetime,
 ) -> None:
-    """Store an answer, replacing an earlier answer to the same question."""
-    result = await session.execute(
-        select(Answer).where(Answer.interview_id == interview_id, Answer.question_id == question_id)
+    """Store an answer, replacing an earlier answer to the same question (one statement)."""
+    statement = insert(session, Answer).values(
+        interview_id=interview_id,
+        question_id=question_id,
+        code=code,
+        skipped=skipped,
+        answered_at=now,
     )
-    answer = result.scalar_one_or_none()
-    if answer is None:
-        session.add(
-            Answer(
-                interview_id=interview_id,
-                question_id=question_id,
-                code=code,
-                skipped=skipped,
-                answered_at=now,
-            )
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["interview_id", "question_id"],
+            set_={
+                "code": statement.excluded.code,
+                "skipped": statement.excluded.skipped,
+                "answered_at": statement.excluded.answered_at,
+            },
         )
-    else:
-        answer.code, answer.skipped, answer.answered_at = code, skipped, now
-    await session.flush()
+    )
 
 
 async def delete_answers(

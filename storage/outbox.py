@@ -12,10 +12,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
 
+from storage.db import insert
 from storage.models import Answer, Interview, Respondent
 from storage.types import when as _when
 
@@ -201,9 +201,7 @@ async def enqueue_message(
 
 
 def _insert_ignoring_duplicates(session: AsyncSession, rows: list[dict[str, Any]]) -> Any:
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(Delivery).values(rows).on_conflict_do_nothing()
+    return insert(session, Delivery).values(rows).on_conflict_do_nothing()
 
 
 async def cancel_broadcast(session: AsyncSession, broadcast_id: int, now: datetime) -> bool:
@@ -649,10 +647,8 @@ async def claim_tick(session: AsyncSession, job: str, tick: int) -> bool:
     )
     if result.rowcount == 1:
         return True
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     result = await session.execute(
-        insert(SchedulerTick).values(job=job, tick=tick).on_conflict_do_nothing()
+        insert(session, SchedulerTick).values(job=job, tick=tick).on_conflict_do_nothing()
     )
     return result.rowcount == 1
 

@@ -5,17 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import insert
 from storage.models import ProcessedUpdate
 
 
 async def mark_processed(session: AsyncSession, update_id: int, now: datetime) -> bool:
     """True the first time an update id is seen; False when it was handled before."""
-    insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
     statement = (
-        insert(ProcessedUpdate)
+        insert(session, ProcessedUpdate)
         .values(update_id=update_id, processed_at=now)
         .on_conflict_do_nothing(index_elements=["update_id"])
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -277,3 +277,23 @@ async def test_stop_ends_broadcasts_for_the_person(conversation, sessions):
     await DataRights(conversation).stop(AMINA, Event(40))
     async with sessions() as session:
         assert (await session.execute(select(Respondent))).scalar_one().broadcasts_opt_out
+
+
+async def test_activity_is_written_once_a_minute_not_at_every_answer(sessions, settings):
+    flow = load_flow(ROOT / "tests" / "data" / "conversation_flow.yaml", settings.districts)
+    now = [NOW]
+    conversation = Conversation(sessions, settings, flow, clock=lambda: now[0])
+    await conversation.consent(AMINA, Consent("de", True), Event(update_id=1))
+
+    async def last_active():
+        async with sessions() as session:
+            return (await session.execute(select(Respondent.last_active_at))).scalar_one()
+
+    interview = await interview_of(sessions)
+    now[0] = NOW + timedelta(seconds=30)
+    await conversation.press(AMINA, Choose(interview.id, "district", "spich"), Event(2))
+    assert await last_active() == NOW
+    now[0] = NOW + timedelta(seconds=90)
+    await conversation.text(AMINA, "3", Event(update_id=3))
+    assert await last_active() == NOW + timedelta(seconds=90)
+    assert await count(sessions, Answer) == 2  # both answers stored all the same

@@ -83,6 +83,20 @@ async def test_the_current_interview_is_the_latest_not_abandoned(sessions):
         await session.flush()
         current = await interviews.current_interview(session, person.id)
         assert current is not None and current.id == first.id
+        found = await interviews.respondent_with_interview(session, "telegram", "42")
+        assert found is not None
+        assert found[0].id == person.id and found[1] is not None and found[1].id == first.id
+
+
+async def test_a_person_without_an_interview_is_found_with_none(sessions):
+    async with sessions() as session, session.begin():
+        person = await respondents.create_respondent(
+            session, "telegram", "42", chat_id=42, first_name=None, language="ar", now=NOW
+        )
+        found = await interviews.respondent_with_interview(session, "telegram", "42")
+        assert found is not None and found[0].id == person.id and found[1] is None
+        assert await interviews.respondent_with_interview(session, "telegram", "43") is None
+        assert await interviews.respondent_with_interview(session, "terminal", "42") is None
 
 
 async def test_an_update_is_marked_processed_only_once(sessions):

@@ -34,6 +34,7 @@ from bot.screens import split_text
 from bot.services import Event, Person
 from bot.staff import StaffService
 from bot.telegram.callbacks import EndContactData
+from bot.telegram.filters import PRIVATE, PRIVATE_PRESS, TYPED, inline
 from bot.telegram.render import keyboard
 
 log = logging.getLogger(__name__)
@@ -326,18 +327,16 @@ def build_router() -> Router:
     """Casework; include it after coordination and before the intake router."""
     router = Router(name="casework")
     router.callback_query.register(case_pressed, CaseData.filter())
-    router.callback_query.register(end_contact, EndContactData.filter(),
-                                   F.message.chat.type == "private")  # fmt: skip
-    private = F.chat.type == "private"
-    router.message.register(register, private, Command("register"))
-    router.message.register(staff_start, private, CommandStart(), Staff())
-    router.message.register(my_cases, private, Command("cases"))
-    router.message.register(case_details, private, Command("case"), Staff())
-    router.message.register(write, private, Command("write"), Staff())
-    router.message.register(close, private, Command("close"), Staff())
-    router.message.register(staff_reply, private, F.text, F.reply_to_message.from_user.is_bot,
-                            ~F.text.startswith("/"), Staff())  # fmt: skip
-    router.message.register(person_writes, private, F.text, ~F.text.startswith("/"), InContact())
+    router.callback_query.register(end_contact, EndContactData.filter(), PRIVATE_PRESS)
+    router.message.register(register, PRIVATE, Command("register"))
+    router.message.register(staff_start, PRIVATE, CommandStart(), Staff())
+    router.message.register(my_cases, PRIVATE, Command("cases"))
+    router.message.register(case_details, PRIVATE, Command("case"), Staff())
+    router.message.register(write, PRIVATE, Command("write"), Staff())
+    router.message.register(close, PRIVATE, Command("close"), Staff())
+    replying_to_bot = inline(F.reply_to_message.from_user.is_bot)
+    router.message.register(staff_reply, PRIVATE, TYPED, replying_to_bot, Staff())
+    router.message.register(person_writes, PRIVATE, TYPED, InContact())
     # Staff typing anything else get their commands, not the questionnaire.
-    router.message.register(staff_start, private, F.text, ~F.text.startswith("/"), Staff())
+    router.message.register(staff_start, PRIVATE, TYPED, Staff())
     return router

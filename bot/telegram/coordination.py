@@ -46,6 +46,7 @@ from bot.i18n import language_name
 from bot.reports import FIELD_NAMES
 from bot.screens import split_text
 from bot.staff import StaffService
+from bot.telegram.filters import PRIVATE, PRIVATE_PRESS, TYPED
 
 log = logging.getLogger(__name__)
 
@@ -424,18 +425,18 @@ async def _pressed(callback: CallbackQuery) -> None:
 def build_router() -> Router:
     """The coordinators' router; private chats only. Include it before the respondents' one."""
     router = Router(name="coordination")
-    router.message.filter(F.chat.type == "private")
-    router.callback_query.filter(F.message.chat.type == "private")
+    router.message.filter(PRIVATE)
+    router.callback_query.filter(PRIVATE_PRESS)
     router.message.register(start, Command("broadcast"), CoordinatorOnly())
-    router.message.register(german_text, Compose.text, F.text, ~F.text.startswith("/"))
+    router.message.register(german_text, Compose.text, TYPED)
     router.callback_query.register(
         prepared, Compose.text, BroadcastData.filter(F.step == "prepared")
     )
-    router.message.register(details, Compose.details, F.text, ~F.text.startswith("/"))
+    router.message.register(details, Compose.details, TYPED)
     router.callback_query.register(
         pick_language, Compose.languages, BroadcastData.filter(F.step == "lang")
     )
-    router.message.register(language_text, Compose.language_text, F.text, ~F.text.startswith("/"))
+    router.message.register(language_text, Compose.language_text, TYPED)
     router.callback_query.register(
         segment_menu, BroadcastData.filter(F.step == "segment"), CoordinatorOnly()
     )
@@ -452,7 +453,7 @@ def build_router() -> Router:
     router.callback_query.register(
         ask_time, Compose.preview, BroadcastData.filter(F.step == "later")
     )
-    router.message.register(schedule, Compose.at, F.text, ~F.text.startswith("/"))
+    router.message.register(schedule, Compose.at, TYPED)
     router.callback_query.register(
         cancel_dialog, BroadcastData.filter(F.step == "cancel"), CoordinatorOnly()
     )

@@ -13,6 +13,7 @@ from bot.data_rights import DataRights
 from bot.replies import DROP_BUTTONS, Confirm, Reply
 from bot.services import Event, Person
 from bot.telegram.callbacks import unpack
+from bot.telegram.filters import PRIVATE, PRIVATE_PRESS, inline
 from bot.telegram.render import Renderer
 
 
@@ -115,8 +116,8 @@ async def pressed(callback: CallbackQuery, conversation: Conversation, data_righ
 def build_router() -> Router:
     """The respondents' router; private chats only."""
     router = Router(name="intake")
-    router.message.filter(F.chat.type == "private")
-    router.callback_query.filter(F.message.chat.type == "private")
+    router.message.filter(PRIVATE)
+    router.callback_query.filter(PRIVATE_PRESS)
     router.message.register(start, CommandStart())
     router.message.register(help_, Command("help"))
     router.message.register(language, Command("language"))
@@ -125,8 +126,8 @@ def build_router() -> Router:
     router.message.register(my_data, Command("mydata"))
     router.message.register(delete, Command("delete"))
     router.message.register(stop, Command("stop"))
-    router.message.register(unknown_command, F.text.startswith("/"))
-    router.message.register(typed, F.text)
+    router.message.register(unknown_command, inline(F.text.startswith("/")))
+    router.message.register(typed, inline(F.text))
     router.message.register(anything_else)
     router.callback_query.register(pressed)
     return router

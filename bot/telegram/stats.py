@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import BufferedInputFile, Message
 from babel.dates import format_datetime
@@ -15,6 +15,7 @@ from bot.report_html import heat_map_png
 from bot.reports import CASE_STATUS_NAMES, Report, Reports, field_name, share_text
 from bot.services import Event
 from bot.staff import StaffService
+from bot.telegram.filters import PRIVATE
 
 # Anyone may type /stats; a respondent learns only that it is not for them (in both languages
 # most of them read, since their own is not known here).
@@ -27,7 +28,7 @@ REFUSAL = (
 def build_router() -> Router:
     """Coordinators' figures; private chats only. Include it before the intake router."""
     router = Router(name="stats")
-    router.message.filter(F.chat.type == "private")
+    router.message.filter(PRIVATE)
     router.message.register(stats, Command("stats"))
     return router
 

@@ -1,0 +1,36 @@
+"""Magic filters (F.…) checked on the event loop.
+
+aiogram runs a filter that is not a coroutine in a worker thread, and a magic filter is not one:
+each check of `F.chat.type == "private"` would be a round trip through a thread, about twenty
+for one typed message. `inline(F.…)` checks the same expression in place.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram import F
+from aiogram.filters import Filter
+from aiogram.types import TelegramObject
+from magic_filter import MagicFilter
+
+
+class _Inline(Filter):
+    def __init__(self, magic: MagicFilter) -> None:
+        self.magic = magic
+
+    async def __call__(self, event: TelegramObject) -> Any:
+        return self.magic.resolve(event)
+
+    def __str__(self) -> str:
+        return f"inline({self.magic!r})"
+
+
+def inline(magic: MagicFilter) -> Filter:
+    """The magic filter `magic` as a filter aiogram awaits instead of sending to a thread."""
+    return _Inline(magic)
+
+
+PRIVATE = inline(F.chat.type == "private")
+PRIVATE_PRESS = inline(F.message.chat.type == "private")
+TYPED = inline(F.text & ~F.text.startswith("/"))  # text that is not a command
