@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -34,6 +37,8 @@ from bot.services import Clock, Event, FlowService, Person, utc_now
 from storage import interviews, respondents
 from storage.models import Interview, Respondent
 
+log = logging.getLogger(__name__)
+
 REASONS = {
     "empty": N_("Die Antwort ist leer. Bitte schreiben Sie etwas."),
     "not_a_number": N_("Bitte schreiben Sie nur eine Zahl, zum Beispiel 3."),
@@ -50,6 +55,7 @@ REASONS = {
     "not_skippable": N_("Diese Frage kann man nicht überspringen."),
 }
 ACTIVE_TO_THE_MINUTE = timedelta(minutes=1)
+PROMPTS_WRITTEN_EVERY = 1.0  # seconds
 STALE = N_("Diese Taste gilt nicht mehr. Bitte nutzen Sie die neueste Nachricht.")
 CHOOSE_LANGUAGE = N_("Bitte wählen Sie Ihre Sprache.")
 WELCOME_BACK = N_("Willkommen zurück! Hier geht es weiter.")
@@ -132,7 +138,7 @@ class Conversation(FlowService):
             # Reminders and retention count in hours and days: a write per minute is enough.
             respondent.last_active_at = now
         prompt = self._prompts.pop((person.channel, person.user_id), None)
-        if prompt is not None:
+        if prompt is not None and prompt > (respondent.prompt_message_id or 0):
             respondent.prompt_message_id = prompt
         respondent.unreachable = False
         return State(respondent, interview, await self._answers(session, interview))
@@ -571,12 +577,35 @@ class Conversation(FlowService):
     async def remember_prompt(self, person: Person, message_ref: int) -> None:
         """The channel showed the current prompt in this message (to retire it later).
 
-        Kept in memory and written with the person's next event, in that event's transaction:
-        a second transaction per answer would halve what one SQLite file can take. If the
-        process dies first, the old prompt keeps its buttons, and pressing one is answered as
-        a stale button; nothing else is lost.
+        Kept in memory and written with the person's next event or by `keep_prompts` within a
+        second, whichever comes first: a transaction of its own per answer would cost about a
+        quarter of what the process can take. Killed in between, the old prompt keeps its
+        buttons, and pressing one is answered as a stale button; nothing else is lost.
         """
         self._prompts[(person.channel, person.user_id)] = message_ref
+
+    async def write_prompts(self) -> int:
+        """Write the remembered prompts in one transaction; how many there were."""
+        pending = dict(self._prompts)
+        if not pending:
+            return 0
+        async with self.transaction() as session:
+            await respondents.set_prompts(session, pending)
+        for key, ref in pending.items():
+            if self._prompts.get(key) == ref:  # not replaced by a newer one meanwhile
+                del self._prompts[key]
+        return len(pending)
+
+    async def keep_prompts(self, stopping: asyncio.Event) -> None:
+        """Write remembered prompts every second until `stopping` is set, and once more then;
+        memory holds at most a second's worth, and other replicas see them."""
+        while not stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopping.wait(), timeout=PROMPTS_WRITTEN_EVERY)
+            try:
+                await self.write_prompts()
+            except Exception:
+                log.exception("could not write the shown prompts; trying again")
 
 
 def _offers(question: Question, choice_id: str) -> bool:

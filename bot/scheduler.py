@@ -300,7 +300,11 @@ async def start_background(bot: Bot, dispatcher: Dispatcher) -> Background:
     scheduler.every("casework_notices", INTERVALS["casework_notices"], lambda now: notices())
     retention: Retention = dispatcher["retention"]
     scheduler.every("retention", INTERVALS["retention"], retention.erase_expired)
-    loops = {"sender": sender.run, "case notices": partial(casework.run, send_notices=notices)}
+    loops = {
+        "sender": sender.run,
+        "case notices": partial(casework.run, send_notices=notices),
+        "prompts": dispatcher["conversation"].keep_prompts,
+    }
     background = Background(scheduler, loops)
     await background.start()
     return background

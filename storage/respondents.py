@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.casework import erase_casework
@@ -19,6 +19,26 @@ async def find_respondent(session: AsyncSession, channel: str, user_id: str) -> 
         )
     )
     return result.scalar_one_or_none()
+
+
+async def set_prompts(session: AsyncSession, prompts: dict[tuple[str, str], int]) -> None:
+    """The message that shows each person's current prompt, by (channel, user id).
+
+    A message id never replaces a larger one: Telegram numbers a chat's messages upwards, so a
+    late write cannot bring back an older prompt.
+    """
+    table = Respondent.__table__
+    statement = (
+        update(table)
+        .where(
+            table.c.channel == bindparam("b_channel"),
+            table.c.channel_user_id == bindparam("b_user"),
+            or_(table.c.prompt_message_id.is_(None), table.c.prompt_message_id < bindparam("b_id")),
+        )
+        .values(prompt_message_id=bindparam("b_id"))
+    )
+    rows = [{"b_channel": c, "b_user": u, "b_id": ref} for (c, u), ref in prompts.items()]
+    await session.execute(statement, rows)
 
 
 async def create_respondent(

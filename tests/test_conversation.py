@@ -297,3 +297,19 @@ async def test_activity_is_written_once_a_minute_not_at_every_answer(sessions, s
     await conversation.text(AMINA, "3", Event(update_id=3))
     assert await last_active() == NOW + timedelta(seconds=90)
     assert await count(sessions, Answer) == 2  # both answers stored all the same
+
+
+async def test_shown_prompts_are_written_in_one_go_and_never_go_back(conversation, sessions):
+    await agreed(conversation)
+
+    async def stored_prompt():
+        async with sessions() as session:
+            return (await session.execute(select(Respondent.prompt_message_id))).scalar_one()
+
+    await conversation.remember_prompt(AMINA, 50)
+    assert await conversation.write_prompts() == 1
+    assert await stored_prompt() == 50
+    assert await conversation.write_prompts() == 0  # nothing is kept once written
+    await conversation.remember_prompt(AMINA, 40)  # a late, older message
+    await conversation.write_prompts()
+    assert await stored_prompt() == 50

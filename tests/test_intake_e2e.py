@@ -83,6 +83,45 @@ async def test_a_question_shows_progress_and_the_answered_one_loses_its_buttons(
         assert "✓ Spich" in answered.text
 
 
+async def test_after_a_restart_the_shown_question_still_loses_its_buttons(
+    fake_telegram, database_url
+):
+    person = fake_telegram.person("Amina", "de")
+    async with running_bot(fake_telegram, database_url):
+        walker = Walker(fake_telegram, person, flow_for(fake_telegram, database_url), "de")
+        await walker.start()
+        await walker.shows("Frage 1 von etwa")
+        question = person.last
+        assert question.buttons
+    async with running_bot(fake_telegram, database_url):  # a new process knows only the database
+        person.send("hallo")
+        await fake_telegram.wait_until(lambda: person.last.message_id != question.message_id)
+        await fake_telegram.wait_until(lambda: person.last.buttons)
+    assert question.buttons == []  # the old copy cannot be pressed by mistake
+    assert "Frage 1 von etwa" in (person.last.text or "")
+
+
+async def test_the_next_question_does_not_wait_for_the_answer_to_the_press(
+    fake_telegram, database_url
+):
+    async with running_bot(fake_telegram, database_url):
+        person = fake_telegram.person("Amina", "de")
+        walker = Walker(fake_telegram, person, flow_for(fake_telegram, database_url), "de")
+        await walker.start()
+        await fake_telegram.wait_until(
+            lambda: (
+                "Frage 1 " in (person.last.text or "") and not fake_telegram.unanswered_callbacks()
+            )
+        )
+        fake_telegram.slow_down("answerCallbackQuery", 3.0)
+        asked = len(person.messages)
+        person.tap(person.buttons()[0])
+        await fake_telegram.wait_until(lambda: len(person.messages) > asked and person.buttons())
+        # The next question is there while Telegram is still answering the press.
+        assert "answerCallbackQuery" in fake_telegram.answering
+        await fake_telegram.wait_until(lambda: not fake_telegram.unanswered_callbacks())
+
+
 async def test_a_stale_button_is_answered_politely_and_changes_nothing(fake_telegram, database_url):
     async with running_bot(fake_telegram, database_url):
         person = fake_telegram.person("Amina", "de")

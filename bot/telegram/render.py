@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 
@@ -59,9 +60,11 @@ class Renderer:
     ) -> Shown:
         """Show a reply in a chat; `pressed_message_id` is the message whose button was pressed."""
         language = reply.language
+        answering = None
         if callback_id is not None:
+            # The press is answered alongside the rest: nothing below waits for it.
             toast = translator(language)(reply.toast) if reply.toast else None
-            await self._answer_callback(callback_id, toast)
+            answering = asyncio.ensure_future(self._answer_callback(callback_id, toast))
         target = pressed_message_id or reply.prompt_ref
         try:
             if reply.retire is not None and target is not None:
@@ -81,6 +84,9 @@ class Renderer:
                 )
         except TelegramForbiddenError as error:
             raise Blocked(chat_id) from error
+        finally:
+            if answering is not None:
+                await answering
         return shown
 
     async def _prompt(self, chat_id: int, reply: Reply, target: int | None) -> Shown:

@@ -124,6 +124,8 @@ class FakeTelegram:
         # balancer that retries on another replica would do (the bot must handle it once).
         self.webhook_targets: list[str] = []
         self._failures: dict[str, deque[_Failure]] = defaultdict(deque)
+        self._delays: dict[str, float] = {}
+        self.answering: set[str] = set()  # methods whose answer is still on its way
         self._limits: tuple[float, float] | None = None
         self._sent_times: deque[float] = deque()
         self._chat_times: dict[int, float] = {}
@@ -167,6 +169,10 @@ class FakeTelegram:
     def fail_next(self, method: str, status: int = 502, retry_after: int | None = None,
                   times: int = 1) -> None:  # fmt: skip
         self._failures[method].append(_Failure(status, retry_after, times))
+
+    def slow_down(self, method: str, seconds: float) -> None:
+        """Answer every call of `method` only after `seconds` (a slow network or server)."""
+        self._delays[method] = seconds
 
     def block(self, person: Any) -> None:
         self.blocked.add(person.chat_id)
@@ -270,6 +276,10 @@ class FakeTelegram:
                 self.violations += [f"{method}: {problem}" for problem in found]
                 call.status = 400
                 return _error(400, "Bad Request: " + "; ".join(found))
+            if method in self._delays:
+                self.answering.add(method)
+                await asyncio.sleep(self._delays[method])
+                self.answering.discard(method)
             handler = getattr(self, "_m_" + method, None)
             if handler is None:
                 return _ok(True)
