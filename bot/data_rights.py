@@ -31,11 +31,13 @@ class DataRights:
     async def my_data(self, person: Person) -> Reply:
         """Everything stored about the person: a readable message and the same as a JSON file."""
         async with self.conversation.transaction() as session:
-            respondent = await respondents.find_respondent(session, person.channel, person.user_id)
-            if respondent is None:
+            found = await interviews.respondent_with_interview(
+                session, person.channel, person.user_id
+            )
+            if found is None:
                 language = await self._guess(person)
                 return Reply(language, messages=(Screen((Msg(NOTHING_STORED),)),))
-            interview = await interviews.current_interview(session, respondent.id)
+            respondent, interview = found
             stored = await interviews.load_answers(session, interview.id) if interview else {}
         language = respondent.language or "de"
         tr = translator(language)

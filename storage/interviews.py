@@ -12,6 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.db import insert
 from storage.models import Answer, Interview, Respondent
 
+# The current interview is the latest one that was not abandoned.
+NOT_ABANDONED = Interview.status != "abandoned"
+
 
 @dataclass(frozen=True)
 class StoredAnswer:
@@ -23,7 +26,7 @@ async def current_interview(session: AsyncSession, respondent_id: int) -> Interv
     """The person's latest interview that was not abandoned."""
     result = await session.execute(
         select(Interview)
-        .where(Interview.respondent_id == respondent_id, Interview.status != "abandoned")
+        .where(Interview.respondent_id == respondent_id, NOT_ABANDONED)
         .order_by(Interview.id.desc())
         .limit(1)
     )
@@ -38,7 +41,7 @@ async def respondent_with_interview(
         select(Respondent, Interview)
         .outerjoin(
             Interview,
-            and_(Interview.respondent_id == Respondent.id, Interview.status != "abandoned"),
+            and_(Interview.respondent_id == Respondent.id, NOT_ABANDONED),
         )
         .where(Respondent.channel == channel, Respondent.channel_user_id == user_id)
         .order_by(Interview.id.desc())

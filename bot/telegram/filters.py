@@ -33,4 +33,5 @@ def inline(magic: MagicFilter) -> Filter:
 
 PRIVATE = inline(F.chat.type == "private")
 PRIVATE_PRESS = inline(F.message.chat.type == "private")
+COMMAND = inline(F.text.startswith("/"))
 TYPED = inline(F.text & ~F.text.startswith("/"))  # text that is not a command

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command, CommandStart
 from aiogram.types import CallbackQuery, Message
 
@@ -13,7 +13,7 @@ from bot.data_rights import DataRights
 from bot.replies import DROP_BUTTONS, Confirm, Reply
 from bot.services import Event, Person
 from bot.telegram.callbacks import unpack
-from bot.telegram.filters import PRIVATE, PRIVATE_PRESS, inline
+from bot.telegram.filters import COMMAND, PRIVATE, PRIVATE_PRESS, TYPED
 from bot.telegram.render import Renderer
 
 
@@ -126,8 +126,8 @@ def build_router() -> Router:
     router.message.register(my_data, Command("mydata"))
     router.message.register(delete, Command("delete"))
     router.message.register(stop, Command("stop"))
-    router.message.register(unknown_command, inline(F.text.startswith("/")))
-    router.message.register(typed, inline(F.text))
+    router.message.register(unknown_command, COMMAND)
+    router.message.register(typed, TYPED)
     router.message.register(anything_else)
     router.callback_query.register(pressed)
     return router
