@@ -449,6 +449,10 @@ class Conversation(FlowService):
             respondent = await respondents.find_respondent(session, person.channel, person.user_id)
         if respondent is not None and respondent.language:
             return respondent.language
+        return self.device_language(person)
+
+    def device_language(self, person: Person) -> str:
+        """The best guess from the phone's language, for someone about whom nothing is stored."""
         return best_language(person.device_language, self.settings.languages) or "de"
 
     async def help(self, person: Person) -> Reply:

@@ -34,11 +34,11 @@ class DataRights:
             found = await interviews.respondent_with_interview(
                 session, person.channel, person.user_id
             )
-            if found is None:
-                language = await self._guess(person)
-                return Reply(language, messages=(Screen((Msg(NOTHING_STORED),)),))
-            respondent, interview = found
-            stored = await interviews.load_answers(session, interview.id) if interview else {}
+            if found is not None:
+                respondent, interview = found
+                stored = await interviews.load_answers(session, interview.id) if interview else {}
+        if found is None:
+            return self._nothing_stored(person)
         language = respondent.language or "de"
         tr = translator(language)
         lines: list[Msg | str] = [Msg(N_("Das ist über Sie gespeichert:"))]
@@ -122,7 +122,7 @@ class DataRights:
         async with self.conversation.transaction(event) as session:
             respondent = await respondents.find_respondent(session, person.channel, person.user_id)
             if respondent is None:
-                return Reply("de", messages=(Screen((Msg(NOTHING_STORED),)),))
+                return self._nothing_stored(person)
             language = respondent.language or "de"
             if not yes:
                 return note(
@@ -143,7 +143,7 @@ class DataRights:
         async with self.conversation.transaction(event) as session:
             respondent = await respondents.find_respondent(session, person.channel, person.user_id)
             if respondent is None:
-                return Reply(await self._guess(person), messages=(Screen((Msg(NOTHING_STORED),)),))
+                return self._nothing_stored(person)
             respondent.broadcasts_opt_out = True
             language = respondent.language or "de"
         return note(
@@ -156,6 +156,11 @@ class DataRights:
 
     async def _guess(self, person: Person) -> str:
         return await self.conversation.language_of(person)
+
+    def _nothing_stored(self, person: Person) -> Reply:
+        """Nobody is stored: the phone's language is the only guess (and no query is needed)."""
+        language = self.conversation.device_language(person)
+        return Reply(language, messages=(Screen((Msg(NOTHING_STORED),)),))
 
 
 def _iso(value) -> str | None:

@@ -85,3 +85,16 @@ class ProcessedUpdate(SQLModel, table=True):
         sa_column=sa.Column(sa.BigInteger, primary_key=True, autoincrement=False)
     )
     processed_at: datetime = when(nullable=False, index=True)
+
+
+class InboxUpdate(SQLModel, table=True):
+    """A fetched Telegram update not yet handled: kept here so that confirming it to Telegram
+    loses nothing; deleted once handled (seconds later), replayed after a crash."""
+
+    __tablename__ = "inbox_update"
+
+    update_id: int = Field(
+        sa_column=sa.Column(sa.BigInteger, primary_key=True, autoincrement=False)
+    )
+    payload: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    received_at: datetime = when(nullable=False)

@@ -36,8 +36,9 @@ PEOPLE = 60
 SECRET = "replica-test-secret"
 
 
-def replica_config(tmp_path: Path, port: int) -> Path:
+def replica_config(tmp_path: Path, port: int, coordinators: tuple[int, ...] = ()) -> Path:
     config = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
+    config["coordinators"] = list(coordinators)
     config["telegram"] = {
         "mode": "webhook",
         "webhook": {"url": "https://kim.example/telegram", "listen_host": "127.0.0.1",
@@ -96,10 +97,11 @@ async def test_two_replicas_handle_each_update_once_and_share_the_outbox(
 ):
     fake = fake_telegram
     persons = await people(sessions, fake, PEOPLE)
+    coordinator = fake.person("Clara", "de")
     ports = [free_port(), free_port()]
     replicas, logs = {}, {}
     for port in ports:
-        config = replica_config(tmp_path, port)
+        config = replica_config(tmp_path, port, coordinators=(coordinator.user_id,))
         log = tmp_path / f"replica-{port}.log"
         with log.open("wb") as stderr:
             process = await asyncio.create_subprocess_exec(
@@ -121,6 +123,21 @@ async def test_two_replicas_handle_each_update_once_and_share_the_outbox(
         nora.send("/help")  # a later update, so the first one has surely been handled twice over
         await fake.wait_until(lambda: len(nora.messages) > welcome, within=15)
         assert welcome == 1
+
+        # Replies that write nothing are sent once too: the update is marked before the reply.
+        for send in (lambda: nora.send("/privacy"), lambda: nora.send("/gibtsnicht"),
+                     nora.send_sticker, lambda: coordinator.send("/cases")):  # fmt: skip
+            before = len(nora.messages) + len(coordinator.messages)
+            send()
+            await fake.wait_until(
+                lambda before=before: len(nora.messages) + len(coordinator.messages) > before,
+                within=15,
+            )
+        nora.send("/help")  # handled after the four above, by each replica in turn
+        await fake.wait_until(lambda: len(nora.messages) == welcome + 5, within=15)
+        await asyncio.sleep(1)  # room for a second answer to any of them, were there one
+        assert len(nora.messages) == welcome + 5
+        assert len(coordinator.messages) == 1
 
         # A broadcast, from the command line; one replica sends it, the other stands by.
         fake.limits(total_per_second=RATE + 5, per_chat_per_second=1)

@@ -28,6 +28,7 @@ from bot.data_rights import DataRights
 from bot.flows.loader import load_configured_flow
 from bot.flows.schema import Flow
 from bot.i18n import N_, translator
+from bot.inbox import Inbox
 from bot.logs import setup_logging
 from bot.reminders import Reminders
 from bot.reports import Reports
@@ -38,7 +39,7 @@ from bot.services import Clock, utc_now
 from bot.staff import StaffService
 from bot.telegram import casework as casework_router
 from bot.telegram import coordination, intake, stats
-from bot.telegram.middleware import PersonMiddleware
+from bot.telegram.middleware import PersonMiddleware, ReplyMiddleware
 from bot.telegram.polling import ALLOWED_UPDATES, poll
 from bot.telegram.render import Renderer
 from storage.db import create_engine, session_factory
@@ -81,6 +82,7 @@ class Application:
     bot: Bot
     dispatcher: Dispatcher
     conversation: Conversation
+    inbox: Inbox
 
     async def close(self) -> None:
         await self.bot.session.close()
@@ -100,6 +102,7 @@ async def create_application(
     casework = Casework(sessions, settings, flow, clock=clock)
     conversation = Conversation(sessions, settings, flow, clock=clock, handover=casework.handover)
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    session.middleware(ReplyMiddleware(conversation))
     bot = Bot(settings.bot_token.get_secret_value(), session=session)
     dispatcher = Dispatcher()
     dispatcher.update.outer_middleware(PersonMiddleware())
@@ -127,7 +130,8 @@ async def create_application(
     dispatcher["retention"] = Retention(sessions, settings, clock=clock)
     dispatcher.include_router(casework_router.build_router())  # before intake: staff, relays
     dispatcher.include_router(intake.build_router())
-    return Application(settings, flow, engine, bot, dispatcher, conversation)
+    inbox = Inbox(sessions, clock=clock)
+    return Application(settings, flow, engine, bot, dispatcher, conversation, inbox)
 
 
 async def set_commands(app: Application) -> None:
@@ -150,7 +154,7 @@ async def serve(app: Application, stop: asyncio.Event) -> None:
             await serve_webhook(app, stop)
         else:
             await app.bot.delete_webhook(drop_pending_updates=False)
-            await poll(app.bot, app.dispatcher, stop)
+            await poll(app.bot, app.dispatcher, app.inbox, stop)
     finally:
         await background.stop()  # outbox
 

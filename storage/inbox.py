@@ -1,0 +1,37 @@
+"""Fetched updates kept until handled: confirming them to Telegram must lose nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.db import insert
+from storage.models import InboxUpdate
+
+
+async def keep(session: AsyncSession, updates: Sequence[tuple[int, str]], now: datetime) -> None:
+    """Store (update id, payload) pairs; one already kept stays as it is."""
+    if not updates:
+        return
+    statement = insert(session, InboxUpdate).on_conflict_do_nothing(index_elements=["update_id"])
+    await session.execute(
+        statement,
+        [{"update_id": uid, "payload": payload, "received_at": now} for uid, payload in updates],
+    )
+
+
+async def pending(session: AsyncSession) -> list[tuple[int, str]]:
+    """Everything kept and not yet handled, oldest first."""
+    rows = await session.execute(
+        select(InboxUpdate.update_id, InboxUpdate.payload).order_by(InboxUpdate.update_id)
+    )
+    return [(uid, payload) for uid, payload in rows]
+
+
+async def forget(session: AsyncSession, update_ids: Iterable[int]) -> None:
+    ids = list(update_ids)
+    if ids:
+        await session.execute(delete(InboxUpdate).where(InboxUpdate.update_id.in_(ids)))
