@@ -250,6 +250,9 @@ INTERVALS = {
 }
 
 
+STOP_GRACE = 10.0  # seconds for the loops to finish what they have in hand at a stop
+
+
 class Background:
     """The scheduler, the sender and other long-running loops of one bot, started and stopped
     together; each loop is a coroutine function taking the shared stop event."""
@@ -267,10 +270,20 @@ class Background:
         self.tasks = [asyncio.create_task(loop(self.stopping), name=name)
                       for name, loop in self.loops.items()]  # fmt: skip
 
-    async def stop(self) -> None:
+    async def stop(self, grace: float = STOP_GRACE) -> None:
+        """Ask every loop to stop; after `grace` seconds what still runs is cancelled."""
         self.stopping.set()
-        await asyncio.gather(*self.tasks, return_exceptions=True)
-        await self.scheduler.stop()
+        if self.tasks:
+            _, pending = await asyncio.wait(self.tasks, timeout=grace)
+            for task in pending:
+                log.warning("background loop %s did not stop in time; cancelled", task.get_name())
+                task.cancel()
+            await asyncio.gather(*self.tasks, return_exceptions=True)
+        try:
+            async with asyncio.timeout(grace):
+                await self.scheduler.stop()
+        except TimeoutError:
+            log.warning("the scheduler did not stop in time")
 
 
 async def start_background(bot: Bot, dispatcher: Dispatcher) -> Background:

@@ -72,3 +72,22 @@ async def test_one_person_s_flood_does_not_hold_up_another(fake_telegram, databa
         assert len(flooder.messages) < flood
         # Slowed down, not dropped: the flood goes on being answered.
         await fake.wait_until(lambda: len(flooder.messages) > polling.PER_PERSON_BURST)
+
+
+async def test_a_handler_past_its_deadline_is_abandoned_and_the_person_is_answered_again(
+    fake_telegram, database_url, monkeypatch, caplog
+):
+    fake = fake_telegram
+    monkeypatch.setattr(polling, "HANDLER_DEADLINE", 1.0)
+    async with running_bot(fake, database_url):
+        person = fake.person("Amina", "de")
+        fake.slow_down("sendMessage", 8)
+        person.send("/help")
+        await fake.wait_until(lambda: "sendMessage" in fake.answering, within=10)
+        fake.slow_down("sendMessage", 0)
+        with caplog.at_level(logging.ERROR):
+            person.send("/privacy")
+            await fake.wait_until(
+                lambda: any("Datenschutz — bitte kurz" in (m.text or "") for m in person.messages)
+            )
+    assert any("abandoned" in r.getMessage() for r in caplog.records)

@@ -1,0 +1,76 @@
+"""The real `kim-intake run` process stops within a bounded time and loses no update."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+
+from sqlalchemy import func, select
+
+from storage.db import create_engine, session_factory
+from storage.models import InboxUpdate
+from tests.test_process import start_bot
+
+# Far longer than the bot's shutdown grace, far shorter than the slowed-down request.
+STOPPED_WITHIN = 45
+STUCK_FOR = 300
+PRIVACY = "Datenschutz — bitte kurz lesen"
+
+
+async def inbox_size(database_url: str) -> int:
+    engine = create_engine(database_url)
+    async with session_factory(engine)() as session:
+        count = (await session.execute(select(func.count()).select_from(InboxUpdate))).scalar()
+    await engine.dispose()
+    return count
+
+
+async def test_sigterm_stops_a_bot_whose_reply_hangs(fake_telegram, database_url, tmp_path):
+    fake = fake_telegram
+    bot = await start_bot(fake, database_url, tmp_path)
+    try:
+        fake.slow_down("sendMessage", STUCK_FOR)
+        person = fake.person("Amina", "de")
+        person.send("/help")
+        await fake.wait_until(lambda: "sendMessage" in fake.answering, within=15)
+        bot.send_signal(signal.SIGTERM)
+        status = await asyncio.wait_for(bot.wait(), timeout=STOPPED_WITHIN)
+        stderr = (await bot.stderr.read()).decode(errors="replace")
+    finally:
+        if bot.returncode is None:
+            bot.kill()
+            await bot.wait()
+    assert status == 0, stderr
+    assert "Traceback" not in stderr
+    assert not fake.pending()  # what was fetched is confirmed
+    assert await inbox_size(database_url) == 0  # and nothing is left over to replay
+
+
+async def test_updates_fetched_but_not_handled_when_killed_are_handled_after_the_restart(
+    fake_telegram, database_url, tmp_path
+):
+    fake = fake_telegram
+    bot = await start_bot(fake, database_url, tmp_path)
+    person = fake.person("Amina", "de")
+    try:
+        fake.slow_down("sendMessage", STUCK_FOR)
+        person.send("/help")  # its reply hangs
+        person.send("/privacy")  # waits behind it, already confirmed to Telegram
+        await fake.wait_until(lambda: "sendMessage" in fake.answering, within=15)
+        await fake.wait_until(lambda: not fake.pending(), within=15)
+        bot.send_signal(signal.SIGKILL)
+        await bot.wait()
+        assert await inbox_size(database_url) >= 1
+        fake.slow_down("sendMessage", 0)
+        bot = await start_bot(fake, database_url, tmp_path)
+        await fake.wait_until(
+            lambda: any(
+                "Datenschutz — bitte kurz lesen" in (m.text or "") for m in person.messages
+            ),
+            within=30,
+        )
+    finally:
+        if bot.returncode is None:
+            bot.send_signal(signal.SIGTERM)
+            assert await asyncio.wait_for(bot.wait(), timeout=STOPPED_WITHIN) == 0
+    assert await inbox_size(database_url) == 0
