@@ -10,7 +10,7 @@ from bot.conversation import Conversation
 from bot.i18n import N_, Msg, translator
 from bot.replies import Button, Confirm, Document, Reply, Screen, note
 from bot.services import Event, Person, after_commit
-from storage import interviews, respondents
+from storage import inbox, interviews, respondents
 
 NOTHING_STORED = N_("Über Sie ist nichts gespeichert.")
 
@@ -130,6 +130,7 @@ class DataRights:
                     N_("Gut, nichts wurde gelöscht."),
                 )
             await respondents.erase_respondent(session, respondent.id)
+            await inbox.forget_sender(session, person.user_id)
             after_commit(session, self.erased)
         return note(
             language,

@@ -11,7 +11,8 @@ from storage import inbox
 class Inbox(Service):
     """Kept before the channel confirms them, forgotten once handled, replayed after a crash."""
 
-    async def keep(self, updates: Sequence[tuple[int, str]]) -> None:
+    async def keep(self, updates: Sequence[tuple[int, str, str]]) -> None:
+        """(update id, sender's user id, payload) of each fetched update."""
         async with self.transaction() as session:
             await inbox.keep(session, updates, self.clock())
 

@@ -12,15 +12,18 @@ from storage.db import insert
 from storage.models import InboxUpdate
 
 
-async def keep(session: AsyncSession, updates: Sequence[tuple[int, str]], now: datetime) -> None:
-    """Store (update id, payload) pairs; one already kept stays as it is."""
+async def keep(
+    session: AsyncSession, updates: Sequence[tuple[int, str, str]], now: datetime
+) -> None:
+    """Store (update id, sender, payload); one already kept stays as it is."""
     if not updates:
         return
     statement = insert(session, InboxUpdate).on_conflict_do_nothing(index_elements=["update_id"])
-    await session.execute(
-        statement,
-        [{"update_id": uid, "payload": payload, "received_at": now} for uid, payload in updates],
-    )
+    rows = [
+        {"update_id": uid, "sender": sender, "payload": payload, "received_at": now}
+        for uid, sender, payload in updates
+    ]
+    await session.execute(statement, rows)
 
 
 async def pending(session: AsyncSession) -> list[tuple[int, str]]:
@@ -35,3 +38,8 @@ async def forget(session: AsyncSession, update_ids: Iterable[int]) -> None:
     ids = list(update_ids)
     if ids:
         await session.execute(delete(InboxUpdate).where(InboxUpdate.update_id.in_(ids)))
+
+
+async def forget_sender(session: AsyncSession, sender: str) -> None:
+    """Erasure: whatever of this person is still in hand goes too (it holds their texts)."""
+    await session.execute(delete(InboxUpdate).where(InboxUpdate.sender == sender))

@@ -96,5 +96,6 @@ class InboxUpdate(SQLModel, table=True):
     update_id: int = Field(
         sa_column=sa.Column(sa.BigInteger, primary_key=True, autoincrement=False)
     )
+    sender: str = Field(max_length=64, index=True)  # the channel's user id, for /delete
     payload: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
     received_at: datetime = when(nullable=False)

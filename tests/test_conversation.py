@@ -13,6 +13,7 @@ from bot.config import load_settings
 from bot.conversation import Conversation
 from bot.data_rights import DataRights
 from bot.flows.loader import load_flow
+from bot.inbox import Inbox
 from bot.replies import Choose, Confirm, Consent, Navigate, PickLanguage, Reply, Review, Toggle
 from bot.screens import screen_text
 from bot.services import DuplicateEvent, Event, Person
@@ -270,6 +271,14 @@ async def test_delete_erases_every_row_about_the_person(conversation, sessions):
     await rights.delete(AMINA, True, Event(31))
     for model in (Respondent, Interview, Answer):
         assert await count(sessions, model) == 0
+
+
+async def test_delete_also_erases_the_person_s_updates_still_in_hand(conversation, sessions):
+    await agreed(conversation)
+    inbox = Inbox(sessions)
+    await inbox.keep([(50, AMINA.user_id, '{"text": "Amina"}'), (51, "4711", "{}")])
+    await DataRights(conversation).delete(AMINA, True, Event(52))
+    assert [update_id for update_id, _ in await inbox.pending()] == [51]
 
 
 async def test_stop_ends_broadcasts_for_the_person(conversation, sessions):

@@ -148,7 +148,9 @@ class Poller:
 
     async def _keep(self, updates: Sequence[Update]) -> None:
         fresh = [u for u in updates if u.update_id not in self._in_hand]
-        await self.inbox.keep([(u.update_id, u.model_dump_json(exclude_none=True)) for u in fresh])
+        await self.inbox.keep(
+            [(u.update_id, str(_sender(u)), u.model_dump_json(exclude_none=True)) for u in fresh]
+        )
 
     def _take(self, update: Update) -> None:
         """Queue an update for its person, and start their worker if none runs."""

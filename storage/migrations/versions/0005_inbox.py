@@ -19,9 +19,11 @@ def upgrade() -> None:
     op.create_table(
         "inbox_update",
         sa.Column("update_id", sa.BigInteger(), primary_key=True, autoincrement=False),
+        sa.Column("sender", sa.String(length=64), nullable=False),
         sa.Column("payload", sa.Text(), nullable=False),
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
     )
+    op.create_index("ix_inbox_update_sender", "inbox_update", ["sender"])
 
 
 def downgrade() -> None:
