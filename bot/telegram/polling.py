@@ -31,8 +31,8 @@ ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 HANDLERS = 64  # updates handled at the same time, across people
 HANDLER_DEADLINE = 60.0  # seconds; longer than any Bot API call is allowed to take
 SHUTDOWN_GRACE = 10.0  # seconds for the updates in hand once a stop is asked for
-PER_PERSON_RATE = 3.0  # updates a second, sustained, per person
-PER_PERSON_BURST = 12  # updates a person may send at once before being slowed down
+PER_PERSON_RATE = 5.0  # updates a second, sustained, per person (no one taps faster for long)
+PER_PERSON_BURST = 20  # updates a person may send at once before being slowed down
 PER_PERSON_BACKLOG = 1000  # updates waiting for one person; a flood beyond is dropped
 FORGET_EVERY = 1.0  # seconds between removals of handled updates from the inbox
 
