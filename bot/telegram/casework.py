@@ -288,13 +288,13 @@ async def _relay_to_person(message: Message, bot: Bot, casework: Casework, case_
 
 async def person_writes(message: Message, bot: Bot, casework: Casework, person: Person,
                         incoming: Event) -> None:  # fmt: skip
-    found = await casework.from_person(person, incoming)
+    assert message.text is not None
+    found = await casework.from_person(person, message.text, incoming)
     if found is None:
         return
-    relay, header = found
-    assert message.text is not None
+    relay, text = found
     try:
-        await send_text(bot, relay.chat_id, f"{header}\n\n{message.text}")
+        await send_text(bot, relay.chat_id, text)
     except TelegramAPIError as error:
         log.warning("case %s: message to the caseworker failed: %s", relay.case_id,
                     type(error).__name__)  # fmt: skip
@@ -304,7 +304,7 @@ async def person_writes(message: Message, bot: Bot, casework: Casework, person: 
 
 async def end_contact(callback: CallbackQuery, callback_data: EndContactData, bot: Bot,
                       casework: Casework, person: Person, incoming: Event) -> None:  # fmt: skip
-    language, caseworker_chat = await casework.end_contact(person, callback_data.case, incoming)
+    language, caseworker = await casework.end_contact(person, callback_data.case, incoming)
     tr = translator(language)
     await callback.answer()
     if callback.message is not None:
@@ -312,15 +312,9 @@ async def end_contact(callback: CallbackQuery, callback_data: EndContactData, bo
             await bot.edit_message_reply_markup(chat_id=callback.message.chat.id,
                                                 message_id=callback.message.message_id)  # fmt: skip
     await bot.send_message(callback.from_user.id, tr(Msg(CONTACT_ENDED)))
-    if caseworker_chat is not None:
-        name = (callback.from_user.first_name or "—")[:64]
+    if caseworker is not None:
         with contextlib.suppress(TelegramAPIError):
-            await bot.send_message(
-                caseworker_chat,
-                f"Fall #{callback_data.case}: {name} hat den Kontakt beendet. "
-                "Sie können ihr/ihm nicht mehr schreiben; schließen Sie den Fall mit "
-                f"/close {callback_data.case}.",
-            )
+            await bot.send_message(*caseworker)
 
 
 def build_router() -> Router:
