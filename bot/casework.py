@@ -186,7 +186,7 @@ class Casework(FlowService):
         a group the bot cannot write to is not hammered)."""
         now = self.clock()
         async with self.transaction() as session:
-            case = await session.get(Case, case_id)
+            case = await store.get_case(session, case_id)
             if case is None:
                 return
             if message_id is None:
@@ -227,7 +227,7 @@ class Casework(FlowService):
     # --- Reading a case ---------------------------------------------------------------------------
 
     async def view(self, session: AsyncSession, case_id: int) -> CaseView | None:
-        case = await session.get(Case, case_id)
+        case = await store.get_case(session, case_id)
         if case is None:
             return None
         respondent = await session.get(Respondent, case.respondent_id)
@@ -401,7 +401,7 @@ class Casework(FlowService):
         async with self.transaction(event) as session:
             respondent = await respondents.find_respondent(session, person.channel, person.user_id)
             language = (respondent.language if respondent else None) or "de"
-            case = await session.get(Case, case_id)
+            case = await store.get_case(session, case_id)
             if respondent is None or case is None or case.respondent_id != respondent.id:
                 return language, None
             if not case.contact_open:

@@ -33,7 +33,7 @@ from bot.replies import Button, EndContact, Screen
 from bot.screens import split_text
 from bot.services import Event, Person
 from bot.staff import StaffService
-from bot.telegram.callbacks import EndContactData
+from bot.telegram.callbacks import EndContactData, unpack
 from bot.telegram.filters import PRIVATE, PRIVATE_PRESS, TYPED, inline
 from bot.telegram.render import keyboard
 
@@ -50,6 +50,7 @@ STAFF_HELP = (
     "/write NUMMER TEXT – der Person schreiben (oder auf eine Nachricht zum Fall antworten)\n"
     "/close NUMMER – einen Fall abschließen"
 )
+STALE_PRESS = "Diese Taste gilt nicht mehr."
 NO_PRIVATE_CHAT = (
     "Ich kann Ihnen privat nicht schreiben. Öffnen Sie bitte einmal den Chat mit dem Bot und "
     "tippen Sie /start; dann noch einmal hier."
@@ -88,6 +89,14 @@ class Staff(Filter):
         if event_from_user is None or staff is None:
             return False
         return await staff.is_staff(event_from_user.id)
+
+
+class NotIntake(Filter):
+    """Callback data that no button of the questionnaire carries (checked before Staff, which
+    asks the database)."""
+
+    async def __call__(self, callback: CallbackQuery) -> bool:
+        return unpack(callback.data) is None
 
 
 class InContact(Filter):
@@ -317,6 +326,12 @@ async def end_contact(callback: CallbackQuery, callback_data: EndContactData, bo
             await bot.send_message(*caseworker)
 
 
+async def unknown_press(callback: CallbackQuery) -> None:
+    """A press nothing else took (old, forged, cut short): answered, so that the button stops
+    spinning on the phone, and nothing changes."""
+    await callback.answer(STALE_PRESS)
+
+
 def build_router() -> Router:
     """Casework; include it after coordination and before the intake router."""
     router = Router(name="casework")
@@ -333,4 +348,8 @@ def build_router() -> Router:
     router.message.register(person_writes, PRIVATE, TYPED, InContact())
     # Staff typing anything else get their commands, not the questionnaire.
     router.message.register(staff_start, PRIVATE, TYPED, Staff())
+    # Last: a press in a group (or without a message) that no handler took, and a staff
+    # member's press in their private chat that the questionnaire does not know either.
+    router.callback_query.register(unknown_press, ~PRIVATE_PRESS)
+    router.callback_query.register(unknown_press, PRIVATE_PRESS, NotIntake(), Staff())
     return router
