@@ -1,6 +1,7 @@
 """What caseworkers read about a case, in German: the group notice, the details, the reminder,
-their list of cases; and the buttons that go with a notice. Rendered from the stored codes, so
-the person's own language does not matter here."""
+their list of cases, the person's messages; and the buttons that go with a notice. Rendered from
+the stored codes, so the person's own language does not matter here. What the person chose (name,
+typed answers, messages) passes through bot.staff_text first."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from bot.flows import engine
 from bot.flows.schema import Flow, Priority, QuestionType
 from bot.i18n import Msg, german_name, translator
 from bot.reports import PRIORITY_NAMES, field_name
+from bot.staff_text import for_staff
 from storage import casework as store
 from storage.casework import Case, Staff
 
@@ -30,7 +32,11 @@ OUTCOMES = {
 
 @dataclass(frozen=True)
 class CaseView:
-    """A case with everything needed to describe it in German."""
+    """A case with everything needed to describe it in German.
+
+    The name and the answers are cleaned for staff when the view is made, so no text built from
+    a view can show what the person hid in them.
+    """
 
     case: Case
     flags: list[store.CaseFlag]
@@ -39,6 +45,19 @@ class CaseView:
     answers: dict[str, tuple[str | None, bool]]  # question id -> (code, skipped)
     assignee: Staff | None
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "first_name", person_name(self.first_name))
+        cleaned = {q: (None if code is None else for_staff(code), skipped)
+                   for q, (code, skipped) in self.answers.items()}  # fmt: skip
+        object.__setattr__(self, "answers", cleaned)
+
+    @property
+    def assignee_name(self) -> str | None:
+        """The caseworker's Telegram name, cleaned like the person's."""
+        if self.assignee is None:
+            return None
+        return for_staff(self.assignee.name) or "?"
+
 
 @dataclass(frozen=True)
 class CaseButton:
@@ -46,6 +65,11 @@ class CaseButton:
     action: str
     case_id: int
     value: str = ""
+
+
+def person_name(first_name: str | None) -> str:
+    """The person's Telegram first name as staff read it: cleaned, at most 64 characters."""
+    return for_staff(first_name)[:64] or "—"
 
 
 def team_of(settings: Settings, team_id: str) -> Team | None:
@@ -165,12 +189,12 @@ def notice_text(settings: Settings, flow: Flow, view: CaseView) -> str:
     if case.status == "new":
         lines.append("Status: neu – noch nicht übernommen.")
     elif case.status == "claimed":
-        name = view.assignee.name if view.assignee else "—"
+        name = view.assignee_name or "—"
         lines.append(
             f"✅ Übernommen von {name} am {_when(settings, case.claimed_at or case.updated_at)}."
         )
     else:
-        name = view.assignee.name if view.assignee else "—"
+        name = view.assignee_name or "—"
         outcome = OUTCOMES.get(case.outcome or "", case.outcome or "")
         closed = _when(settings, case.closed_at or case.updated_at)
         lines.append(f"☑️ Abgeschlossen von {name} am {closed}: {outcome}.")
@@ -216,3 +240,18 @@ def claimed_text(view: CaseView) -> str:
         "einfachen Worten. Ihre Antworten kommen hier an.",
         f"/case {case.id} zeigt alle Angaben, /close {case.id} schließt den Fall ab.",
     ])  # fmt: skip
+
+
+def reply_text(case: Case, first_name: str | None, text: str) -> str:
+    """What the person wrote back, for their caseworker: which case, who, in which language."""
+    name, language = person_name(first_name), german_name(case.language)
+    header = f"✉️ Fall #{case.id} – Antwort von {name} ({language}):"
+    return f"{header}\n\n{for_staff(text, multiline=True)}"
+
+
+def contact_ended_text(case_id: int, first_name: str | None) -> str:
+    """The person pressed *Kontakt beenden*: what their caseworker is told."""
+    return (
+        f"Fall #{case_id}: {person_name(first_name)} hat den Kontakt beendet. Sie können ihr/ihm "
+        f"nicht mehr schreiben; schließen Sie den Fall mit /close {case_id}."
+    )

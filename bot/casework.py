@@ -28,16 +28,19 @@ from bot.case_notices import (
     CaseView,
     cases_text,
     claimed_text,
+    contact_ended_text,
     details_text,
     notice_buttons,
     notice_text,
+    person_name,
     reminder_text,
+    reply_text,
     team_of,
 )
 from bot.config import Team
 from bot.flows import engine
 from bot.flows.schema import Priority, QuestionType
-from bot.i18n import N_, Msg, german_name, translator
+from bot.i18n import N_, Msg, translator
 from bot.services import Event, FlowService, Person, after_commit
 from bot.staff import actor, caseworker_of
 from storage import casework as store
@@ -86,12 +89,16 @@ class Outcome:
 
 @dataclass(frozen=True)
 class Relay:
-    """A message to pass on: to whom, in which language, with which case."""
+    """A message to pass on: to whom, in which language, with which case (the person's name is
+    cleaned for staff)."""
 
     case_id: int
     chat_id: int
     language: str
     first_name: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "first_name", person_name(self.first_name))
 
 
 class Casework(FlowService):
@@ -179,7 +186,7 @@ class Casework(FlowService):
         a group the bot cannot write to is not hammered)."""
         now = self.clock()
         async with self.transaction() as session:
-            case = await session.get(Case, case_id)
+            case = await store.get_case(session, case_id)
             if case is None:
                 return
             if message_id is None:
@@ -220,7 +227,7 @@ class Casework(FlowService):
     # --- Reading a case ---------------------------------------------------------------------------
 
     async def view(self, session: AsyncSession, case_id: int) -> CaseView | None:
-        case = await session.get(Case, case_id)
+        case = await store.get_case(session, case_id)
         if case is None:
             return None
         respondent = await session.get(Respondent, case.respondent_id)
@@ -265,7 +272,7 @@ class Casework(FlowService):
                 return Outcome(toast=ALREADY_CLOSED)
             if action == "claim":
                 if case.status == "claimed":
-                    owner = view.assignee.name if view.assignee else "jemand anderes"
+                    owner = view.assignee_name or "jemand anderes"
                     return Outcome(toast=f"Schon übernommen von {owner}.")
                 case.status, case.assignee_id, case.claimed_at = "claimed", staff.id, now
                 case.remind_at, case.updated_at = None, now
@@ -278,7 +285,7 @@ class Casework(FlowService):
                     private=[(user_id, intro, [])],
                 )
             if case.status == "claimed" and case.assignee_id != staff.id:
-                name = view.assignee.name if view.assignee else "jemand anderes"
+                name = view.assignee_name or "jemand anderes"
                 return Outcome(toast=NOT_ASSIGNEE.format(name=name))
             if action == "close":
                 keys = [[CaseButton(f"✔️ {label}", "outcome", case.id, code)]
@@ -371,8 +378,10 @@ class Casework(FlowService):
             return None
         return case, staff
 
-    async def from_person(self, person: Person, event: Event) -> tuple[Relay, str] | None:
-        """The person answers: the caseworker's chat and the header line for them (German)."""
+    async def from_person(
+        self, person: Person, text: str, event: Event
+    ) -> tuple[Relay, str] | None:
+        """The person answers: the caseworker's chat and what they read (German, cleaned)."""
         now = self.clock()
         async with self.transaction(event) as session:
             found = await self._contact(session, person)
@@ -380,19 +389,19 @@ class Casework(FlowService):
                 return None
             case, staff = found
             await store.audit(session, now, "person", "message_from_person", case.id)
-            name = (person.first_name or "—")[:64]
-            header = f"✉️ Fall #{case.id} – Antwort von {name} ({german_name(case.language)}):"
-            return Relay(case.id, staff.telegram_user_id, case.language, name), header
+            relay = Relay(case.id, staff.telegram_user_id, case.language, person.first_name or "")
+            return relay, reply_text(case, person.first_name, text)
 
     async def end_contact(
         self, person: Person, case_id: int, event: Event
-    ) -> tuple[str, int | None]:
-        """The person ends the contact: their language, and the caseworker's chat to tell."""
+    ) -> tuple[str, tuple[int, str] | None]:
+        """The person ends the contact: their language, and the caseworker's chat with what to
+        tell them (None: nobody to tell)."""
         now = self.clock()
         async with self.transaction(event) as session:
             respondent = await respondents.find_respondent(session, person.channel, person.user_id)
             language = (respondent.language if respondent else None) or "de"
-            case = await session.get(Case, case_id)
+            case = await store.get_case(session, case_id)
             if respondent is None or case is None or case.respondent_id != respondent.id:
                 return language, None
             if not case.contact_open:
@@ -400,7 +409,10 @@ class Casework(FlowService):
             case.contact_open, case.updated_at = False, now
             await store.audit(session, now, "person", "contact_ended", case.id)
             staff = await session.get(Staff, case.assignee_id) if case.assignee_id else None
-            return language, staff.telegram_user_id if staff and staff.active else None
+            if staff is None or not staff.active:
+                return language, None
+            told = contact_ended_text(case.id, person.first_name)
+            return language, (staff.telegram_user_id, told)
 
     def person_text(self, language: str, text: str) -> str:
         """A caseworker's message as the person reads it: a line in their language, then it."""

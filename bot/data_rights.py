@@ -11,6 +11,7 @@ from bot.i18n import N_, Msg, translator
 from bot.replies import Button, Confirm, Document, Reply, Screen, note
 from bot.services import Event, Person, after_commit
 from storage import inbox, interviews, respondents
+from storage.db import empty_wal
 
 NOTHING_STORED = N_("Über Sie ist nichts gespeichert.")
 
@@ -132,6 +133,7 @@ class DataRights:
             await respondents.erase_respondent(session, respondent.id)
             await inbox.forget_sender(session, person.user_id)
             after_commit(session, self.erased)
+        await empty_wal(self.conversation.sessions)  # no copy of the erased rows stays on disk
         return note(
             language,
             N_(

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from bot.services import SettingsService
 from storage import respondents, updates
 from storage.casework import erase_cases_closed_before
+from storage.db import empty_wal
 
 log = logging.getLogger(__name__)
 UPDATE_MARKS_KEPT = timedelta(days=2)
@@ -37,6 +38,8 @@ class Retention(SettingsService):
                 await respondents.erase_respondent(session, respondent_id)
             cases = await erase_cases_closed_before(session, cases_cutoff)
             marks = await updates.forget_processed_before(session, now - UPDATE_MARKS_KEPT)
+        if expired or cases:
+            await empty_wal(self.sessions)  # no copy of the erased rows stays on disk
         erased = Erased(len(expired), cases, marks)
         log.info("retention: erased %d people, %d cases, %d update marks", *vars(erased).values())
         return erased

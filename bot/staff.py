@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings, load_settings
 from bot.services import Event, SettingsService
+from bot.staff_text import for_staff
 from storage import casework as store
 from storage.casework import ROLES, Staff
 
@@ -219,7 +220,8 @@ def command_staff(args: argparse.Namespace) -> int:
                 state = (
                     "active" if s.active else f"revoked {s.revoked_at.astimezone(zone):%Y-%m-%d}"
                 )
-                print(f"{s.telegram_user_id:>14}  {s.name:<20} {s.role:<12} {s.team or '-':<12} "
+                name = for_staff(s.name)  # a Telegram name may hold terminal control codes
+                print(f"{s.telegram_user_id:>14}  {name:<20} {s.role:<12} {s.team or '-':<12} "
                       f"{state}")  # fmt: skip
             return 0
         if await service.revoke(args.telegram_user_id):

@@ -20,6 +20,7 @@ CASE_STATUSES = ("new", "claimed", "closed")
 ROLES = ("caseworker", "coordinator")
 NOTICE_STATES = ("pending", "sending", "sent")
 _OPEN = sa.text("status != 'closed'")
+MAX_ID = 2**31 - 1  # the largest value of an INTEGER column on PostgreSQL
 
 
 class Case(SQLModel, table=True):
@@ -175,6 +176,14 @@ async def case_facts(session: AsyncSession) -> list[tuple[str, str, datetime, da
     """Priority, status, opening and claim time of every case (for the figures)."""
     query = sa.select(Case.priority, Case.status, Case.created_at, Case.claimed_at)
     return [tuple(row) for row in await session.execute(query)]
+
+
+async def get_case(session: AsyncSession, case_id: int) -> Case | None:
+    """The case with this id; None also for a number no case id can be (typed or forged), which
+    the database would refuse (SQLite above 2**63, PostgreSQL's integer above 2**31)."""
+    if not 0 < case_id <= MAX_ID:
+        return None
+    return await session.get(Case, case_id)
 
 
 async def claim_notices(

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Table, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 from sqlmodel import SQLModel
 
+log = logging.getLogger(__name__)
 BUSY_TIMEOUT_MS = 5000
 
 
@@ -32,7 +35,33 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")  # WAL keeps committed data safe across a kill
+    # Deleted rows are overwritten with zeros, not just marked free: erased personal data must
+    # not stay readable in the file's free space.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
+
+
+async def empty_wal(sessions: async_sessionmaker[AsyncSession]) -> bool:
+    """After an erasure has committed: copy the write-ahead log into the database file and cut it
+    to nothing, so that no older copy of the erased rows stays in it (SQLite; a no-op elsewhere).
+
+    Runs on a connection of its own and waits (busy timeout) for a writer or reader in the middle
+    of a statement. False if it could not finish (logged); the next one does it then.
+    """
+    engine = sessions.kw["bind"]
+    if engine.dialect.name != "sqlite":
+        return True
+    try:
+        async with engine.connect() as connection:
+            connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            result = await connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            busy = result.one()[0]
+    except OperationalError as error:
+        log.warning("emptying the write-ahead log after an erasure failed: %s", error.orig)
+        return False
+    if busy:
+        log.warning("emptying the write-ahead log after an erasure waited in vain for readers")
+    return not busy
 
 
 def create_engine(url: str, **options: Any) -> AsyncEngine:

@@ -33,7 +33,7 @@ from bot.replies import Button, EndContact, Screen
 from bot.screens import split_text
 from bot.services import Event, Person
 from bot.staff import StaffService
-from bot.telegram.callbacks import EndContactData
+from bot.telegram.callbacks import EndContactData, unpack
 from bot.telegram.filters import PRIVATE, PRIVATE_PRESS, TYPED, inline
 from bot.telegram.render import keyboard
 
@@ -50,6 +50,7 @@ STAFF_HELP = (
     "/write NUMMER TEXT – der Person schreiben (oder auf eine Nachricht zum Fall antworten)\n"
     "/close NUMMER – einen Fall abschließen"
 )
+STALE_PRESS = "Diese Taste gilt nicht mehr."
 NO_PRIVATE_CHAT = (
     "Ich kann Ihnen privat nicht schreiben. Öffnen Sie bitte einmal den Chat mit dem Bot und "
     "tippen Sie /start; dann noch einmal hier."
@@ -88,6 +89,14 @@ class Staff(Filter):
         if event_from_user is None or staff is None:
             return False
         return await staff.is_staff(event_from_user.id)
+
+
+class NotIntake(Filter):
+    """Callback data that no button of the questionnaire carries (checked before Staff, which
+    asks the database)."""
+
+    async def __call__(self, callback: CallbackQuery) -> bool:
+        return unpack(callback.data) is None
 
 
 class InContact(Filter):
@@ -288,13 +297,13 @@ async def _relay_to_person(message: Message, bot: Bot, casework: Casework, case_
 
 async def person_writes(message: Message, bot: Bot, casework: Casework, person: Person,
                         incoming: Event) -> None:  # fmt: skip
-    found = await casework.from_person(person, incoming)
+    assert message.text is not None
+    found = await casework.from_person(person, message.text, incoming)
     if found is None:
         return
-    relay, header = found
-    assert message.text is not None
+    relay, text = found
     try:
-        await send_text(bot, relay.chat_id, f"{header}\n\n{message.text}")
+        await send_text(bot, relay.chat_id, text)
     except TelegramAPIError as error:
         log.warning("case %s: message to the caseworker failed: %s", relay.case_id,
                     type(error).__name__)  # fmt: skip
@@ -304,7 +313,7 @@ async def person_writes(message: Message, bot: Bot, casework: Casework, person: 
 
 async def end_contact(callback: CallbackQuery, callback_data: EndContactData, bot: Bot,
                       casework: Casework, person: Person, incoming: Event) -> None:  # fmt: skip
-    language, caseworker_chat = await casework.end_contact(person, callback_data.case, incoming)
+    language, caseworker = await casework.end_contact(person, callback_data.case, incoming)
     tr = translator(language)
     await callback.answer()
     if callback.message is not None:
@@ -312,15 +321,15 @@ async def end_contact(callback: CallbackQuery, callback_data: EndContactData, bo
             await bot.edit_message_reply_markup(chat_id=callback.message.chat.id,
                                                 message_id=callback.message.message_id)  # fmt: skip
     await bot.send_message(callback.from_user.id, tr(Msg(CONTACT_ENDED)))
-    if caseworker_chat is not None:
-        name = (callback.from_user.first_name or "—")[:64]
+    if caseworker is not None:
         with contextlib.suppress(TelegramAPIError):
-            await bot.send_message(
-                caseworker_chat,
-                f"Fall #{callback_data.case}: {name} hat den Kontakt beendet. "
-                "Sie können ihr/ihm nicht mehr schreiben; schließen Sie den Fall mit "
-                f"/close {callback_data.case}.",
-            )
+            await bot.send_message(*caseworker)
+
+
+async def unknown_press(callback: CallbackQuery) -> None:
+    """A press nothing else took (old, forged, cut short): answered, so that the button stops
+    spinning on the phone, and nothing changes."""
+    await callback.answer(STALE_PRESS)
 
 
 def build_router() -> Router:
@@ -339,4 +348,8 @@ def build_router() -> Router:
     router.message.register(person_writes, PRIVATE, TYPED, InContact())
     # Staff typing anything else get their commands, not the questionnaire.
     router.message.register(staff_start, PRIVATE, TYPED, Staff())
+    # Last: a press in a group (or without a message) that no handler took, and a staff
+    # member's press in their private chat that the questionnaire does not know either.
+    router.callback_query.register(unknown_press, ~PRIVATE_PRESS)
+    router.callback_query.register(unknown_press, PRIVATE_PRESS, NotIntake(), Staff())
     return router
