@@ -53,6 +53,14 @@ REASONS = {
     "nothing_selected": N_("Bitte wählen Sie mindestens eine Antwort."),
     "use_buttons": N_("Bitte tippen Sie auf eine der Tasten unter der Frage."),
     "not_skippable": N_("Diese Frage kann man nicht überspringen."),
+    "not_a_phone": N_(
+        "Das ist keine Telefonnummer. Bitte schreiben Sie nur die Nummer mit Ziffern, zum "
+        "Beispiel 0151 23456789 oder +49 151 23456789."
+    ),
+    "control_character": N_(
+        "In Ihrer Antwort ist ein unsichtbares Zeichen, das ich nicht speichern kann. Bitte "
+        "schreiben Sie die Antwort noch einmal neu."
+    ),
 }
 ACTIVE_TO_THE_MINUTE = timedelta(minutes=1)
 PROMPTS_WRITTEN_EVERY = 1.0  # seconds

@@ -19,6 +19,7 @@ INSTRUCTIONS = {
     QuestionType.year: N_("Bitte schreiben Sie das Jahr, zum Beispiel 2021."),
     QuestionType.month_year: N_("Bitte schreiben Sie Monat und Jahr, zum Beispiel 03/2021."),
     QuestionType.text: N_("Bitte schreiben Sie Ihre Antwort (höchstens {max_length} Zeichen)."),
+    QuestionType.phone: N_("Bitte schreiben Sie die Nummer, zum Beispiel 0151 23456789."),
     QuestionType.multiple: N_("Sie können mehrere Antworten wählen. Tippen Sie dann auf „Fertig“."),
 }
 BACK = N_("⬅️ Zurück")
