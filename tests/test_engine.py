@@ -194,6 +194,18 @@ def test_flags_follow_the_rules_most_urgent_first(flow):
     assert flags[0].reason == "Wohnung droht verloren zu gehen"
 
 
+def test_urgent_flags_hand_over_at_once_and_every_flag_on_submit(flow):
+    answers = {"housing_problems": frozenset({"notice"}), "income": "benefits"}
+    assert [f.rule_id for f in engine.handover_flags(flow, answers, submitted=False)] == [
+        "urgent_housing_loss"
+    ]
+    assert [f.rule_id for f in engine.handover_flags(flow, answers, submitted=True)] == [
+        "urgent_housing_loss",
+        "low_income",
+    ]
+    assert engine.handover_flags(flow, {"income": "benefits"}, submitted=False) == []
+
+
 @pytest.mark.parametrize(
     ("question_id", "value", "code"),
     [

@@ -176,6 +176,14 @@ def raised_flags(flow: Flow, answers: Answers) -> list[Flag]:
     return sorted(flags, key=lambda flag: -flag.priority.rank)
 
 
+def handover_flags(flow: Flow, answers: Answers, *, submitted: bool) -> list[Flag]:
+    """The flags that hand the person over to case management now: the one rule for when a case
+    opens (or an open one is joined). An urgent flag does so as soon as its answer is given, so
+    nobody in danger waits for the end of the questionnaire; every raised flag does on submit."""
+    flags = raised_flags(flow, answers)
+    return flags if submitted else [flag for flag in flags if flag.priority is Priority.urgent]
+
+
 # --- Input ------------------------------------------------------------------------------------
 
 _INT = re.compile(r"^[+-]?\d+$")

@@ -128,6 +128,9 @@ class FlagRule(_Model):
     priority: Priority
     field: FieldOfAction
     reason: str  # German, for caseworkers
+    # Urgent rules only: where to get help at once, shown to the person the moment the flag is
+    # raised (source language, translated like every question text).
+    help: str | None = None
 
 
 class Question(_Model):
