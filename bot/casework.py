@@ -26,6 +26,7 @@ from bot.case_notices import (
     OUTCOMES,
     CaseButton,
     CaseView,
+    Notice,
     cases_text,
     claimed_text,
     contact_ended_text,
@@ -113,13 +114,19 @@ class Casework(FlowService):
         interview: Interview,
         flags: list[engine.Flag],
     ) -> Case:
-        """Open the person's case, or add new flags to the open one, in the caller's transaction."""
+        """Open the person's case, or add new flags to the open one, in the caller's transaction.
+
+        The conversation calls this when engine.handover_flags says so: with the urgent flags as
+        soon as they are answered, with every flag on submit. Flags the case has change nothing,
+        so answering again, a redelivered update or a second replica never tell the team twice.
+        """
         now = self.clock()
-        case = await store.open_case_of(session, respondent.id)
         district = await self._district(session, interview.id)
+        case = await store.open_case_of(session, respondent.id)
         if case is None:
             team = route(self.settings.teams, flags, district, respondent.language or "de")
-            case = Case(
+            case = await store.open_case(
+                session,
                 respondent_id=respondent.id,
                 interview_id=interview.id,
                 language=respondent.language or "de",
@@ -129,11 +136,7 @@ class Casework(FlowService):
                 created_at=now,
                 updated_at=now,
             )
-            session.add(case)
-            await session.flush()
-            known: set[str] = set()
-        else:
-            known = {f.rule_id for f in await store.flags_of(session, case.id)}
+        known = {f.rule_id for f in await store.flags_of(session, case.id)}
         added = [flag for flag in flags if flag.rule_id not in known]
         for flag in added:
             session.add(
@@ -148,10 +151,11 @@ class Casework(FlowService):
                 )
             )
         if known and added:
-            top = max((Priority(case.priority), *(f.priority for f in added)), key=lambda p: p.rank)
+            before = Priority(case.priority)
+            top = max((before, *(f.priority for f in added)), key=lambda p: p.rank)
+            case.notice_state = notice_after_new_flags(case, top.rank > before.rank)
             case.priority = top.value
             case.interview_id, case.district, case.updated_at = interview.id, district, now
-            case.notice_state = "pending"  # the team hears of the new flags
         if added:
             after_commit(session, self.wake)
         return case
@@ -169,30 +173,44 @@ class Casework(FlowService):
         async with self.transaction() as session:
             return await store.claim_notices(session, self.clock(), NOTICE_LEASE)
 
-    async def notice(self, case_id: int) -> tuple[Team, str, list[list[CaseButton]]] | None:
-        """The notice to send for a claimed case: where, the text and the buttons."""
+    async def notice(self, case_id: int) -> Notice | None:
+        """The notice to send (or to bring up to date in place) for a claimed case."""
         async with self.sessions() as session:
             view = await self.view(session, case_id)
         if view is None:
             return None
-        team = team_of(self.settings, view.case.team)
+        case = view.case
+        team = team_of(self.settings, case.team)
         if team is None:
-            log.warning("case %s: no team %r in config.yaml; notice kept", case_id, view.case.team)
+            log.warning("case %s: no team %r in config.yaml; notice kept", case_id, case.team)
             return None
-        return team, notice_text(self.settings, self.flow, view), notice_buttons(view.case)
+        in_place = case.notice_state == "editing" and case.notice_message_id is not None
+        return Notice(
+            team,
+            notice_text(self.settings, self.flow, view),
+            notice_buttons(case),
+            (case.notice_chat_id, case.notice_message_id) if in_place else None,
+        )
 
     async def notice_sent(self, case_id: int, chat_id: int, message_id: int | None) -> None:
-        """Record the sent notice (None: sending failed; it is tried again after the lease, so
-        a group the bot cannot write to is not hammered)."""
+        """Record the sent (or updated) notice. None: it failed, and is tried again after the
+        lease, so a group the bot cannot write to is not hammered. Flags that joined the case
+        meanwhile keep their own state, and the next round tells the team of them."""
         now = self.clock()
         async with self.transaction() as session:
             case = await store.get_case(session, case_id)
             if case is None:
                 return
+            in_hand = case.notice_state in ("sending", "editing")
             if message_id is None:
-                case.notice_state, case.notice_claimed_at = "sending", now
+                if in_hand:
+                    case.notice_claimed_at = now
                 return
-            case.notice_state = "sent"
+            if in_hand:
+                case.notice_state = "sent"
+            if message_id == case.notice_message_id and chat_id == case.notice_chat_id:
+                await store.audit(session, now, "system", "notice_update", case.id)
+                return
             case.notice_chat_id, case.notice_message_id = chat_id, message_id
             if case.status == "new":
                 case.remind_at = now + self.unclaimed_after(case.priority)
@@ -440,6 +458,17 @@ class Casework(FlowService):
             for waiter in waiters:
                 waiter.cancel()
             bell.clear()
+
+
+def notice_after_new_flags(case: Case, more_pressing: bool) -> str:
+    """How the team hears of flags that joined an open case: a notice not yet sent shows them
+    anyway; one in the group is brought up to date in place, or, when the flags make the case
+    more pressing, followed by a new notice."""
+    if case.notice_state == "pending":
+        return "pending"
+    if more_pressing and case.notice_message_id is not None:
+        return "pending"
+    return "outdated"
 
 
 def route(teams: list[Team], flags: list[engine.Flag], district: str | None, language: str):

@@ -53,6 +53,14 @@ REASONS = {
     "nothing_selected": N_("Bitte wählen Sie mindestens eine Antwort."),
     "use_buttons": N_("Bitte tippen Sie auf eine der Tasten unter der Frage."),
     "not_skippable": N_("Diese Frage kann man nicht überspringen."),
+    "not_a_phone": N_(
+        "Das ist keine Telefonnummer. Bitte schreiben Sie nur die Nummer mit Ziffern, zum "
+        "Beispiel 0151 23456789 oder +49 151 23456789."
+    ),
+    "control_character": N_(
+        "In Ihrer Antwort ist ein unsichtbares Zeichen, das ich nicht speichern kann. Bitte "
+        "schreiben Sie die Antwort noch einmal neu."
+    ),
 }
 ACTIVE_TO_THE_MINUTE = timedelta(minutes=1)
 PROMPTS_WRITTEN_EVERY = 1.0  # seconds
@@ -372,9 +380,26 @@ class Conversation(FlowService):
         state.interview.selection = None
         state.interview.updated_at = now
         state.answers = after
-        return _with_retire(
+        reply = _with_retire(
             self._current(state, None), prompts.answered_screen(self.flow, question, value)
         )
+        urgent = await self._hand_over_urgent(session, state, before)
+        if urgent:
+            help_now = prompts.urgent_screen(self.flow, urgent)
+            reply = replace(reply, messages=(help_now, *reply.messages))
+        return reply
+
+    async def _hand_over_urgent(
+        self, session: AsyncSession, state: State, before: engine.Answers
+    ) -> list[engine.Flag]:
+        """The urgent flags this answer raised; the person is handed over at once, in the
+        answer's transaction (the case is opened or joined once, however often this runs)."""
+        urgent = engine.handover_flags(self.flow, state.answers, submitted=False)
+        earlier = {f.rule_id for f in engine.handover_flags(self.flow, before, submitted=False)}
+        raised = [flag for flag in urgent if flag.rule_id not in earlier]
+        if raised and self.handover is not None:
+            await self.handover(session, state.respondent, state.interview, urgent)
+        return raised
 
     def _toggle(self, state: State, question: Question, choice: str) -> Reply:
         selection = engine.toggle_choice(question, _selection(state.interview), choice)
@@ -427,7 +452,7 @@ class Conversation(FlowService):
         interview.status = "finished"
         interview.finished_at = now
         interview.updated_at = now
-        flags = engine.raised_flags(self.flow, state.answers)
+        flags = engine.handover_flags(self.flow, state.answers, submitted=True)
         if flags and self.handover is not None:
             await self.handover(session, state.respondent, interview, flags)
         closing = [Msg(THANKS), Msg(NEXT_STEPS)]

@@ -2,7 +2,7 @@
 
 One row per interview. Ids are replaced by HMAC-SHA256 pseudonyms under a secret made for this
 export and then forgotten, so two exports cannot be linked and nobody can go back to a person.
-Free-text answers, names and Telegram ids are never exported (data minimisation).
+Free-text answers, phone numbers, names and Telegram ids are never exported (data minimisation).
 """
 
 from __future__ import annotations
@@ -60,8 +60,8 @@ class ExportTable:
 
 
 def exported_questions(flow: Flow) -> list[Question]:
-    """Every question but free text."""
-    return [q for q in flow.questions if q.type is not QuestionType.text]
+    """Every question but free text and phone numbers."""
+    return [q for q in flow.questions if not q.personal]
 
 
 def pseudonym(secret: bytes, kind: str, number: int) -> str:
@@ -142,8 +142,9 @@ def codebook(flow: Flow) -> tuple[tuple[str, ...], ...]:
                      "", field))  # fmt: skip
     for q in flow.questions:
         section = flow.section_of(q.id)
-        if q.type is QuestionType.text:
-            codes = "Freitext – nicht exportiert (Datenminimierung)"
+        if q.personal:
+            kind = "Telefonnummer" if q.type is QuestionType.phone else "Freitext"
+            codes = f"{kind} – nicht exportiert (Datenminimierung)"
         elif q.has_choices:
             choices = [f"{code} = {de(label)}" for code, label in _choices(flow, q)]
             codes = "; ".join([*choices, ANSWER_NOTE])

@@ -29,9 +29,17 @@ SOURCE_LANGUAGE = "de"
 LOCALES_DIR = Path(__file__).parent / "locales"
 DOMAIN = "messages"
 
+LRI = "\u2066"  # LEFT-TO-RIGHT ISOLATE
 FSI = "\u2068"  # FIRST STRONG ISOLATE
 PDI = "\u2069"  # POP DIRECTIONAL ISOLATE
 RLM = "\u200f"  # RIGHT-TO-LEFT MARK
+# A number in a text: digits (any script) in groups joined by one space, slash, hyphen, dot,
+# comma or colon, perhaps after a +: "0800 111 0 111", "+49 2241 900-0", "03/2021", "10:30".
+# In right-to-left text the bidi algorithm reorders such groups ("111 0 111 0800") unless the
+# number stands in an isolate of its own.
+_NUMBER = re.compile(r"\+?\d+(?:[ \u00a0\u202f/.,:\u066b\u066c\-\u2010\u2011]\d+)*")
+# Placeholders and escaped braces of a format string: what the number isolation leaves alone.
+_FORMAT_FIELD = re.compile(r"(\{\{|\}\}|\{[^{}]*\})")
 
 # Codes we use that CLDR knows under another code (Babel locale for numbers, dates, direction).
 _BABEL_CODES = {"kmr": "ku"}
@@ -89,28 +97,28 @@ class Translator:
     def __call__(self, message: Msg | str) -> str:
         """The message in this language, its arguments inserted."""
         text = self._render(message)
-        # A text that begins with an isolated argument has no strong character at its start;
-        # the mark makes the paragraph right-to-left as the rest of the sentence.
-        if self.rtl and text.startswith(FSI):
+        # A text that begins with an isolate has no strong character at its start; the mark
+        # makes the paragraph right-to-left as the rest of the sentence.
+        if self.rtl and text.startswith((LRI, FSI)):
             text = RLM + text
         return text
 
     def _render(self, message: Msg | str) -> str:
         if isinstance(message, str):
-            return self.gettext(message)
+            return self.isolate_numbers(self.gettext(message))
         if message.context is None:
             translated = self.gettext(message.text)
         else:
             translated = self.pgettext(message.context, message.text)
         if not message.args:
-            return translated
+            return self.isolate_numbers(translated)
         values = {name: self._insert(value) for name, value in message.args.items()}
         try:
-            return translated.format_map(values)
+            return self._isolate_template_numbers(translated).format_map(values)
         except (KeyError, IndexError, ValueError):
             # A broken placeholder in a translation must not break the conversation.
             log.warning("bad placeholder in %s translation of %r", self.language, message.text)
-            return message.text.format_map(values)
+            return self._isolate_template_numbers(message.text).format_map(values)
 
     def _insert(self, value: object) -> str:
         """An argument as text, isolated for right-to-left languages; sequences item by item."""
@@ -135,6 +143,21 @@ class Translator:
     def isolate(self, text: str) -> str:
         """Text inserted into a right-to-left sentence keeps its own order (numbers, Latin)."""
         return f"{FSI}{text}{PDI}" if self.rtl and text else text
+
+    def isolate_numbers(self, text: str) -> str:
+        """Every number of a right-to-left text in a left-to-right isolate, so that a phone
+        number reads in its own order; other languages' texts stay as they are."""
+        if not self.rtl:
+            return text
+        return _NUMBER.sub(lambda number: f"{LRI}{number[0]}{PDI}", text)
+
+    def _isolate_template_numbers(self, template: str) -> str:
+        """Numbers in a format string's own words isolated; its placeholders are left as they
+        are, since the arguments that fill them come isolated already."""
+        if not self.rtl:
+            return template
+        pieces = _FORMAT_FIELD.split(template)
+        return "".join(p if i % 2 else self.isolate_numbers(p) for i, p in enumerate(pieces))
 
     def format_number(self, value: int | float | Decimal) -> str:
         return format_decimal(value, locale=self.locale)

@@ -1,8 +1,9 @@
-"""Screens for the questionnaire: a question with its buttons, and the end summary."""
+"""Screens for the questionnaire: a question with its buttons, help in an urgent situation, and
+the end summary."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from bot.answers import answer_labels, choice_label, question_text, section_title
 from bot.flows import engine
@@ -19,10 +20,20 @@ INSTRUCTIONS = {
     QuestionType.year: N_("Bitte schreiben Sie das Jahr, zum Beispiel 2021."),
     QuestionType.month_year: N_("Bitte schreiben Sie Monat und Jahr, zum Beispiel 03/2021."),
     QuestionType.text: N_("Bitte schreiben Sie Ihre Antwort (höchstens {max_length} Zeichen)."),
+    QuestionType.phone: N_("Bitte schreiben Sie die Nummer, zum Beispiel 0151 23456789."),
     QuestionType.multiple: N_("Sie können mehrere Antworten wählen. Tippen Sie dann auf „Fertig“."),
 }
 BACK = N_("⬅️ Zurück")
 DONE = N_("✅ Fertig")
+URGENT_HEARD = N_(
+    "Danke, dass Sie uns das sagen. Eine Fallmanagerin oder ein Fallmanager des Kommunalen "
+    "Integrationsmanagements meldet sich so schnell wie möglich bei Ihnen."
+)
+EMERGENCY = N_(
+    "Wenn Sie jetzt in Gefahr sind, rufen Sie die Polizei: 110. Krankenwagen und Feuerwehr: "
+    "112. Die Anrufe sind kostenlos, Tag und Nacht."
+)
+GO_ON = N_("Wenn Sie möchten, machen Sie jetzt mit dem Fragebogen weiter.")
 
 
 def question_screen(
@@ -125,6 +136,18 @@ def answered_screen(flow: Flow, question: Question, value: object) -> Screen:
             Msg(N_("✓ {answer}"), args={"answer": answer_labels(flow, question, value)}),
         ),
     )
+
+
+def urgent_screen(flow: Flow, flags: Sequence[engine.Flag]) -> Screen:
+    """What a person reads the moment an answer raises urgent flags: someone will get in touch,
+    where to get help at once (each rule's `help`, then the emergency numbers), and go on."""
+    parts = [Msg(URGENT_HEARD)]
+    for flag in flags:
+        rule = next(r for r in flow.question(flag.question_id).flags if r.id == flag.rule_id)
+        if rule.help:
+            context = text_context(flow.id, flag.question_id, "flag", rule.id)
+            parts.append(Msg(rule.help, context=context))
+    return Screen(parts=(*parts, Msg(EMERGENCY), Msg(GO_ON)))
 
 
 def summary_screen(flow: Flow, interview_id: int, answers: Mapping[str, object]) -> Screen:

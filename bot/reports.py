@@ -118,7 +118,7 @@ async def load_records(session: AsyncSession, flow: Flow) -> list[Record]:
     """Every interview with its decoded answers and needs."""
     rows = await interviews.every_interview(session)
     stored = await answers_of(session, [row[0] for row in rows])
-    texts = {q.id for q in flow.questions if q.type is QuestionType.text}
+    texts = {q.id for q in flow.questions if q.personal}
     records = []
     for iid, rid, language, consented, status, started, finished in rows:
         given = stored.get(iid, {})

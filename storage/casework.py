@@ -14,11 +14,15 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
 
+from storage.db import insert
 from storage.types import when
 
 CASE_STATUSES = ("new", "claimed", "closed")
 ROLES = ("caseworker", "coordinator")
-NOTICE_STATES = ("pending", "sending", "sent")
+# pending: to send; sending: claimed for sending; sent: in the group; outdated: in the group,
+# but flags joined since, so it is to be drawn again in place; editing: claimed for that.
+NOTICE_STATES = ("pending", "sending", "sent", "outdated", "editing")
+IN_THE_GROUP = ("sent", "outdated", "editing")
 _OPEN = sa.text("status != 'closed'")
 MAX_ID = 2**31 - 1  # the largest value of an INTEGER column on PostgreSQL
 
@@ -158,6 +162,20 @@ async def open_case_of(session: AsyncSession, respondent_id: int) -> Case | None
     return (await session.execute(query)).scalar_one_or_none()
 
 
+async def open_case(session: AsyncSession, **values: object) -> Case:
+    """Open a case for the person; if another transaction opened one first (another replica,
+    a moment ago), that one: a person never has two open cases."""
+    inserted = await session.execute(
+        insert(session, Case)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["respondent_id"], index_where=_OPEN)
+        .returning(Case.id)
+    )
+    case_id = inserted.scalar_one_or_none()
+    case = await session.get(Case, case_id) if case_id is not None else None
+    return case or await open_case_of(session, values["respondent_id"])
+
+
 async def flags_of(session: AsyncSession, case_id: int) -> list[CaseFlag]:
     query = sa.select(CaseFlag).where(CaseFlag.case_id == case_id).order_by(CaseFlag.id)
     return list((await session.execute(query)).scalars())
@@ -191,8 +209,13 @@ async def claim_notices(
 ) -> list[int]:
     """Cases whose notice is due, taken for this sender (a dead sender's after the lease)."""
     due = sa.or_(
-        Case.notice_state == "pending",
-        sa.and_(Case.notice_state == "sending", Case.notice_claimed_at <= now - lease),
+        Case.notice_state.in_(("pending", "outdated")),
+        sa.and_(
+            Case.notice_state.in_(("sending", "editing")), Case.notice_claimed_at <= now - lease
+        ),
+    )
+    in_place = sa.and_(
+        Case.notice_state.in_(("outdated", "editing")), Case.notice_message_id.is_not(None)
     )
     ids = list(
         (
@@ -210,7 +233,7 @@ async def claim_notices(
     claimed = await session.execute(
         sa.update(Case)
         .where(Case.id.in_(ids), due)
-        .values(notice_state="sending", notice_claimed_at=now)
+        .values(notice_state=sa.case((in_place, "editing"), else_="sending"), notice_claimed_at=now)
         .returning(Case.id)
         .execution_options(synchronize_session=False)
     )
@@ -221,7 +244,7 @@ async def claim_reminders(session: AsyncSession, now: datetime, limit: int = 50)
     """Unclaimed cases whose reminder time has come (the caller moves `remind_at` on)."""
     query = (
         sa.select(Case)
-        .where(Case.status == "new", Case.remind_at <= now, Case.notice_state == "sent")
+        .where(Case.status == "new", Case.remind_at <= now, Case.notice_state.in_(IN_THE_GROUP))
         .order_by(Case.remind_at, Case.id)
         .limit(limit)
         .with_for_update(skip_locked=True)

@@ -65,6 +65,8 @@ def default_answer(question: Question) -> str | list[str]:
             return "03/2021"
         case QuestionType.text:
             return "Test"
+        case QuestionType.phone:
+            return "0151 23456789"
     return question.choices[0].id
 
 

@@ -1,5 +1,6 @@
 """Casework end to end: a flagged questionnaire becomes one notice in the team's group, which a
-registered caseworker takes over, talks through with the person and closes; over real HTTP."""
+registered caseworker takes over, talks through with the person and closes; an urgent answer
+reaches the group at once; over real HTTP."""
 
 from __future__ import annotations
 
@@ -9,17 +10,20 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from bot.answers import question_text
 from bot.casework import DELIVERED, END_CONTACT, ERASED, FROM_CASEWORKER, NOT_YOUR_TEAM
 from bot.conversation import ALREADY_DONE
+from bot.flows import engine
 from bot.flows.loader import load_configured_flow
-from bot.flows.schema import QuestionType
-from bot.i18n import Msg, translator
+from bot.flows.schema import QuestionType, text_context
+from bot.i18n import LRI, PDI, Msg, translator
+from bot.prompts import BACK, EMERGENCY, URGENT_HEARD
 from bot.staff import StaffService
 from storage.casework import AuditEntry, Case
 from tests.e2e import Respondent, default_answer, e2e_settings, running_bot
 
 ARABIC = re.compile("[\u0600-\u06ff]")
-PHONE = "0176 1234567"
+PHONE = "٠١٧٦/١٢٣٤٥٦٧"  # Arabic-Indic digits, as typed on an Arabic keyboard
 
 
 class Clock:
@@ -96,7 +100,8 @@ async def test_a_flagged_questionnaire_is_taken_over_talked_through_and_closed(
         await amina.start()
         await amina.answer_all(homeless_with_phone)
         await amina.submit()
-        await fake.wait_until(lambda: group.messages)
+        # The notice went out at the urgent answer and is brought up to date on submit.
+        await fake.wait_until(lambda: group.messages and "0176" in group.messages[0].text)
 
         notice = group.messages[0]
         text = notice.text
@@ -106,17 +111,17 @@ async def test_a_flagged_questionnaire_is_taken_over_talked_through_and_closed(
         assert "• Wohnen: " in text and "(dringend)" in text
         assert "• Wo wohnen Sie? – Ich habe keine Wohnung." in text
         assert "• Wie sollen wir Sie erreichen? – mit einem Anruf" in text
-        assert f"„{PHONE}“ (so geschrieben, Sprache der Person: Arabisch)" in text
+        assert "• Unter welcher Telefonnummer können wir Sie anrufen? – 0176 1234567" in text
         assert not ARABIC.search(text)
         assert notice.buttons == ["✋ Übernehmen", "📄 Details", "☑️ Abschließen"]
 
         # Someone in the group who is not a registered caseworker: told so, nothing changes.
-        before = fake.callback_answers.copy()
+        before, edits = fake.callback_answers.copy(), notice.edits
         group.tap(olaf, "✋ Übernehmen")
         await fake.wait_until(lambda: len(fake.callback_answers) > len(before)
                               and not fake.unanswered_callbacks())  # fmt: skip
         assert NOT_YOUR_TEAM in [a.get("text") for a in fake.callback_answers.values()]
-        assert notice.edits == 0 and notice.buttons[0] == "✋ Übernehmen"
+        assert notice.edits == edits and notice.buttons[0] == "✋ Übernehmen"
 
     # A restart in between loses nothing: the case and its notice are in the database.
     async with running_bot(fake, database_url, **options):
@@ -227,3 +232,71 @@ async def test_an_unclaimed_case_is_raised_again_once_after_its_time(
         amina.person.tap(amina.say("Ja, alles löschen"))
         await fake.wait_until(lambda: notice.text == ERASED.format(case=1))
         assert notice.buttons == []
+
+
+def wants_a_call_after_violence(question):
+    """Violence at home (urgent), no other urgent answer; a call wished for at the end."""
+    chosen = {"violence": "yes", "health_insurance": "yes", "counselling_wish": "yes",
+              "contact_way": "phone", "phone": PHONE}  # fmt: skip
+    if question.id in chosen:
+        return chosen[question.id]
+    if question.type is QuestionType.yes_no:
+        return "no"
+    return default_answer(question)
+
+
+def asking(walker: Respondent, question) -> bool:
+    """The person's latest message is this question, with its buttons."""
+    last = walker.person.messages[-1]
+    return bool(last.buttons) and walker.tr(question_text(walker.flow, question)) in last.text
+
+
+async def test_an_urgent_answer_reaches_the_team_at_once_and_only_once(
+    fake_telegram, database_url, team, options
+):
+    fake = fake_telegram
+    group, _, _ = team
+    flow = load_configured_flow(e2e_settings(fake, database_url, **options))
+    amina = Respondent(fake, fake.person("Amina", language_code="ar"), flow, "ar")
+    violence, social_help = flow.question("violence"), flow.question("social_help")
+    rule = violence.flags[0]
+    rule_help = Msg(rule.help, context=text_context(flow.id, violence.id, "flag", rule.id))
+    help_now = [amina.say(URGENT_HEARD), amina.tr(rule_help), amina.say(EMERGENCY)]
+
+    def told() -> list[int]:
+        return [i for i, m in enumerate(amina.person.messages) if help_now[0] in (m.text or "")]
+
+    async with running_bot(fake, database_url, **options):
+        await amina.start()
+        while (question := engine.next_question(flow, amina.answers)) is not violence:
+            await amina.answer(question, wants_a_call_after_violence(question))
+        await amina.answer(violence, "yes")
+
+        # The team hears of it right away, while Amina is still answering.
+        await fake.wait_until(lambda: group.messages)
+        notice = group.messages[0]
+        assert notice.text.startswith("🔴 DRINGEND · Fall #1 · Amina")
+        assert "• Soziales: Gewalt in der Familie (dringend)" in notice.text
+        # Amina reads in Arabic that someone will get in touch and where to get help now, the
+        # numbers in their own order; then the next question.
+        await fake.wait_until(lambda: asking(amina, social_help))
+        [at] = told()
+        assert all(part in amina.person.messages[at].text for part in help_now)
+        for number in ("116 016", "110", "112"):
+            assert f"{LRI}{number}{PDI}" in amina.person.messages[at].text
+        assert at == len(amina.person.messages) - 2
+
+        # Back, "no", back again and "yes" once more: Amina is told again, the team is not.
+        for value in ("no", "yes"):
+            amina.person.tap(amina.say(BACK))
+            await fake.wait_until(lambda: asking(amina, violence))
+            await amina.answer(violence, value)
+            await fake.wait_until(lambda: asking(amina, social_help))
+        assert len(told()) == 2
+        await amina.answer_all(wants_a_call_after_violence)
+        await amina.submit()
+
+        # Submitting adds the wish for a call to the same notice, drawn again in place.
+        await fake.wait_until(lambda: "0176 1234567" in notice.text)
+        assert "Wunsch nach einem persönlichen Gespräch" in notice.text
+        assert len(group.messages) == 1 and notice.edits == 1

@@ -80,6 +80,10 @@ def test_flow_extractor_yields_every_respondent_text_with_its_context():
         ("mini:housing_problems:choice:small", "Zu klein"),
         ("mini:housing_problems:choice:notice", "Kündigung"),
         ("mini:housing_problems:choice:none", "Keine"),
+        (
+            "mini:housing_problems:flag:urgent_housing_loss",
+            "Bitte werfen Sie Briefe vom Vermieter oder vom Gericht nicht weg.",
+        ),
         ("mini:income", "Wovon leben Sie?"),
         ("mini:income:choice:job", "Arbeit"),
         ("mini:income:choice:benefits", "Bürgergeld"),
@@ -94,7 +98,7 @@ def test_flow_extractor_gives_lines_and_a_note_for_translators():
             for line, _, (context, _), notes in extract_flow(flow, [], [], {})
         }
     assert found["mini:income:choice:job"] == (
-        43,
+        44,
         ["Answer button for: Wovon leben Sie?"],
     )
     assert found["mini:title"][0] == 4

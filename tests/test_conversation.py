@@ -216,13 +216,17 @@ async def finish(conversation, sessions) -> Reply:
     return await conversation.press(AMINA, Review(iid, "finish"), Event(11))
 
 
-async def test_finishing_hands_flags_over_and_says_a_case_manager_will_call(
+async def test_an_urgent_answer_hands_over_at_once_and_finishing_hands_over_every_flag(
     conversation, sessions, handovers
 ):
     reply = await finish(conversation, sessions)
     closing = screen_text(reply.messages[-1], "de")
     assert "Danke" in closing and "meldet sich bald" in closing
-    assert [rule_ids for _, _, rule_ids in handovers] == [["urgent_housing_loss"]]
+    # Once when the urgent answer was given, once more on submit (the case is joined then).
+    assert [rule_ids for _, _, rule_ids in handovers] == [
+        ["urgent_housing_loss"],
+        ["urgent_housing_loss"],
+    ]
     assert (await interview_of(sessions)).status == "finished"
 
 

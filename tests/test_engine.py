@@ -29,6 +29,7 @@ def q(**fields) -> Question:
 
 NUMBER = q(type="number", min=0, max=15)
 TEXT = q(type="text", max_length=10)
+PHONE = q(type="phone")
 SINGLE = q(
     type="single", choices=[{"id": "a", "text": "Arbeit"}, {"id": "b", "text": "Bürgergeld"}]
 )
@@ -65,6 +66,28 @@ MULTIPLE = q(
         (TEXT, "  Hallo  ", Accepted("Hallo")),
         (TEXT, "x" * 10, Accepted("x" * 10)),
         (TEXT, "x" * 11, Rejected("too_long", {"max_length": 10})),
+        (TEXT, "1\n2\t3", Accepted("1\n2\t3")),  # newline and tab stay
+        (TEXT, "Hal\x07lo\x1b\r", Accepted("Hallo")),  # other control characters go
+        (TEXT, "Hallo\x00", Rejected("control_character")),
+        (NUMBER, "3\x00", Rejected("control_character")),
+        (PHONE, "\x000151 23456789", Rejected("control_character")),
+        (TEXT, "\x01\x02", Rejected("empty")),
+        (PHONE, "0151 23456789", Accepted("015123456789")),
+        (PHONE, "0151/234 567-89", Accepted("015123456789")),
+        (PHONE, "(02241) 900-0", Accepted("022419000")),
+        (PHONE, "+49 2241 900-0", Accepted("+4922419000")),
+        (PHONE, "+49 (0) 151 23456789", Accepted("+4915123456789")),
+        (PHONE, "0049 151 23456789", Accepted("+4915123456789")),
+        (PHONE, "+963 944 123 456", Accepted("+963944123456")),
+        (PHONE, "٠١٥١ ٢٣٤٥٦٧٨٩", Accepted("015123456789")),  # Arabic-Indic digits
+        (PHONE, "۰۱۵۱ ۲۳۴۵۶۷۸۹", Accepted("015123456789")),  # Persian digits
+        (PHONE, "keine Ahnung", Rejected("not_a_phone")),
+        (PHONE, "0151 2345678 oder 0176 1234567", Rejected("not_a_phone")),
+        (PHONE, "12345", Rejected("not_a_phone")),  # too few digits
+        (PHONE, "+49 151 2345678901234", Rejected("not_a_phone")),  # more than 15
+        (PHONE, "+0151 23456789", Rejected("not_a_phone")),  # no country code begins with 0
+        (PHONE, "(0151 23456789", Rejected("not_a_phone")),
+        (PHONE, "0151+23456789", Rejected("not_a_phone")),
         (SINGLE, "2", Accepted("b")),
         (SINGLE, "arbeit", Accepted("a")),
         (SINGLE, "3", Rejected("use_buttons")),
@@ -169,6 +192,18 @@ def test_flags_follow_the_rules_most_urgent_first(flow):
         ("urgent_housing_loss", "housing", Priority.urgent)
     ]
     assert flags[0].reason == "Wohnung droht verloren zu gehen"
+
+
+def test_urgent_flags_hand_over_at_once_and_every_flag_on_submit(flow):
+    answers = {"housing_problems": frozenset({"notice"}), "income": "benefits"}
+    assert [f.rule_id for f in engine.handover_flags(flow, answers, submitted=False)] == [
+        "urgent_housing_loss"
+    ]
+    assert [f.rule_id for f in engine.handover_flags(flow, answers, submitted=True)] == [
+        "urgent_housing_loss",
+        "low_income",
+    ]
+    assert engine.handover_flags(flow, {"income": "benefits"}, submitted=False) == []
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -36,7 +37,47 @@ def answer_for(question: Question, draw) -> object:
             return (draw(st.integers(1950, TODAY.year - 1)), draw(st.integers(1, 12)))
         case QuestionType.text:
             return draw(st.text(min_size=1, max_size=question.max_length)).strip() or "x"
+        case QuestionType.phone:
+            return engine.parse_phone(draw(phone_numbers()))
     return draw(st.sampled_from([c.id for c in question.choices]))
+
+
+WESTERN = "0123456789"
+ARABIC_INDIC = "٠١٢٣٤٥٦٧٨٩"
+PERSIAN = "۰۱۲۳۴۵۶۷۸۹"
+
+
+@st.composite
+def phone_numbers(draw, digits: str = WESTERN) -> str:
+    """A number as people type it: 0, + or 00 first, groups of digits, assorted separators."""
+    groups = draw(st.lists(st.text(digits, min_size=1, max_size=4), min_size=2, max_size=3))
+    groups.append(digits[1] * (6 - min(5, sum(map(len, groups)))))  # 6 to 13 digits in all
+    separators = st.sampled_from([" ", "-", "/", ".", " - ", "\u00a0"])
+    text = groups[0] + "".join(draw(separators) + group for group in groups[1:])
+    national, country = digits[0] + digits[2], digits[4] + digits[9]  # 02…, 49
+    prefix = draw(st.sampled_from([national, "+" + country, digits[0] * 2 + country]))
+    return prefix + text
+
+
+def western(text: str) -> str:
+    return text.translate(str.maketrans(ARABIC_INDIC + PERSIAN, WESTERN * 2))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(phone_numbers(), st.text(max_size=30)))
+def test_an_accepted_phone_number_is_digits_with_an_optional_leading_plus(text):
+    number = engine.parse_phone(text)
+    if number is not None:
+        assert re.fullmatch(r"\+?[0-9]+", number), number
+        low, high = engine.PHONE_DIGITS
+        assert low <= len(number.lstrip("+")) <= high
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data(), st.sampled_from([ARABIC_INDIC, PERSIAN]))
+def test_arabic_indic_and_persian_digits_read_as_western_ones(data, digits):
+    typed = data.draw(phone_numbers(digits))
+    assert engine.parse_phone(typed) == engine.parse_phone(western(typed)) is not None
 
 
 @st.composite

@@ -10,7 +10,15 @@ from datetime import date
 import openpyxl
 import pytest
 
-from bot.export import ExportOptions, build_export, write_csv, write_xlsx
+from bot.export import (
+    ExportOptions,
+    build_export,
+    codebook,
+    exported_questions,
+    write_csv,
+    write_xlsx,
+)
+from bot.flows.loader import load_configured_flow
 from bot.reports import Reports
 from tests.test_reports import (
     FIRST_USER_ID,
@@ -177,3 +185,11 @@ async def test_free_text_answers_are_not_even_kept_in_the_records(records):
     with_remarks = [r for r in records if "remarks" in r.answered]
     assert len(with_remarks) == 19  # every finished interview answered or skipped it
     assert not [r for r in records if "remarks" in r.answers]
+
+
+def test_phone_numbers_are_not_exported_and_the_codebook_says_so(settings):
+    needs = load_configured_flow(settings)
+    assert needs.question("phone").type.value == "phone"
+    assert "phone" not in {q.id for q in exported_questions(needs)}
+    rows = {row[0]: row for row in codebook(needs)}
+    assert rows["phone"][2:4] == ("phone", "Telefonnummer – nicht exportiert (Datenminimierung)")

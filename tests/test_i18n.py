@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 import pytest
 from babel.messages.catalog import Catalog
+from babel.messages.pofile import read_po
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.i18n import (
     FSI,
+    LOCALES_DIR,
+    LRI,
     N_,
     PDI,
     RLM,
@@ -162,6 +168,100 @@ def test_left_to_right_languages_insert_text_unchanged(language):
     assert not tr.rtl
     assert tr.isolate("Sieglar") == "Sieglar"
     assert tr(Msg("in {district}", args={"district": "Sieglar"})) == "in Sieglar"
+
+
+RLI = "\u2067"
+ISOLATES = (LRI, RLI, FSI)
+MARKS = str.maketrans("", "", LRI + RLI + FSI + PDI + RLM)
+
+
+def digits_outside_isolates(text: str) -> str:
+    """The digits of a text that stand in no direction isolate; the isolates must balance."""
+    depth, outside = 0, []
+    for char in text:
+        if char in ISOLATES:
+            depth += 1
+        elif char == PDI:
+            assert depth > 0, f"a PDI closes nothing in {text!r}"
+            depth -= 1
+        elif char.isdecimal() and depth == 0:
+            outside.append(char)
+    assert depth == 0, f"an isolate is left open in {text!r}"
+    return "".join(outside)
+
+
+@pytest.mark.parametrize(
+    "number", ["0800 111 0 111", "116 016", "110", "+49 2241 900-0", "03/2021", "١١٢", "10:30"]
+)
+def test_a_number_in_right_to_left_text_keeps_its_order_in_an_isolate_of_its_own(number):
+    tr = translator_with("ar", (None, "Nummer", f"اتصلوا بالرقم {number}."))
+    assert tr(Msg("Nummer")) == f"اتصلوا بالرقم {LRI}{number}{PDI}."
+
+
+def test_a_number_at_the_start_of_right_to_left_text_is_isolated_and_the_text_marked():
+    tr = translator_with("fa", (None, "{n} Kinder, 3 Zimmer", "{n} کودک، 3 اتاق"))
+    assert tr(Msg("{n} Kinder, 3 Zimmer", args={"n": 2})) == (
+        f"{RLM}{FSI}2{PDI} کودک، {LRI}3{PDI} اتاق"
+    )
+    assert translator_with("ps", (None, "3 Tage", "3 ورځې"))("3 Tage") == f"{RLM}{LRI}3{PDI} ورځې"
+
+
+def test_left_to_right_languages_leave_numbers_alone():
+    tr = translator_with("de", (None, "Nummer", "Rufen Sie 0800 111 0 111 an."))
+    assert tr(Msg("Nummer")) == "Rufen Sie 0800 111 0 111 an."
+
+
+ARABIC_WORDS = st.sampled_from(["اتصلوا", "بالرقم", "مجانًا", "سؤال", "،", ".", ":", " ", "\n"])
+DIGITS = st.text("0123456789٠١٢٣٤٥٦٧٨٩", min_size=1, max_size=4)
+JOINERS = st.sampled_from([" ", "/", "-", ".", ",", ":", "+", "(", ")", " - "])
+PLACEHOLDER = st.sampled_from(["{a}", "{b}", "{{", "}}"])
+
+
+@st.composite
+def rtl_templates(draw) -> str:
+    pieces = st.one_of(ARABIC_WORDS, DIGITS, JOINERS, PLACEHOLDER)
+    return "".join(draw(st.lists(pieces, min_size=1, max_size=25)))  # empty: not translated
+
+
+@settings(max_examples=300, deadline=None)
+@given(rtl_templates(), st.one_of(st.integers(-9999, 99999), DIGITS, ARABIC_WORDS))
+def test_every_digit_of_right_to_left_text_ends_up_in_an_isolate(template, argument):
+    tr = translator_with("ar", (None, "Quelle {a} {b}", template))
+    args = {"a": argument, "b": "Spich 12"}
+    shown = tr(Msg("Quelle {a} {b}", args=args))
+    assert digits_outside_isolates(shown) == ""
+    # Only isolates were added: the words, the placeholders and their arguments are intact.
+    plain = {name: tr.format_number(v) if isinstance(v, int) else v for name, v in args.items()}
+    assert shown.translate(MARKS) == template.format_map(plain).translate(MARKS)
+    # An argument is isolated once, not once more because it holds digits.
+    assert f"{LRI}{FSI}" not in shown and f"{FSI}{LRI}" not in shown
+
+
+@settings(max_examples=200, deadline=None)
+@given(rtl_templates())
+def test_a_right_to_left_text_without_arguments_gets_only_isolates_braces_and_all(text):
+    tr = translator_with("ar", (None, "Quelle", text))
+    shown = tr(Msg("Quelle"))
+    assert digits_outside_isolates(shown) == ""
+    assert shown.translate(MARKS) == text.translate(MARKS)
+
+
+def catalog_messages(language: str):
+    with open(LOCALES_DIR / language / "LC_MESSAGES" / "messages.po", "rb") as file:
+        return [message for message in read_po(file) if message.id and message.string]
+
+
+@pytest.mark.parametrize("language", ["ar", "fa", "ps"])
+@pytest.mark.parametrize("argument", [12, "0800 111 0 111", "Spich"])
+def test_every_digit_of_every_right_to_left_catalog_text_is_isolated(language, argument):
+    tr = translator(language)
+    checked = 0
+    for message in catalog_messages(language):
+        names = set(re.findall(r"\{(\w+)\}", message.id))
+        shown = tr(Msg(message.id, context=message.context, args=dict.fromkeys(names, argument)))
+        assert digits_outside_isolates(shown) == "", (message.context, message.id, shown)
+        checked += any(char.isdecimal() for char in shown)
+    assert checked >= 10  # the crisis numbers, the examples of how to write an answer, …
 
 
 # --- Names, numbers, dates ----------------------------------------------------------------------

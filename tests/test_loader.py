@@ -78,6 +78,10 @@ def duplicate_flag_rule(data):
     question(data, "income")["flags"] = [{**rule, "when": {"answer": "income", "in": ["job"]}}]
 
 
+def help_on_a_normal_flag(data):
+    question(data, "income")["flags"][0]["help"] = "Rufen Sie uns an."
+
+
 def unknown_key(data):
     question(data, "income")["colour"] = "blue"
 
@@ -100,6 +104,7 @@ def unknown_type(data):
         (choices_on_number, "children: a number question has no choices"),
         (single_with_one_choice, "income: a single question needs at least two choices"),
         (duplicate_flag_rule, "flag rule id 'urgent_housing_loss' is used more than once"),
+        (help_on_a_normal_flag, "income: flag rule low_income: only an urgent rule tells"),
         (unknown_key, "income: colour: unknown key"),
         (unknown_type, "income: type: Input should be"),
     ],

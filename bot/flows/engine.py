@@ -7,6 +7,7 @@ was skipped or not asked is false; `not` of it is therefore true.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -44,7 +45,8 @@ class Skipped:
 SKIPPED = Skipped()
 
 # single / yes_no / district: a choice id; multiple: the chosen ids; number / year: an int;
-# month_year: (year, month); text: the text as typed (trimmed).
+# month_year: (year, month); text: the text as typed (trimmed); phone: digits with an optional
+# leading + (see parse_phone).
 AnswerValue = str | frozenset[str] | int | tuple[int, int]
 Answers = Mapping[str, AnswerValue | Skipped]
 
@@ -175,6 +177,14 @@ def raised_flags(flow: Flow, answers: Answers) -> list[Flag]:
     return sorted(flags, key=lambda flag: -flag.priority.rank)
 
 
+def handover_flags(flow: Flow, answers: Answers, *, submitted: bool) -> list[Flag]:
+    """The flags that hand the person over to case management now: the one rule for when a case
+    opens (or an open one is joined). An urgent flag does so as soon as its answer is given, so
+    nobody in danger waits for the end of the questionnaire; every raised flag does on submit."""
+    flags = raised_flags(flow, answers)
+    return flags if submitted else [flag for flag in flags if flag.priority is Priority.urgent]
+
+
 # --- Input ------------------------------------------------------------------------------------
 
 _INT = re.compile(r"^[+-]?\d+$")
@@ -184,11 +194,19 @@ _MONTH_YEAR = (
 )
 # Digits from other scripts (Arabic-Indic, Persian) as people type them on their phones.
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+# C0 control characters but tab and newline: invisible, and nothing a person means to say.
+_CONTROL = re.compile(r"[\x01-\x08\x0b-\x1f]")
+# A phone number as people write it: digits in groups split by spaces, - / . or parentheses,
+# perhaps with a leading + (or 00). PHONE_DIGITS bounds its digits: E.164 allows 15 at most.
+_PHONE = re.compile(r"\+?\s*[0-9(][0-9()./\s\-\u2010-\u2013]*")
+PHONE_DIGITS = (6, 15)
 
 
 def parse_input(question: Question, raw: str, *, today: date) -> Parsed:
     """A typed input as an answer to the question, or the reason it is not one."""
-    text = raw.strip()
+    if "\x00" in raw:
+        return Rejected("control_character")
+    text = _CONTROL.sub("", raw).strip()
     if not text:
         return Rejected("empty")
     match question.type:
@@ -196,6 +214,9 @@ def parse_input(question: Question, raw: str, *, today: date) -> Parsed:
             if len(text) > question.max_length:
                 return Rejected("too_long", {"max_length": question.max_length})
             return Accepted(text)
+        case QuestionType.phone:
+            number = parse_phone(text)
+            return Accepted(number) if number is not None else Rejected("not_a_phone")
         case QuestionType.number:
             return _parse_number(question, text.translate(_DIGITS))
         case QuestionType.year:
@@ -203,6 +224,30 @@ def parse_input(question: Question, raw: str, *, today: date) -> Parsed:
         case QuestionType.month_year:
             return _parse_month_year(text.translate(_DIGITS), today)
     return _parse_typed_choice(question, text.translate(_DIGITS))
+
+
+def parse_phone(text: str) -> str | None:
+    """A phone number as Western digits with a leading + when it is international (typed with
+    + or 00), else the digits as dialled in Germany; None when it is not a plausible number.
+
+    "0151 234 567 89" → "015123456789"; "+49 (0) 151/23456789" and "0049 151 23456789" →
+    "+4915123456789"; Arabic-Indic and Persian digits read as Western ones.
+    """
+    # Phones copy numbers with invisible direction marks around them (U+202A … U+202C).
+    text = "".join(c for c in text if unicodedata.category(c) != "Cf")
+    text = text.translate(_DIGITS).strip()
+    if not _PHONE.fullmatch(text) or text.count("(") != text.count(")"):
+        return None
+    international = text.startswith(("+", "00"))
+    if international:
+        text = text.replace("(0)", "", 1)  # "+49 (0) 2241": the 0 is dialled only at home
+    digits = re.sub(r"[^0-9]", "", text)
+    if text.startswith("00"):
+        digits = digits[2:]
+    low, high = PHONE_DIGITS
+    if not low <= len(digits) <= high or (international and digits.startswith("0")):
+        return None
+    return f"+{digits}" if international else digits
 
 
 def _parse_number(question: Question, text: str) -> Parsed:

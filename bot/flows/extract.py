@@ -56,6 +56,13 @@ def _question(flow_id: str, question: dict[str, Node]) -> Iterator[Extracted]:
     yield from _message(question.get("text"), text_context(flow_id, question_id), "Question")
     help_context = text_context(flow_id, question_id, "help")
     yield from _message(question.get("help"), help_context, f"Help for the question: {text}")
+    for rule_node in _items(question.get("flags")):
+        rule = _fields(rule_node)
+        rule_id = _string(rule.get("id"))
+        if rule_id is not None:
+            context = text_context(flow_id, question_id, "flag", rule_id)
+            note = f"Shown at once when the answer to “{text}” is urgent: where to get help"
+            yield from _message(rule.get("help"), context, note)
     if _string(question.get("type")) in _CHOICES_NOT_TRANSLATED:
         return
     for choice_node in _items(question.get("choices")):

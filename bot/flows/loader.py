@@ -23,6 +23,7 @@ from bot.flows.schema import (
     Condition,
     Flow,
     Not,
+    Priority,
     Question,
     QuestionType,
 )
@@ -119,6 +120,9 @@ def _check(name: str, flow: Flow) -> Iterator[FlowProblem]:
         readable = {**earlier, question.id: question}
         for rule in question.flags:
             for message in _check_condition(rule.when, readable):
+                yield FlowProblem(name, question.id, f"flag rule {rule.id}: {message}")
+            if rule.help is not None and rule.priority is not Priority.urgent:
+                message = "only an urgent rule tells the person where to get help; remove `help`"
                 yield FlowProblem(name, question.id, f"flag rule {rule.id}: {message}")
         earlier[question.id] = question
 

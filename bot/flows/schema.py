@@ -33,11 +33,14 @@ class QuestionType(StrEnum):
     year = "year"  # a year, not after the current one
     month_year = "month_year"  # MM/YYYY (or YYYY-MM), not after the current month
     text = "text"  # free text up to max_length characters
+    phone = "phone"  # a telephone number, stored as digits with an optional leading +
     district = "district"  # one of the city's districts from config.yaml
 
 
 CHOICE_TYPES = {QuestionType.single, QuestionType.multiple, QuestionType.yes_no,
                 QuestionType.district}  # fmt: skip
+# Answers as the person typed them, which can name them: never in exports or reports.
+PERSONAL_TYPES = {QuestionType.text, QuestionType.phone}
 
 
 class Priority(StrEnum):
@@ -125,6 +128,9 @@ class FlagRule(_Model):
     priority: Priority
     field: FieldOfAction
     reason: str  # German, for caseworkers
+    # Urgent rules only: where to get help at once, shown to the person the moment the flag is
+    # raised (source language, translated like every question text).
+    help: str | None = None
 
 
 class Question(_Model):
@@ -154,6 +160,11 @@ class Question(_Model):
     @property
     def has_choices(self) -> bool:
         return self.type in CHOICE_TYPES
+
+    @property
+    def personal(self) -> bool:
+        """Free text or a phone number: kept for the caseworker, left out of exports and reports."""
+        return self.type in PERSONAL_TYPES
 
 
 class Section(_Model):

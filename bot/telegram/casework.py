@@ -26,7 +26,7 @@ from aiogram.types import (
     User,
 )
 
-from bot.case_notices import CaseButton
+from bot.case_notices import CaseButton, Notice
 from bot.casework import CONTACT_ENDED, DELIVERED, END_CONTACT, Casework, Outcome
 from bot.i18n import Msg, translator
 from bot.replies import Button, EndContact, Screen
@@ -130,7 +130,8 @@ async def send_text(bot: Bot, chat_id: int, text: str, keys=None, reply_to: int 
 
 
 async def send_pending_notices(bot: Bot, casework: Casework) -> int:
-    """Send every due notice once, and overwrite those of erased cases; returns how many went."""
+    """Send every due notice once, bring outdated ones up to date in place, and overwrite those
+    of erased cases; returns how many went."""
     for chat_id, message_id, text in await casework.redactions():
         try:
             await bot.edit_message_text(text=text, chat_id=chat_id, message_id=message_id)
@@ -142,18 +143,38 @@ async def send_pending_notices(bot: Bot, casework: Casework) -> int:
         if notice is None:
             await casework.notice_sent(case_id, 0, None)
             continue
-        team, text, keys = notice
         try:
-            message = await send_text(bot, team.chat_id, text, markup(keys))
+            chat_id, message_id = await deliver_notice(bot, notice)
         except TelegramAPIError as error:
             log.warning(
-                "case %s: notice to team %s failed: %s", case_id, team.id, type(error).__name__
-            )
-            await casework.notice_sent(case_id, team.chat_id, None)
+                "case %s: notice to team %s failed: %s", case_id, notice.team.id,
+                type(error).__name__,
+            )  # fmt: skip
+            await casework.notice_sent(case_id, notice.team.chat_id, None)
             continue
-        await casework.notice_sent(case_id, team.chat_id, message.message_id)
+        await casework.notice_sent(case_id, chat_id, message_id)
         sent += 1
     return sent
+
+
+async def deliver_notice(bot: Bot, notice: Notice) -> tuple[int, int]:
+    """Edit the notice in place, or send it (also when the old one is gone): chat and message."""
+    keys = markup(notice.buttons)
+    if notice.replaces is not None:
+        chat_id, message_id = notice.replaces
+        try:
+            await bot.edit_message_text(
+                text=split_text(notice.text)[0], chat_id=chat_id, message_id=message_id,
+                reply_markup=keys,
+            )  # fmt: skip
+            return chat_id, message_id
+        except TelegramBadRequest as error:
+            if "not modified" in str(error):
+                return chat_id, message_id
+            if "not found" not in str(error):
+                raise
+    message = await send_text(bot, notice.team.chat_id, notice.text, keys)
+    return notice.team.chat_id, message.message_id
 
 
 async def remind_unclaimed(bot: Bot, casework: Casework, now) -> int:
