@@ -1,4 +1,4 @@
-"""The `kim-intake` command line: run, chat, check, db, i18n."""
+"""The `kim-intake` command line: run, chat, check, db, i18n, health and the staff tools."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 
 from bot.broadcast_cli import add_commands as add_broadcast_commands
 from bot.config import ConfigError
+from bot.health import add_command as add_health_command
 from bot.report_cli import add_commands as add_report_commands
 from bot.staff import add_commands as add_staff_commands
 
@@ -40,6 +41,7 @@ def _build_parser() -> argparse.ArgumentParser:
     add_broadcast_commands(commands)
     add_report_commands(commands)
     add_staff_commands(commands)
+    add_health_command(commands)
     return parser
 
 
@@ -56,6 +58,7 @@ HANDLERS = {
     "export": "bot.report_cli:command_export",
     "staff": "bot.staff:command_staff",
     "audit": "bot.staff:command_audit",
+    "health": "bot.health:command_health",
 }
 
 

@@ -16,6 +16,7 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -136,11 +137,14 @@ class Settings(BaseSettings):
 
     # From the environment (KIM_*) or .env: secrets and deployment.
     bot_token: SecretStr | None = None
-    database_url: str = DEFAULT_DATABASE_URL
+    # Given apart from the URL, the password needs no escaping (docker-compose.yml passes it so).
+    database_password: SecretStr | None = None
+    database_url: str = Field(DEFAULT_DATABASE_URL, validate_default=True)
     telegram_api_url: str = "https://api.telegram.org"
     webhook_secret: SecretStr | None = None
     log_format: Literal["text", "json"] = "text"
     log_level: str = "INFO"
+    heartbeat_file: Path | None = None
 
     # From config.yaml.
     city: str
@@ -156,6 +160,16 @@ class Settings(BaseSettings):
     reminders: Reminders = Reminders()
     broadcasts: Broadcasts = Broadcasts()
     retention: Retention = Retention()
+
+    @field_validator("database_url")
+    @classmethod
+    def _with_password(cls, value: str, info: ValidationInfo) -> str:
+        password = info.data.get("database_password")
+        if password is None:
+            return value
+        from storage.db import with_password
+
+        return with_password(value, password.get_secret_value())
 
     @field_validator("timezone")
     @classmethod

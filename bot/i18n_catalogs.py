@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import re
 import string
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -38,6 +39,11 @@ CATALOG_HEADER = (
     "# Needs review by a native speaker: yes\n"
     "# Merge new messages with `kim-intake i18n update`."
 )
+
+# Babel writes its own version into the header; a fixed value keeps the files the same whichever
+# Babel version wrote them.
+GENERATED_BY = "kim-intake i18n"
+_GENERATED_BY_LINE = re.compile(rb'^"Generated-By: [^"\n]*\\n"$', re.MULTILINE)
 
 SOURCE_NOTE = (
     "# German is the source language: an empty msgstr shows the text as written in the code\n"
@@ -76,10 +82,12 @@ def read_catalog(path: Path) -> Catalog:
 
 
 def render(catalog: Catalog) -> bytes:
-    """The catalog as a .po/.pot file: line numbers left out so moving code causes no churn."""
+    """The catalog as a .po/.pot file, without churn: no line numbers (moving code changes
+    nothing) and a fixed Generated-By (another Babel version changes nothing)."""
     out = io.BytesIO()
     write_po(out, catalog, width=WIDTH, include_lineno=False, include_previous=True)
-    return out.getvalue()
+    fixed = f'"Generated-By: {GENERATED_BY}\\n"'.encode()
+    return _GENERATED_BY_LINE.sub(lambda _: fixed, out.getvalue(), count=1)
 
 
 def _write_if_changed(path: Path, content: bytes) -> bool:

@@ -34,3 +34,7 @@ def setup_logging(settings: Settings) -> None:
     # aiogram logs every handled update at INFO with its id only; keep that, but not its
     # event-level debug output, which can contain message texts.
     logging.getLogger("aiogram.event").setLevel(logging.WARNING)
+    # APScheduler logs two lines at INFO for every job run, every few seconds; keep its warnings
+    # and errors (a missed run, a failed job) and show the ticks only at DEBUG.
+    ticks = logging.NOTSET if root.level <= logging.DEBUG else logging.WARNING
+    logging.getLogger("apscheduler").setLevel(ticks)

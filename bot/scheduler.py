@@ -41,6 +41,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.broadcasts import Broadcasts
 from bot.casework import Casework
+from bot.health import keep_heartbeat
 from bot.reminders import Reminders
 from bot.retention import Retention
 from bot.sender import Sender
@@ -318,6 +319,10 @@ async def start_background(bot: Bot, dispatcher: Dispatcher) -> Background:
         "case notices": partial(casework.run, send_notices=notices),
         "prompts": dispatcher["conversation"].keep_prompts,
     }
+    if sender.settings.heartbeat_file is not None:
+        loops["heartbeat"] = partial(
+            keep_heartbeat, sender.settings.heartbeat_file, scheduler.sessions
+        )
     background = Background(scheduler, loops)
     await background.start()
     return background

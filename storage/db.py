@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, event
+from sqlalchemy import Table, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
@@ -20,6 +20,14 @@ BUSY_TIMEOUT_MS = 5000
 
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
+
+
+def with_password(url: str, password: str) -> str:
+    """`url` with `password` in it, escaped, so that @ : / % and the like are taken as written."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        raise ValueError("KIM_DATABASE_PASSWORD is set, but the database is a SQLite file")
+    return parsed.set(password=password).render_as_string(hide_password=False)
 
 
 def ensure_directory(url: str) -> None:
@@ -78,6 +86,11 @@ def insert(session: AsyncSession, model: type[SQLModel] | Table) -> Any:
     """An INSERT that knows ON CONFLICT, in the dialect of the session's database."""
     dialect = session.get_bind().dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+
+
+async def ping(session: AsyncSession) -> None:
+    """Raises unless the database answers."""
+    await session.execute(text("SELECT 1"))
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -6,12 +6,14 @@ import gettext
 import shutil
 from pathlib import Path
 
+import babel.messages.catalog
 import pytest
 from babel.messages.catalog import Catalog
 
 from bot.flows.extract import extract_flow
 from bot.i18n import LOCALES_DIR, Translator, load_translations
 from bot.i18n_catalogs import (
+    GENERATED_BY,
     MAPPING_FILE,
     ROOT,
     catalog_languages,
@@ -173,6 +175,32 @@ def test_update_creates_a_missing_language_and_then_changes_nothing(locales):
     problems = check_catalogs(["uk"], locales, check_template=False)
     assert problems and {p.kind for p in problems} == {"missing"}
     assert update(["uk"], locales) == {"uk": "unchanged"}
+
+
+def test_another_babel_version_changes_no_catalog_and_writes_none_into_them(
+    locales, source_tree, monkeypatch
+):
+    monkeypatch.setattr(babel.messages.catalog, "VERSION", "99.1.2")
+    assert update(["de", "en", "uk"], locales) == {
+        "de": "unchanged",
+        "en": "unchanged",
+        "uk": "created",
+    }
+    written = [
+        catalog_path("uk", locales).read_bytes(),
+        render(extract_template(source_tree)),
+        render(read_catalog(locales / "messages.pot")),
+    ]
+    for content in written:
+        assert b"99.1.2" not in content
+        assert f'"Generated-By: {GENERATED_BY}\\n"'.encode() in content
+    monkeypatch.setattr(babel.messages.catalog, "VERSION", "2.18.0")
+    assert update(["de", "en", "uk"], locales) == dict.fromkeys(["de", "en", "uk"], "unchanged")
+
+
+def test_shipped_catalogs_are_written_as_the_tools_write_them():
+    for path in [LOCALES_DIR / "messages.pot", *LOCALES_DIR.glob("*/LC_MESSAGES/messages.po")]:
+        assert render(read_catalog(path)) == path.read_bytes(), path
 
 
 def test_update_keeps_translations_and_marks_changed_texts_fuzzy(locales):
