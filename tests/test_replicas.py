@@ -112,7 +112,7 @@ async def test_two_replicas_handle_each_update_once_and_share_the_outbox(
         replicas[process.pid], logs[process.pid] = process, log
     try:
         for port in ports:
-            await wait_for(lambda port=port: ready(port))
+            await wait_for(lambda port=port: ready(port), within=90)  # a busy machine starts slowly
         fake.webhook_targets = [f"http://127.0.0.1:{port}/telegram" for port in ports]
 
         # One update, delivered to both replicas: one answer.
