@@ -16,7 +16,6 @@ from storage.db import create_engine, session_factory
 from storage.models import Answer, Interview
 from tests.e2e import ROOT, Respondent, e2e_settings
 
-
 STARTS_WITHIN = 90  # seconds; importing aiogram alone takes several on a busy machine
 
 
