@@ -125,6 +125,17 @@ def lock(upgrade: bool) -> int:
     return 0
 
 
+def _forward(command: list[str]) -> int:
+    """Run a command and return its status; Ctrl-C reaches it too, and it decides how to end."""
+    with subprocess.Popen(command) as child:
+        while True:
+            try:
+                status = child.wait()
+            except KeyboardInterrupt:
+                continue
+            return 128 - status if status < 0 else status  # killed by a signal: as a shell says
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] in {"-h", "--help", "help"}:
         print(__doc__)
@@ -138,13 +149,13 @@ def main(argv: list[str]) -> int:
             if subprocess.run([str(python), *step]).returncode != 0:
                 print("Lint failed: run `python3 kim.py lint` to fix what can be fixed.")
                 return 1
-        return subprocess.run([str(python), "-m", "pytest", *argv[1:]]).returncode
+        return _forward([str(python), "-m", "pytest", *argv[1:]])
     if argv[0] == "lint":
         subprocess.run([str(python), "-m", "ruff", "check", "--fix", "."])
         return subprocess.run([str(python), "-m", "ruff", "format", "."]).returncode
     if argv[0] == "bench":
-        return subprocess.run([str(python), *argv[1:]]).returncode
-    return subprocess.run([str(python), "-m", "bot", *argv]).returncode
+        return _forward([str(python), *argv[1:]])
+    return _forward([str(python), "-m", "bot", *argv])
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 
 from bot.broadcast_cli import add_commands as add_broadcast_commands
 from bot.config import ConfigError
+from bot.flows.loader import FlowError
 from bot.health import add_command as add_health_command
 from bot.report_cli import add_commands as add_report_commands
 from bot.staff import add_commands as add_staff_commands
@@ -73,6 +74,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _handler(args)(args)
     except ConfigError as error:
         print(f"Configuration error in {error.path}:", file=sys.stderr)
+        for problem in error.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return 1
+    except FlowError as error:
+        print("The flow cannot be used:", file=sys.stderr)
         for problem in error.problems:
             print(f"  - {problem}", file=sys.stderr)
         return 1

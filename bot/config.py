@@ -22,6 +22,8 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.i18n import english_name, shipped_languages, similar_languages
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/kim-intake.db"
 FIELDS_OF_ACTION = ("language", "education", "work", "housing", "health", "residence", "social")
 _ID = re.compile(r"^[a-z0-9_]{1,24}$")
@@ -171,6 +173,12 @@ class Settings(BaseSettings):
 
         return with_password(value, password.get_secret_value())
 
+    @field_validator("bot_token", "webhook_secret", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # .env.example ships `KIM_BOT_TOKEN=`: an empty value means "not set yet".
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
@@ -182,11 +190,14 @@ class Settings(BaseSettings):
 
     @field_validator("languages")
     @classmethod
-    def _german_first_class(cls, value: list[str]) -> list[str]:
+    def _known_languages(cls, value: list[str]) -> list[str]:
+        problems = [_unknown_language(code) for code in value if not _known_language(code)]
         if "de" not in value:
-            raise ValueError("German (de) is the source language and must be enabled")
+            problems.append("German (de) is the source language and must be enabled")
         if len(set(value)) != len(value):
-            raise ValueError("a language is listed twice")
+            problems.append("a language is listed twice")
+        if problems:
+            raise ValueError("; ".join(problems))
         return value
 
     @model_validator(mode="after")
@@ -216,6 +227,27 @@ class Settings(BaseSettings):
         return next((d.name for d in self.districts if d.id == district_id), district_id)
 
 
+def _known_language(code: str) -> bool:
+    return english_name(code) is not None or code in shipped_languages()
+
+
+def _unknown_language(code: str) -> str:
+    """What is wrong with a language code, and the codes that were probably meant."""
+    guesses = [
+        f"{guess!r} ({english_name(guess) or guess})"
+        for guess in similar_languages(code)
+        if _known_language(guess)
+    ]
+    problem = f"unknown language code {code!r} (codes are CLDR's, such as de, en or pt-br)."
+    if guesses:
+        problem += f" Did you mean {_or(guesses)}?"
+    return problem + f" Languages with a catalog: {', '.join(shipped_languages())}."
+
+
+def _or(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
+
+
 def config_path() -> Path:
     return Path(os.environ.get("KIM_CONFIG", "config.yaml"))
 
@@ -228,10 +260,7 @@ def load_settings(path: Path | None = None, **overrides: object) -> Settings:
     except FileNotFoundError:
         raise ConfigError(path, ["file not found (set KIM_CONFIG to its path)"]) from None
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(error, "problem", error)
-        raise ConfigError(path, [f"{where}not valid YAML ({problem})"]) from None
+        raise ConfigError(path, [yaml_problem(error)]) from None
     if not isinstance(data, dict):
         raise ConfigError(path, ["must be a mapping of settings (key: value)"])
     env_file = path.parent / ".env"
@@ -245,6 +274,22 @@ def load_settings(path: Path | None = None, **overrides: object) -> Settings:
     if unknown:
         raise ConfigError(path, unknown)
     return settings
+
+
+def yaml_problem(error: yaml.YAMLError) -> str:
+    """Where a YAML file stops making sense, and what it was reading then: for an unclosed
+    quote or bracket, also the line where that began."""
+    mark = getattr(error, "problem_mark", None)
+    problem = getattr(error, "problem", None) or str(error)
+    text = f"{_position(mark)}: not valid YAML ({problem}" if mark else f"not valid YAML ({problem}"
+    context, start = getattr(error, "context", None), getattr(error, "context_mark", None)
+    if context and start and (mark is None or start.line != mark.line):
+        text += f", {context} that begins at {_position(start)}"
+    return text + ")"
+
+
+def _position(mark: yaml.Mark) -> str:
+    return f"line {mark.line + 1}, column {mark.column + 1}"
 
 
 def _describe(error: dict) -> str:

@@ -349,7 +349,9 @@ class Conversation(FlowService):
             state = await self.load(session, person)
             if state is None:
                 return self.language_choice(person)
-            if state.interview.status == "finished" or state.interview.position is None:
+            if state.interview.status == "finished":
+                return self._current(state, None, retire=True)  # the end, and how to begin anew
+            if state.interview.position is None:
                 return self._current(state, Msg(REASONS["use_buttons"]), retire=True)
             return await self._submit(session, state, state.interview.position, text)
 

@@ -5,6 +5,7 @@ Catalogs are the `.po` files under bot/locales/; each is compiled in memory once
 
 from __future__ import annotations
 
+import difflib
 import gettext
 import io
 import logging
@@ -50,6 +51,8 @@ _NAMES = {"kmr": "Kurdî (Kurmancî)"}
 # German names for staff-facing texts, where CLDR's reads oddly.
 _GERMAN_NAMES = {"kmr": "Kurdisch (Kurmandschi)"}
 _CODE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
+# CLDR's codes that name no language.
+_NOT_LANGUAGES = {"und", "mul", "mis", "zxx"}
 
 
 def N_(text: str) -> str:
@@ -223,6 +226,50 @@ def german_name(code: str) -> str:
     except (UnknownLocaleError, ValueError):
         return code
     return locale.get_display_name("de") or code
+
+
+def shipped_languages(locales_dir: Path = LOCALES_DIR) -> list[str]:
+    """The languages that have a catalog under bot/locales/."""
+    return sorted(p.parent.parent.name for p in locales_dir.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))
+
+
+@cache
+def _cldr_languages() -> dict[str, str]:
+    """CLDR's language codes and their English names: {"sw": "Swahili", …}."""
+    names = Locale.parse("en").languages
+    return {code: name for code, name in names.items() if "_" not in code} | {
+        code: "Kurdish (Kurmanji)" for code in _BABEL_CODES
+    }
+
+
+def english_name(code: str) -> str | None:
+    """The English name of a language code CLDR knows (or we map), else None."""
+    if not _CODE.match(code) or code in _NOT_LANGUAGES:
+        return None
+    return _cldr_languages().get(code) or _cldr_languages().get(code.split("-")[0])
+
+
+def similar_languages(word: str, locales_dir: Path = LOCALES_DIR) -> list[str]:
+    """Up to three codes a mistyped code or a language's English name probably meant; codes
+    with a catalog come first ("ukr" → uk, "kurdish" → kmr, "pt_BR" → pt-br)."""
+    word = word.strip().lower().replace("_", "-")
+    shipped = shipped_languages(locales_dir)
+    names = _cldr_languages()
+    codes = [code for code in names if code not in _NOT_LANGUAGES]
+    by_name: dict[str, str] = {}
+    for code in [*shipped, *codes]:
+        own = (language_name(code), german_name(code)) if code in shipped else ()
+        for name in (names.get(code, ""), *own):
+            for key in (name.lower(), *re.findall(r"[a-z]{4,}", name.lower())):
+                by_name.setdefault(key, code)
+    exact = [word] if english_name(word) or word in shipped else []
+    like_code = [
+        *difflib.get_close_matches(word, shipped, n=3, cutoff=0.5),
+        *difflib.get_close_matches(word, codes, n=3, cutoff=0.6),
+    ]
+    like_name = [by_name[key] for key in difflib.get_close_matches(word, by_name, n=3, cutoff=0.7)]
+    ordered = exact + (like_name + like_code if len(word) > 3 else like_code + like_name)
+    return list(dict.fromkeys(ordered))[:3]
 
 
 def best_language(device_code: str | None, enabled: Sequence[str]) -> str | None:

@@ -1,7 +1,8 @@
 """`kim-intake chat`: the questionnaire in a terminal, through the same services as Telegram.
 
-Buttons are keyed by letters; type a letter to press one, or type an answer. Answers go to a
-throw-away SQLite database in a temporary folder, so a preview never touches real data.
+Buttons are keyed by letters (a to z, then aa, ab, …); type them to press one, or type an answer.
+Answers go to a throw-away SQLite database in a temporary folder, so a preview never touches real
+data. /quit and the end of input (Ctrl-D) end it with status 0, Ctrl-C with 130 (as shells do).
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from bot.conversation import Conversation
 from bot.data_rights import DataRights
 from bot.flows.loader import load_configured_flow, load_flow
 from bot.flows.schema import Flow
+from bot.i18n import N_, Msg
 from bot.replies import Action, Confirm, Reply, Screen
-from bot.screens import button_label, screen_text
+from bot.screens import button_label, label_text, screen_text
 from bot.services import Event, Person
 from storage.db import create_engine, session_factory
 from storage.migrate import upgrade_async
@@ -27,6 +29,18 @@ from storage.migrate import upgrade_async
 QUIT = {"/quit", "/exit", "/q"}
 KEYS = "abcdefghijklmnopqrstuvwxyz"
 PROMPT = "> "
+INTRO = "KIM Intake — type a letter to press a button, or type your answer. /quit ends."
+GOODBYE = N_("Auf Wiedersehen!")
+
+
+def button_key(index: int) -> str:
+    """The letters that press the index-th button: a … z, aa … az, ba … (as spreadsheet columns)."""
+    key = ""
+    index += 1
+    while index:
+        index, letter = divmod(index - 1, len(KEYS))
+        key = KEYS[letter] + key
+    return key
 
 
 class TerminalChat:
@@ -37,9 +51,13 @@ class TerminalChat:
         self.data_rights = DataRights(conversation)
         self.person = Person("terminal", "local", chat_id=1, device_language=language)
         self.say = say
-        self.buttons: list[Action] = []
+        self.language = language
+        self.keys: dict[str, Action] = {}
 
     def show(self, reply: Reply) -> None:
+        self.language = reply.language
+        if reply.retire is not None:
+            self.keys = {}  # the message acted on has lost its buttons
         if reply.toast is not None:
             self.say(f"({screen_text(Screen((reply.toast,)), reply.language)})")
         screens = [*reply.messages, *([reply.prompt] if reply.prompt else [])]
@@ -47,12 +65,11 @@ class TerminalChat:
             self.say(screen_text(screen, reply.language))
             self.say("")
             if screen.buttons:
-                self.buttons = []
-                for row in screen.buttons:
-                    for button in row:
-                        key = KEYS[len(self.buttons)]
-                        self.buttons.append(button.action)
-                        self.say(f"  [{key}] {button_label(button, reply.language)}")
+                self.keys = {}
+                for button in (button for row in screen.buttons for button in row):
+                    key = button_key(len(self.keys))
+                    self.keys[key] = button.action
+                    self.say(f"  [{key}] {button_label(button, reply.language)}")
                 self.say("")
         if reply.document is not None:
             self.say(reply.document.content.decode("utf-8"))
@@ -72,8 +89,8 @@ class TerminalChat:
         }
         if line in commands:
             self.show(await commands[line]())
-        elif len(line) == 1 and line in KEYS[: len(self.buttons)]:
-            self.show(await self.press(self.buttons[KEYS.index(line)]))
+        elif line in self.keys:
+            self.show(await self.press(self.keys[line]))
         else:
             self.show(await self.conversation.text(person, line, event))
 
@@ -86,23 +103,31 @@ class TerminalChat:
         return await self.conversation.press(person, action, event)
 
 
-async def chat(settings: Settings, flow: Flow, language: str, read: Callable[[], str | None],
-               say: Callable[[str], None], database_dir: Path) -> None:  # fmt: skip
+def chat(settings: Settings, flow: Flow, language: str, read: Callable[[], str | None],
+         say: Callable[[str], None], database_dir: Path) -> int:  # fmt: skip
+    """Talk until /quit or the end of input (status 0) or Ctrl-C (130); then say goodbye."""
     url = f"sqlite+aiosqlite:///{database_dir / 'chat.db'}"
-    await upgrade_async(url)
-    engine = create_engine(url)
-    try:
-        conversation = Conversation(session_factory(engine), settings, flow)
-        terminal = TerminalChat(conversation, language, say)
-        say("KIM Intake — type a letter to press a button, or type your answer. /quit ends.")
-        await terminal.handle("/start")
-        while True:
-            line = await asyncio.to_thread(read)
-            if line is None or line.strip() in QUIT:
-                break
-            await terminal.handle(line)
-    finally:
-        await engine.dispose()
+    with asyncio.Runner() as runner:
+        runner.run(upgrade_async(url))
+        engine = create_engine(url)
+        terminal = TerminalChat(
+            Conversation(session_factory(engine), settings, flow), language, say
+        )
+        status = 0
+        try:
+            say(INTRO)
+            runner.run(terminal.handle("/start"))
+            while (line := read()) is not None and line.strip() not in QUIT:
+                runner.run(terminal.handle(line))
+            if line is None:
+                say("")
+        except KeyboardInterrupt:
+            say("")
+            status = 130
+        finally:
+            runner.run(engine.dispose())
+    say(label_text(Msg(GOODBYE), terminal.language))
+    return status
 
 
 def command_chat(args: argparse.Namespace) -> int:
@@ -121,5 +146,4 @@ def command_chat(args: argparse.Namespace) -> int:
             return None
 
     with tempfile.TemporaryDirectory(prefix="kim-chat-") as folder:
-        asyncio.run(chat(settings, flow, args.lang, read, print, Path(folder)))
-    return 0
+        return chat(settings, flow, args.lang, read, print, Path(folder))

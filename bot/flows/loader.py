@@ -11,7 +11,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from bot.config import District, Settings
+from bot.config import District, Settings, yaml_problem
 from bot.flows.schema import (
     CALLBACK_DATA_LIMIT,
     CALLBACK_RESERVED,
@@ -71,10 +71,7 @@ def load_flow(path: Path, districts: Sequence[District] = ()) -> Flow:
     except FileNotFoundError:
         raise FlowError([FlowProblem(name, None, "file not found")]) from None
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"line {mark.line + 1}: " if mark else ""
-        problem = getattr(error, "problem", error)
-        raise FlowError([FlowProblem(name, None, f"{where}not valid YAML ({problem})")]) from None
+        raise FlowError([FlowProblem(name, None, yaml_problem(error))]) from None
     if not isinstance(data, dict):
         raise FlowError([FlowProblem(name, None, "a flow must be a mapping (id, title, …)")])
     try:

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.broadcasts import Broadcasts
 from bot.casework import Casework
+from bot.checks import report, settings_problems
 from bot.config import Settings, load_settings
 from bot.conversation import Conversation
 from bot.data_rights import DataRights
@@ -42,6 +43,7 @@ from bot.telegram import coordination, intake, stats
 from bot.telegram.middleware import PersonMiddleware, ReplyMiddleware
 from bot.telegram.polling import ALLOWED_UPDATES, poll
 from bot.telegram.render import Renderer
+from bot.telegram.startup import reach_telegram
 from storage.db import create_engine, session_factory
 from storage.migrate import upgrade_async
 
@@ -221,6 +223,8 @@ async def _main(settings: Settings) -> int:
 
 
 def command_run(args: argparse.Namespace) -> int:
+    """Refuses, before the database is touched, what `kim-intake check` refuses; then waits for
+    the Bot API (bot/telegram/startup.py) and runs."""
     settings = load_settings()
     setup_logging(settings)
     if settings.bot_token is None:
@@ -229,4 +233,10 @@ def command_run(args: argparse.Namespace) -> int:
     if settings.telegram.mode == "webhook" and settings.webhook_secret is None:
         print(NO_WEBHOOK_SECRET, file=sys.stderr)
         return 1
+    if problems := settings_problems(settings):
+        print(f"KIM Intake cannot start. {report(problems)}", file=sys.stderr)
+        print("`kim-intake check` lists the same and says OK once all is fixed.", file=sys.stderr)
+        return 1
+    if (status := asyncio.run(reach_telegram(settings))) is not None:
+        return status
     return asyncio.run(_main(settings))

@@ -106,7 +106,7 @@ class Chat:
 class FakeTelegram:
     """Start with `await fake.start()`; the bot talks to `fake.base_url` with `fake.token`."""
 
-    def __init__(self, token: str = "123456:TEST-TOKEN") -> None:
+    def __init__(self, token: str = "123456:TEST-TOKEN-for-the-fake-Bot-API-srv") -> None:
         self.token = token
         self.base_url = ""
         self.calls: list[Call] = []
@@ -141,12 +141,13 @@ class FakeTelegram:
 
     # --- lifecycle ----------------------------------------------------------------------------
 
-    async def start(self) -> None:
+    async def start(self, port: int = 0) -> None:
+        """Listen on 127.0.0.1:`port` (0: any free port)."""
         app = web.Application(client_max_size=60 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         self._runner = web.AppRunner(app, shutdown_timeout=1.0)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         self.base_url = f"http://127.0.0.1:{port}"
