@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
 import sys
 import tempfile
 from collections.abc import Callable
@@ -106,6 +107,32 @@ class TerminalChat:
 def chat(settings: Settings, flow: Flow, language: str, read: Callable[[], str | None],
          say: Callable[[str], None], database_dir: Path) -> int:  # fmt: skip
     """Talk until /quit or the end of input (status 0) or Ctrl-C (130); then say goodbye."""
+    # Ctrl-C's SIGINT goes to any thread of the process that does not block it; blocked here, it
+    # is blocked in the database threads started from here on too, and reaches the main thread
+    # when `_read` opens it, interrupting input() there.
+    _mask_sigint(signal.SIG_BLOCK)
+    try:
+        return _chat(settings, flow, language, read, say, database_dir)
+    finally:
+        _mask_sigint(signal.SIG_UNBLOCK)
+
+
+def _mask_sigint(how: int) -> None:
+    if hasattr(signal, "pthread_sigmask"):  # POSIX; elsewhere SIGINT reaches the main thread
+        signal.pthread_sigmask(how, {signal.SIGINT})
+
+
+def _read(read: Callable[[], str | None]) -> str | None:
+    """A line, or None at the end; a Ctrl-C during a reply arrives here, as KeyboardInterrupt."""
+    _mask_sigint(signal.SIG_UNBLOCK)
+    try:
+        return read()
+    finally:
+        _mask_sigint(signal.SIG_BLOCK)
+
+
+def _chat(settings: Settings, flow: Flow, language: str, read: Callable[[], str | None],
+          say: Callable[[str], None], database_dir: Path) -> int:  # fmt: skip
     url = f"sqlite+aiosqlite:///{database_dir / 'chat.db'}"
     with asyncio.Runner() as runner:
         runner.run(upgrade_async(url))
@@ -117,7 +144,7 @@ def chat(settings: Settings, flow: Flow, language: str, read: Callable[[], str |
         try:
             say(INTRO)
             runner.run(terminal.handle("/start"))
-            while (line := read()) is not None and line.strip() not in QUIT:
+            while (line := _read(read)) is not None and line.strip() not in QUIT:
                 runner.run(terminal.handle(line))
             if line is None:
                 say("")

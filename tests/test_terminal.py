@@ -8,6 +8,7 @@ import re
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 from bot.answers import choice_label, question_text
 from bot.config import load_settings
@@ -69,6 +70,22 @@ class Terminal:
             return value
         await self.type(value)
         return engine.decode_answer(question, value)
+
+
+def reading_stdin(pid: int) -> bool:
+    """Whether the process, or its child, sits in read() on its stdin pipe (Linux's /proc)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    pids = [pid, *map(int, children.read_text().split())] if children.exists() else [pid]
+    return any("pipe_read" in Path(f"/proc/{p}/wchan").read_text() for p in pids)
+
+
+async def waiting_for_input(pid: int) -> None:
+    """Until the chat reads: a Ctrl-C after the prompt but just before the read would wait for
+    the next line (as in every program), which a test could hit and a person cannot."""
+    for _ in range(600):
+        if reading_stdin(pid):
+            return
+        await asyncio.sleep(0.05)
 
 
 async def start_chat(cwd, *command: str, new_session: bool = False) -> Terminal:
@@ -145,6 +162,7 @@ async def test_any_answer_of_a_long_summary_can_be_changed_and_typing_after_the_
 async def test_ctrl_c_says_goodbye_in_the_persons_language_and_ends_with_status_130(tmp_path):
     terminal = await start_chat(tmp_path)
     await terminal.press("English")
+    await waiting_for_input(terminal.process.pid)
     terminal.process.send_signal(signal.SIGINT)  # what Ctrl-C in a terminal sends
     out, err, status = await terminal.read_to_the_end()
     assert status == 130
@@ -166,6 +184,7 @@ async def test_ctrl_c_in_kim_py_chat_ends_the_chat_without_a_traceback(tmp_path)
     terminal = await start_chat(
         tmp_path, sys.executable, str(ROOT / "kim.py"), "chat", "--lang", "de", new_session=True
     )
+    await waiting_for_input(terminal.process.pid)
     os.killpg(terminal.process.pid, signal.SIGINT)
     out, err, status = await terminal.read_to_the_end()
     assert status == 130
