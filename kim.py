@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -126,8 +127,11 @@ def lock(upgrade: bool) -> int:
 
 
 def _forward(command: list[str]) -> int:
-    """Run a command and return its status; Ctrl-C reaches it too, and it decides how to end."""
+    """Run a command and return its status; Ctrl-C reaches it too, and it decides how to end.
+    SIGTERM (a supervisor stopping `kim.py run`) is passed on, so the bot stops as it should."""
     with subprocess.Popen(command) as child:
+        if hasattr(signal, "SIGTERM") and os.name != "nt":
+            signal.signal(signal.SIGTERM, lambda signum, frame: child.send_signal(signum))
         while True:
             try:
                 status = child.wait()

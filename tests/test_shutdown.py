@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
+import sys
+from pathlib import Path
 
 from sqlalchemy import func, select
 
 from storage.db import create_engine, session_factory
 from storage.models import InboxUpdate
-from tests.test_process import start_bot
+from tests.e2e import ROOT
+from tests.test_process import environment, start_bot
 
 # Far longer than the bot's shutdown grace, far shorter than the slowed-down request.
 STOPPED_WITHIN = 45
@@ -74,3 +78,41 @@ async def test_updates_fetched_but_not_handled_when_killed_are_handled_after_the
             bot.send_signal(signal.SIGTERM)
             assert await asyncio.wait_for(bot.wait(), timeout=STOPPED_WITHIN) == 0
     assert await inbox_size(database_url) == 0
+
+
+def children_of(pid: int) -> list[int]:
+    """Processes whose parent is `pid` (Linux /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid:
+                found.append(int(stat.parent.name))
+    return found
+
+
+def alive(pids: list[int]) -> list[int]:
+    return [pid for pid in pids if Path(f"/proc/{pid}").exists()]
+
+
+async def test_sigterm_to_kim_py_run_stops_the_bot_it_started(
+    fake_telegram, database_url, tmp_path
+):
+    fake = fake_telegram
+    earlier = len(fake.calls_to("getUpdates"))
+    launcher = await asyncio.create_subprocess_exec(
+        sys.executable, str(ROOT / "kim.py"), "run", cwd=ROOT,
+        env=environment(fake, database_url), stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        await fake.wait_until(lambda: len(fake.calls_to("getUpdates")) > earlier, within=90)
+        bots = children_of(launcher.pid)
+        assert bots, "kim.py runs the bot as its child"
+        launcher.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(launcher.wait(), timeout=STOPPED_WITHIN) == 0
+    finally:
+        if launcher.returncode is None:
+            launcher.kill()
+            await launcher.wait()
+    assert not alive(bots)  # no bot left behind
