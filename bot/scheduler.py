@@ -143,7 +143,11 @@ class Scheduler:
             log.debug("no job named %s in this process; skipped", name)
             return
         future = asyncio.run_coroutine_threadsafe(self._run_once(job), self._main_loop)
-        await asyncio.wrap_future(future)
+        try:
+            await asyncio.wrap_future(future)
+        except asyncio.CancelledError:
+            # The bot is stopping: the run is given up, which is no fault worth a traceback.
+            log.debug("job %s cancelled by the stop", name)
 
     async def _run_once(self, job: Job) -> None:
         tick = math.floor((time.time() - EPOCH.timestamp()) / job.every_seconds)

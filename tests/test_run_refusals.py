@@ -159,10 +159,11 @@ async def test_an_unreachable_bot_api_is_waited_for_and_the_bot_starts_when_it_a
         await fake.wait_until(lambda: fake.calls_to("getUpdates"), within=120)
         assert (tmp_path / "data" / "kim-intake.db").exists()
     finally:
-        process.send_signal(signal.SIGTERM)
-        await asyncio.wait_for(process.communicate(), timeout=60)
+        process.send_signal(signal.SIGTERM)  # just after the start, the periodic jobs running
+        _, rest = await asyncio.wait_for(process.communicate(), timeout=60)
         await fake.stop()
     assert process.returncode == 0
+    assert "Traceback" not in rest.decode()
 
 
 async def test_sigterm_while_waiting_for_the_bot_api_ends_with_status_0(tmp_path):
