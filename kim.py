@@ -153,7 +153,9 @@ def main(argv: list[str]) -> int:
             if subprocess.run([str(python), *step]).returncode != 0:
                 print("Lint failed: run `python3 kim.py lint` to fix what can be fixed.")
                 return 1
-        return _forward([str(python), "-m", "pytest", *argv[1:]])
+        # Most tests wait on real HTTP and processes: three workers keep two cores busy.
+        workers = ["-n", os.environ.get("KIM_TEST_WORKERS", "3")]
+        return _forward([str(python), "-m", "pytest", *workers, *argv[1:]])
     if argv[0] == "lint":
         subprocess.run([str(python), "-m", "ruff", "check", "--fix", "."])
         return subprocess.run([str(python), "-m", "ruff", "format", "."]).returncode
