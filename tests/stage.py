@@ -147,10 +147,10 @@ class Stage:
         assert self.loop is not None
         try:
             if self.frozen:
-                self.run(self._abandon(), within=STOP_WITHIN + 5)
+                self.run(self._abandon(), within=2 * STOP_WITHIN + 5)
                 self._abandoned.append((self.loop, self._thread, self.app, self.fake))
             else:
-                self.run(self._stop_app(), within=STOP_WITHIN + 5)
+                self.run(self._stop_app(), within=3 * STOP_WITHIN + 5)
                 self.run(self.fake.stop())
                 self.run(self._read_engine.dispose())
         except Exception:
@@ -193,18 +193,30 @@ class Stage:
         app.dispatcher.feed_update = feed_and_note  # type: ignore[method-assign]
         self._stop = asyncio.Event()
         self._serving = asyncio.create_task(serve(app, self._stop))
-        await self.fake.wait_until(lambda: self.fake.calls_to("getUpdates"), within=30)
+        serving = self._serving
+        await self.fake.wait_until(lambda: self.fake.calls_to("getUpdates") or serving.done(), 30)
+        if serving.done():
+            serving.result()  # raises what stopped the bot before it polled
 
     async def _abandon(self) -> None:
-        """The frozen bot's scheduler thread would go on firing jobs into a stopped loop."""
+        """Cancel everything on the frozen bot's loop, as a kill would: a transaction it holds
+        may hold the database too, and its scheduler thread waits for that to stop."""
+        tasks = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.wait(tasks, timeout=STOP_WITHIN)
         if self.app is not None:
-            await self.app.dispatcher["scheduler"].stop()
+            await asyncio.wait_for(self.app.dispatcher["scheduler"].stop(), timeout=STOP_WITHIN)
 
     async def _stop_app(self) -> None:
         if self.app is None or self._stop is None or self._serving is None:
             return
         self._stop.set()
-        await asyncio.wait_for(self._serving, timeout=STOP_WITHIN)
+        try:
+            await asyncio.wait_for(self._serving, timeout=STOP_WITHIN)
+        except TimeoutError:
+            await self._abandon()  # it froze after all
+            raise
         await self.app.close()
         self.app = None
 
