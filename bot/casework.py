@@ -67,6 +67,7 @@ CONTACT_ENDED = N_(
     "Ihre Antworten bleiben gespeichert; /delete löscht alles."
 )
 DELIVERED = N_("✓ Ihre Nachricht ist angekommen.")
+NOT_DELIVERED = N_("Ihre Nachricht kam nicht an. Bitte versuchen Sie es später noch einmal.")
 
 # What staff read (German).
 NOT_YOUR_TEAM = (

@@ -27,7 +27,14 @@ from aiogram.types import (
 )
 
 from bot.case_notices import CaseButton, Notice
-from bot.casework import CONTACT_ENDED, DELIVERED, END_CONTACT, Casework, Outcome
+from bot.casework import (
+    CONTACT_ENDED,
+    DELIVERED,
+    END_CONTACT,
+    NOT_DELIVERED,
+    Casework,
+    Outcome,
+)
 from bot.i18n import Msg, translator
 from bot.replies import Button, EndContact, Screen
 from bot.screens import split_text
@@ -323,13 +330,14 @@ async def person_writes(message: Message, bot: Bot, casework: Casework, person: 
     if found is None:
         return
     relay, text = found
+    delivered = DELIVERED
     try:
         await send_text(bot, relay.chat_id, text)
     except TelegramAPIError as error:
         log.warning("case %s: message to the caseworker failed: %s", relay.case_id,
                     type(error).__name__)  # fmt: skip
-        return
-    await message.answer(translator(relay.language)(Msg(DELIVERED)))
+        delivered = NOT_DELIVERED
+    await message.answer(translator(relay.language)(Msg(delivered)))
 
 
 async def end_contact(callback: CallbackQuery, callback_data: EndContactData, bot: Bot,

@@ -111,6 +111,8 @@ class ReplyMiddleware(BaseRequestMiddleware):
     ) -> Any:
         if current_handling() is None:  # the outbox, polling, start-up: they pace themselves
             return await make_request(bot, method)
+        if type(method).__name__.startswith("Get"):  # getMe for a /cmd@bot filter: no reply
+            return await make_request(bot, method)
         await self.service.mark_before_reply()
         press = _press.get()
         if press is not None and isinstance(method, AnswerCallbackQuery):

@@ -90,15 +90,29 @@ class Person:
     def block_bot(self) -> dict[str, Any]:
         """Block the bot: sends to this chat answer 403 from now on, and the bot is told."""
         self.fake.block(self)
+        return self._membership("member", "kicked")
+
+    def unblock_bot(self) -> dict[str, Any]:
+        """Unblock the bot again (Restart in the app): sends arrive again, and the bot is told."""
+        self.fake.unblock(self)
+        return self._membership("kicked", "member")
+
+    def _membership(self, old: str, new: str) -> dict[str, Any]:
+        def member(status: str) -> dict[str, Any]:
+            bot = {"id": 1, "is_bot": True, "first_name": "KIM"}
+            return {
+                "status": status,
+                "user": bot,
+                **({"until_date": 0} if status == "kicked" else {}),
+            }
+
         return self.fake.push({
             "my_chat_member": {
                 "chat": self._chat_json(),
                 "from": self.user,
                 "date": int(time.time()),
-                "old_chat_member": {"status": "member", "user": {"id": 1, "is_bot": True,
-                                                                  "first_name": "KIM"}},
-                "new_chat_member": {"status": "kicked", "until_date": 0,
-                                    "user": {"id": 1, "is_bot": True, "first_name": "KIM"}},
+                "old_chat_member": member(old),
+                "new_chat_member": member(new),
             }
         })  # fmt: skip
 
