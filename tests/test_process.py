@@ -20,7 +20,8 @@ STARTS_WITHIN = 90  # seconds; importing aiogram alone takes several on a busy m
 
 
 def environment(fake, database_url: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KIM_")}
+    # KIM_VENV stays: `kim.py` must find the environment this test run was given.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KIM_") or k == "KIM_VENV"}
     env.update(
         KIM_BOT_TOKEN=fake.token,
         KIM_TELEGRAM_API_URL=fake.base_url,

@@ -89,7 +89,8 @@ async def waiting_for_input(pid: int) -> None:
 
 
 async def start_chat(cwd, *command: str, new_session: bool = False) -> Terminal:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KIM_")}
+    # KIM_VENV stays: `kim.py chat` must find the environment this test run was given.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KIM_") or k == "KIM_VENV"}
     env["KIM_CONFIG"] = str(ROOT / "config.yaml")
     command = command or (sys.executable, "-m", "bot", "chat", "--lang", "de")
     process = await asyncio.create_subprocess_exec(
