@@ -24,16 +24,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.answers import choice_label  # noqa: E402
-from bot.config import load_settings  # noqa: E402
+from bot.core.config import load_settings  # noqa: E402
+from bot.core.i18n import Msg  # noqa: E402
 from bot.flows import engine  # noqa: E402
 from bot.flows.loader import load_configured_flow  # noqa: E402
 from bot.flows.schema import QuestionType  # noqa: E402
-from bot.i18n import Msg  # noqa: E402
-from bot.prompts import DONE  # noqa: E402
-from bot.screens import label_text  # noqa: E402
-from tests.e2e import default_answer  # noqa: E402
+from bot.intake.screens import DONE  # noqa: E402
+from bot.ui.labels import choice_label  # noqa: E402
+from bot.ui.text import label_text  # noqa: E402
 from tests.fakebot import FakeTelegram  # noqa: E402
+from tests.fixtures.bot import default_answer  # noqa: E402
 
 ECHO_BOT = """
 import asyncio, os

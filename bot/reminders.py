@@ -6,10 +6,10 @@ from datetime import datetime, time, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import N_, Msg
-from bot.replies import Button, Resume, Screen
-from bot.sender import Defer, Outgoing, Skip
-from bot.services import SettingsService
+from bot.core.i18n import N_, Msg
+from bot.core.service import SettingsService
+from bot.outbox.sender import Defer, Outgoing, Skip
+from bot.ui.model import Button, Resume, Screen
 from storage import outbox
 from storage.outbox import Claim
 

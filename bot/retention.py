@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.services import SettingsService
+from bot.core.service import SettingsService
 from storage import respondents, updates
 from storage.casework import erase_cases_closed_before
 from storage.db import empty_wal

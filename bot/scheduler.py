@@ -14,7 +14,7 @@ of them may find the same job due. A job body therefore first claims its tick in
 tick across all replicas. An advisory lock around the body would only keep two runs from
 overlapping, not a second replica from running the same tick a moment later. The bodies are
 idempotent besides (claims with SKIP LOCKED, unique delivery rows, conditional status changes),
-and the sender itself runs on one replica at a time (see bot/sender.py).
+and the sender itself runs on one replica at a time (see bot/outbox/sender.py).
 """
 
 from __future__ import annotations
@@ -39,12 +39,12 @@ from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.broadcasts import Broadcasts
-from bot.casework import Casework
-from bot.health import keep_heartbeat
+from bot.broadcasts.service import Broadcasts
+from bot.casework.service import Casework
+from bot.core.health import keep_heartbeat
+from bot.outbox.sender import Sender
 from bot.reminders import Reminders
 from bot.retention import Retention
-from bot.sender import Sender
 from storage import outbox
 from storage.db import sync_url
 
@@ -293,8 +293,8 @@ class Background:
 
 async def start_background(bot: Bot, dispatcher: Dispatcher) -> Background:
     """Register the periodic jobs with the services in `dispatcher`, then start everything."""
-    from bot.telegram.casework import remind_unclaimed, send_pending_notices
-    from bot.telegram.coordination import refresh_progress
+    from bot.telegram.routers.broadcasts import refresh_progress
+    from bot.telegram.routers.casework import remind_unclaimed, send_pending_notices
 
     scheduler: Scheduler = dispatcher["scheduler"]
     sender: Sender = dispatcher["sender"]

@@ -45,7 +45,7 @@ def current_revision(url: str) -> str | None:
 
 
 def command_db(args: argparse.Namespace) -> int:
-    from bot.config import load_settings
+    from bot.core.config import load_settings
 
     settings = load_settings()
     before = current_revision(settings.database_url)

@@ -1,7 +1,8 @@
 """The outbox: broadcasts, one delivery row per message to send, and the scheduler's tick marks.
 
 A message is first a `delivery` row (unique per person and broadcast, or per person, kind and
-reference), then sent by bot/sender.py, which claims due rows, sends them and records the outcome.
+reference), then sent by bot/outbox/sender.py, which claims due rows, sends them and records
+the outcome.
 """
 
 from __future__ import annotations

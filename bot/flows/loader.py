@@ -11,7 +11,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from bot.config import District, Settings, yaml_problem
+from bot.core.config import District, Settings, yaml_problem
 from bot.flows.schema import (
     CALLBACK_DATA_LIMIT,
     CALLBACK_RESERVED,

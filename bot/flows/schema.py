@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from bot.config import FIELDS_OF_ACTION
+from bot.core.config import FIELDS_OF_ACTION
 
 # Telegram callback data is at most 64 bytes. The bot packs a prefix, an interview number and
 # separators around the question id and the choice id; it promises to use at most this many.

@@ -20,29 +20,30 @@ from aiohttp import web
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.broadcasts import Broadcasts
-from bot.casework import Casework
-from bot.checks import report, settings_problems
-from bot.config import Settings, load_settings
-from bot.conversation import Conversation
-from bot.data_rights import DataRights
+from bot.broadcasts.service import Broadcasts
+from bot.casework.service import Casework
+from bot.casework.staff import StaffService
+from bot.cli.check import report, settings_problems
+from bot.core.config import Settings, load_settings
+from bot.core.i18n import N_, translator
+from bot.core.inbox import Inbox
+from bot.core.logs import setup_logging
+from bot.core.service import Clock, utc_now
 from bot.flows.loader import load_configured_flow
 from bot.flows.schema import Flow
-from bot.i18n import N_, translator
-from bot.inbox import Inbox
-from bot.logs import setup_logging
+from bot.intake.data_rights import DataRights
+from bot.intake.service import Conversation
+from bot.outbox.sender import Sender
 from bot.reminders import Reminders
-from bot.reports import Reports
+from bot.reports.service import Reports
 from bot.retention import Retention
 from bot.scheduler import Scheduler, start_background
-from bot.sender import Sender
-from bot.services import Clock, utc_now
-from bot.staff import StaffService
-from bot.telegram import casework as casework_router
-from bot.telegram import coordination, intake, stats
 from bot.telegram.middleware import PersonMiddleware, ReplyMiddleware
 from bot.telegram.polling import ALLOWED_UPDATES, poll
 from bot.telegram.render import Renderer
+from bot.telegram.routers import broadcasts as coordination
+from bot.telegram.routers import casework as casework_router
+from bot.telegram.routers import intake, stats
 from bot.telegram.startup import reach_telegram
 from storage.db import create_engine, session_factory
 from storage.migrate import upgrade_async

@@ -11,7 +11,7 @@ from typing import Literal
 
 from aiogram.filters.callback_data import CallbackData
 
-from bot.replies import (
+from bot.ui.model import (
     Action,
     Choose,
     Confirm,

@@ -23,8 +23,8 @@ from aiogram.methods import AnswerCallbackQuery, TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import Chat, TelegramObject, Update, User
 
-from bot.conversation import Conversation
-from bot.services import DuplicateEvent, Event, Person, Service, current_handling, handling
+from bot.core.service import DuplicateEvent, Event, Person, Service, current_handling, handling
+from bot.intake.service import Conversation
 from bot.telegram.render import Blocked
 
 log = logging.getLogger(__name__)

@@ -10,10 +10,10 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.i18n import translator
-from bot.replies import DROP_BUTTONS, Reply, Screen
-from bot.screens import button_label, screen_text, split_text
+from bot.core.i18n import translator
 from bot.telegram.callbacks import pack
+from bot.ui.model import DROP_BUTTONS, Reply, Screen
+from bot.ui.text import button_label, screen_text, split_text
 
 log = logging.getLogger(__name__)
 

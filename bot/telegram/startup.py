@@ -27,7 +27,7 @@ from aiogram.exceptions import (
     TelegramUnauthorizedError,
 )
 
-from bot.config import Settings
+from bot.core.config import Settings
 
 log = logging.getLogger(__name__)
 

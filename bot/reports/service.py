@@ -1,0 +1,417 @@
+"""What coordinators see: the funnel, drop-off, needs per district and field of action, cases.
+
+Every figure is a count of people (or cases) protected by bot/reports/privacy.py. No names, chat
+ids or free texts reach a report. `needs_of` is the one rule for "a person reports a need in a
+field of action": the fields of the flags that also open a case at the end of the questionnaire.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.config import FIELDS_OF_ACTION, Settings
+from bot.core.i18n import german_name
+from bot.core.service import Event, FlowService
+from bot.flows import engine
+from bot.flows.schema import Flow, Priority, Question, QuestionType
+from bot.reports.privacy import Count, ProtectedTable, count, protect_table
+from storage import interviews
+from storage.casework import audit, case_facts
+from storage.outbox import answers_of
+
+# The questions that give the groups of the tables, by id in bot/flows/needs.yaml. A flow without
+# one of them simply has no such table.
+DISTRICT_QUESTION = "district"
+AGE_QUESTION = "age_group"
+STAY_QUESTION = "in_germany_since"
+# Length of stay, for a year (or month/year) of arrival: years since then, lower bounds.
+STAY_BANDS = ((0, "unter 1 Jahr"), (1, "1 bis unter 3 Jahre"), (3, "3 bis unter 6 Jahre"),
+              (6, "6 Jahre und länger"))  # fmt: skip
+
+FIELD_NAMES = {
+    "language": "Sprache",
+    "education": "Bildung",
+    "work": "Arbeit",
+    "housing": "Wohnen",
+    "health": "Gesundheit",
+    "residence": "Aufenthalt",
+    "social": "Soziales",
+}
+NOT_SAID = "keine Angabe"
+PRIORITY_NAMES = {"urgent": "dringend", "high": "hoch", "normal": "normal"}
+CASE_STATUS_NAMES = {
+    "new": "neu",
+    "claimed": "übernommen",
+    "closed": "abgeschlossen",
+}
+
+Answers = dict[str, Any]  # question id -> decoded answer or engine.SKIPPED
+Stored = Mapping[str, tuple[str | None, bool]]  # question id -> (code, skipped)
+
+
+# --- The one rule for needs -------------------------------------------------------------------
+
+
+def decode_stored(flow: Flow, stored: Stored) -> Answers:
+    """Stored answer rows as the engine's answers (rows of an older question version left out)."""
+    answers: Answers = {}
+    for question in flow.questions:
+        if question.id not in stored:
+            continue
+        code, skipped = stored[question.id]
+        if skipped or code is None:
+            answers[question.id] = engine.SKIPPED
+            continue
+        try:
+            answers[question.id] = engine.decode_answer(question, code)
+        except (ValueError, KeyError):
+            continue
+    return answers
+
+
+def needs_of(flow: Flow, answers: Answers) -> frozenset[str]:
+    """The fields of action in which a person reports a need: those of the flags their answers
+    raise (engine.raised_flags), exactly the flags that open a case at the end."""
+    return frozenset(flag.field for flag in engine.raised_flags(flow, answers))
+
+
+# --- What is read from the database -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Record:
+    """One interview as reports see it: no names, no chat ids, and no free texts (a text
+    question appears only in `answered`)."""
+
+    interview_id: int
+    respondent_id: int
+    language: str
+    consented: bool
+    status: str
+    started_at: datetime
+    finished_at: datetime | None
+    answers: Answers
+    answered: frozenset[str]  # every question with a stored answer or skip, text ones too
+    needs: frozenset[str]
+
+    @property
+    def finished(self) -> bool:
+        return self.status == "finished"
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    priority: str
+    status: str
+    created_at: datetime
+    claimed_at: datetime | None
+
+
+async def load_records(session: AsyncSession, flow: Flow) -> list[Record]:
+    """Every interview with its decoded answers and needs."""
+    rows = await interviews.every_interview(session)
+    stored = await answers_of(session, [row[0] for row in rows])
+    texts = {q.id for q in flow.questions if q.personal}
+    records = []
+    for iid, rid, language, consented, status, started, finished in rows:
+        given = stored.get(iid, {})
+        answers = {q: v for q, v in decode_stored(flow, given).items() if q not in texts}
+        record = Record(
+            iid, rid, language or "de", bool(consented), status, started, finished,
+            answers, frozenset(given), needs_of(flow, answers),
+        )  # fmt: skip
+        records.append(record)
+    return records
+
+
+async def load_cases(session: AsyncSession) -> list[CaseFacts]:
+    """Priority, status and times of every case."""
+    return [CaseFacts(*row) for row in await case_facts(session)]
+
+
+# --- The report ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Funnel:
+    """People by how far they got, each counted once (their latest interview)."""
+
+    consented: Count  # agreed to the privacy notice (nobody is stored before)
+    started: Count  # answered at least one question
+    finished: Count
+
+
+@dataclass(frozen=True)
+class DropOff:
+    """People who did not finish, by the last question they answered (in the flow's order)."""
+
+    rows: tuple[tuple[str, str, Count], ...]  # question id ("" = none answered), text, people
+    total: Count
+
+
+@dataclass(frozen=True)
+class NeedRow:
+    key: str
+    label: str
+    people: Count
+    needs: tuple[Count, ...]  # per field, in FIELDS_OF_ACTION order
+
+
+@dataclass(frozen=True)
+class NeedTable:
+    """People with a need per group (district, language, …) and field of action."""
+
+    title: str
+    group: str  # the column heading of the groups
+    rows: tuple[NeedRow, ...]
+    total: NeedRow  # totals over every group, from all data
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return FIELDS_OF_ACTION
+
+
+@dataclass(frozen=True)
+class CaseTable:
+    """Cases per priority and status, and the hours from the flag to a caseworker's claim."""
+
+    priorities: tuple[str, ...]
+    statuses: tuple[str, ...]
+    table: ProtectedTable
+    claimed: tuple[Count, ...]  # per priority
+    claimed_total: Count
+    median_hours: tuple[float | None, ...]  # per priority; None when the count is hidden
+    median_hours_total: float | None
+
+
+@dataclass(frozen=True)
+class Report:
+    city: str
+    generated_at: datetime
+    funnel: Funnel
+    drop_off: DropOff
+    base: Count  # finished interviews: the people the need tables count
+    by_district: NeedTable
+    by_language: NeedTable
+    by_age: NeedTable | None
+    by_stay: NeedTable | None
+    cases: CaseTable | None  # None: built without case figures
+
+
+def latest_per_person(records: Iterable[Record]) -> list[Record]:
+    latest: dict[int, Record] = {}
+    for record in records:
+        known = latest.get(record.respondent_id)
+        if known is None or record.interview_id > known.interview_id:
+            latest[record.respondent_id] = record
+    return sorted(latest.values(), key=lambda r: r.interview_id)
+
+
+def build_report(
+    flow: Flow,
+    settings: Settings,
+    records: Iterable[Record],
+    cases: Sequence[CaseFacts] | None,
+    now: datetime,
+) -> Report:
+    """All aggregates, each person counted once with their latest interview."""
+    people = [r for r in latest_per_person(records) if r.consented]
+    finished = [r for r in people if r.finished]
+    return Report(
+        city=settings.city,
+        generated_at=now,
+        funnel=Funnel(
+            consented=count(len(people)),
+            started=count(sum(1 for r in people if r.answered)),
+            finished=count(len(finished)),
+        ),
+        drop_off=drop_off(flow, people),
+        base=count(len(finished)),
+        by_district=need_table(
+            "Bedarf nach Stadtteil", "Stadtteil", finished, *district_groups(flow, settings)
+        ),
+        by_language=need_table(
+            "Bedarf nach Sprache", "Sprache", finished, *language_groups(settings, finished)
+        ),
+        by_age=_optional_table(
+            flow, AGE_QUESTION, "Bedarf nach Altersgruppe", "Altersgruppe", finished, now
+        ),
+        by_stay=_optional_table(
+            flow, STAY_QUESTION, "Bedarf nach Aufenthaltsdauer", "Aufenthaltsdauer", finished, now
+        ),
+        cases=case_table(cases) if cases is not None else None,
+    )
+
+
+def drop_off(flow: Flow, people: Sequence[Record]) -> DropOff:
+    order = [q.id for q in flow.questions]
+    last = Counter(
+        next((qid for qid in reversed(order) if qid in r.answered), "")
+        for r in people
+        if not r.finished
+    )
+    keys = [key for key in ["", *order] if last[key]]
+    protected = protect_table([[last[key]] for key in keys], row_totals=False, column_totals=True)
+    texts = {q.id: q.text for q in flow.questions} | {"": "(noch keine Frage beantwortet)"}
+    rows = tuple(
+        (key, texts[key], cells[0]) for key, cells in zip(keys, protected.cells, strict=True)
+    )
+    assert protected.column_totals is not None
+    return DropOff(rows, protected.column_totals[0] if keys else count(0))
+
+
+# A grouping: its groups in order (key, label), and the group of a record (None: not said).
+Groups = list[tuple[str, str]]
+GroupOf = Callable[[Record], str | None]
+
+
+def need_table(
+    title: str, heading: str, people: Sequence[Record], groups: Groups, group_of: GroupOf
+) -> NeedTable:
+    """Per group: the people, and those with a need in each field; small counts protected."""
+    members: dict[str, list[Record]] = {key: [] for key, _ in groups}
+    labels = dict(groups)
+    for record in people:
+        key = group_of(record)
+        if key is None or key not in members:
+            key = f"~{key}" if key is not None else ""  # not said, or a value no longer offered
+            labels.setdefault(key, key[1:] or NOT_SAID)
+            members.setdefault(key, [])
+        members[key].append(record)
+    keys = [key for key in members if key in dict(groups) or members[key]]
+    values = [
+        [len(members[key]), *(sum(f in r.needs for r in members[key]) for f in FIELDS_OF_ACTION)]
+        for key in keys
+    ]
+    if not values:  # no groups and nobody in them
+        zero = count(0)
+        return NeedTable(
+            title, heading, (), NeedRow("", "Gesamt", zero, (zero,) * len(FIELDS_OF_ACTION))
+        )
+    protected = protect_table(values, row_totals=False, column_totals=True)
+    rows = tuple(
+        NeedRow(key, labels[key], cells[0], cells[1:])
+        for key, cells in zip(keys, protected.cells, strict=True)
+    )
+    assert protected.column_totals is not None
+    totals = protected.column_totals
+    return NeedTable(title, heading, rows, NeedRow("", "Gesamt", totals[0], totals[1:]))
+
+
+def district_groups(flow: Flow, settings: Settings) -> tuple[Groups, GroupOf]:
+    groups = [(d.id, d.name) for d in settings.districts]
+    return groups, _choice_of(flow, DISTRICT_QUESTION)
+
+
+def language_groups(settings: Settings, people: Sequence[Record]) -> tuple[Groups, GroupOf]:
+    codes = list(settings.languages) + sorted({r.language for r in people} - {*settings.languages})
+    return [(code, german_name(code)) for code in codes], lambda r: r.language
+
+
+def _optional_table(
+    flow: Flow, question_id: str, title: str, heading: str, people: Sequence[Record], now: datetime
+) -> NeedTable | None:
+    question = next((q for q in flow.questions if q.id == question_id), None)
+    if question is None:
+        return None
+    if question.type in (QuestionType.year, QuestionType.month_year):
+        groups: Groups = [(str(low), label) for low, label in STAY_BANDS]
+        return need_table(title, heading, people, groups, _years_since(question, now))
+    if question.has_choices:
+        groups = [(c.id, c.text) for c in question.choices]
+        return need_table(title, heading, people, groups, _choice_of(flow, question_id))
+    return None
+
+
+def _choice_of(flow: Flow, question_id: str) -> GroupOf:
+    def group(record: Record) -> str | None:
+        value = record.answers.get(question_id)
+        return value if isinstance(value, str) else None
+
+    return group
+
+
+def _years_since(question: Question, now: datetime) -> GroupOf:
+    def group(record: Record) -> str | None:
+        value = record.answers.get(question.id)
+        if isinstance(value, tuple):  # month_year: (year, month)
+            year, month = value
+            years = (now.year - year) - (1 if now.month < month else 0)
+        elif isinstance(value, int):
+            years = now.year - value  # only the year is known: whole calendar years
+        else:
+            return None
+        return str(max(low for low, _ in STAY_BANDS if years >= low)) if years >= 0 else None
+
+    return group
+
+
+def case_table(cases: Sequence[CaseFacts]) -> CaseTable:
+    priorities = tuple(p.value for p in sorted(Priority, key=lambda p: -p.rank))
+    known = tuple(CASE_STATUS_NAMES)
+    statuses = known + tuple(sorted({c.status for c in cases} - set(known)))
+    values = [[sum(c.priority == p and c.status == s for c in cases) for s in statuses]
+              for p in priorities]  # fmt: skip
+    table = protect_table(values, row_totals=True, column_totals=True)
+    hours = {
+        p: [(c.claimed_at - c.created_at).total_seconds() / 3600 for c in cases
+            if c.priority == p and c.claimed_at is not None]
+        for p in priorities
+    }  # fmt: skip
+    claimed = protect_table([[len(hours[p])] for p in priorities], row_totals=False,
+                            column_totals=True)  # fmt: skip
+    assert claimed.column_totals is not None
+    claimed_counts = tuple(cells[0] for cells in claimed.cells)
+    every = [h for p in priorities for h in hours[p]]
+
+    def median(values: list[float], shown: Count) -> float | None:
+        return None if shown.suppressed or not values else statistics.median(values)
+
+    return CaseTable(
+        priorities=priorities,
+        statuses=statuses,
+        table=table,
+        claimed=claimed_counts,
+        claimed_total=claimed.column_totals[0],
+        median_hours=tuple(
+            median(hours[p], c) for p, c in zip(priorities, claimed_counts, strict=True)
+        ),
+        median_hours_total=median(every, claimed.column_totals[0]),
+    )
+
+
+def field_name(field: str) -> str:
+    return FIELD_NAMES.get(field, field)
+
+
+def share_text(value: float | None) -> str:
+    """A share as whole percent, halves rounded up as people expect (5/8 is 63 %)."""
+    return "–" if value is None else f"{int(value * 100 + 0.5)} %"
+
+
+# --- The service ----------------------------------------------------------------------------------
+
+
+class Reports(FlowService):
+    """Reads the database and builds the report; used by /stats and the command line."""
+
+    async def records(self, viewer: str = "cli") -> list[Record]:
+        """Every interview, answers included (for the export; written to the audit log)."""
+        async with self.transaction() as session:
+            await audit(session, self.clock(), viewer, "export")
+            return await load_records(session, self.flow)
+
+    async def report(self, event: Event | None = None, viewer: str = "cli") -> Report:
+        """The report now; `event` makes a redelivered /stats a no-op (DuplicateEvent)."""
+        async with self.transaction(event) as session:
+            await audit(session, self.clock(), viewer, "report")
+            records = await load_records(session, self.flow)
+            cases = await load_cases(session)
+        return build_report(self.flow, self.settings, records, cases, self.clock())

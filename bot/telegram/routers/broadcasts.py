@@ -1,0 +1,464 @@
+"""Coordinators in a private chat: /broadcast composes, previews, sends or schedules; progress.
+
+The dialog: a German text or a prepared message, optional texts per language, the people
+(everyone or one criterion), a preview with the number reached and every language's text, then
+send now or at a date and time (the city's time zone). One progress message per broadcast is
+edited while it runs; a report follows at the end.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from typing import Any
+
+from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
+from aiogram.filters import Command, Filter
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    TelegramObject,
+    User,
+)
+
+from bot.broadcasts.service import (
+    FINAL,
+    PREPARED_NAMES,
+    STATUS_NAMES,
+    STATUSES,
+    Broadcasts,
+    BroadcastView,
+    Draft,
+    Segment,
+    parse_time,
+    progress_text,
+    report_text,
+    status_line,
+)
+from bot.casework.staff import StaffService
+from bot.core.config import FIELDS_OF_ACTION, Settings
+from bot.core.i18n import language_name
+from bot.reports.service import FIELD_NAMES
+from bot.telegram.filters import PRIVATE, PRIVATE_PRESS, TYPED
+from bot.ui.text import split_text
+
+log = logging.getLogger(__name__)
+
+SEGMENT_KINDS = {
+    "languages": "Nach Sprache",
+    "districts": "Nach Stadtteil",
+    "statuses": "Nach Stand des Fragebogens",
+    "fields": "Nach Handlungsfeld mit Bedarf",
+}
+
+
+class Compose(StatesGroup):
+    text = State()
+    details = State()
+    languages = State()
+    language_text = State()
+    segment = State()
+    preview = State()
+    at = State()
+
+
+class BroadcastData(CallbackData, prefix="bc"):
+    step: str
+    value: str = ""
+
+
+class CoordinatorOnly(Filter):
+    async def __call__(
+        self,
+        event: TelegramObject,
+        event_from_user: User | None = None,
+        staff: StaffService | None = None,
+    ) -> bool:
+        if event_from_user is None or staff is None:
+            return False
+        return await staff.is_coordinator(event_from_user.id)
+
+
+def _button(label: str, step: str, value: str = "") -> InlineKeyboardButton:
+    return InlineKeyboardButton(
+        text=label, callback_data=BroadcastData(step=step, value=value).pack()
+    )
+
+
+def _markup(*rows: list[InlineKeyboardButton]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[row for row in rows if row])
+
+
+CANCEL_ROW = [_button("✖️ Abbrechen", "cancel")]
+CANCEL = _markup(CANCEL_ROW)
+
+
+# --- Composing ----------------------------------------------------------------------------------
+
+
+async def start(message: Message, state: FSMContext) -> None:
+    await state.clear()
+    await state.set_state(Compose.text)
+    await state.update_data(texts={})
+    prepared = [[_button(f"📋 {name}", "prepared", key)] for key, name in PREPARED_NAMES.items()]
+    await message.answer(
+        "Neues Rundschreiben. Schreiben Sie den Text auf Deutsch – oder wählen Sie eine "
+        "vorbereitete Nachricht, die jede Person in ihrer Sprache bekommt:",
+        reply_markup=_markup(*prepared, CANCEL_ROW),
+    )
+
+
+async def german_text(message: Message, state: FSMContext, broadcasts: Broadcasts) -> None:
+    assert message.text is not None
+    await state.update_data(text_de=message.text)
+    await _ask_languages(message, state, broadcasts.settings)
+
+
+async def prepared(
+    callback: CallbackQuery, callback_data: BroadcastData, state: FSMContext
+) -> None:
+    if callback_data.value not in PREPARED_NAMES:
+        await callback.answer("Unbekannte Nachricht.")
+        return
+    await state.update_data(template=callback_data.value, text_de="")
+    await state.set_state(Compose.details)
+    await _pressed(callback)
+    await _reply(
+        callback,
+        f"„{PREPARED_NAMES[callback_data.value]}“. Schreiben Sie Datum, Uhrzeit und Ort dazu "
+        "(sie werden unverändert angehängt) – oder ohne Zusatz weiter.",
+        _markup([_button("Ohne Zusatz weiter", "segment")], CANCEL_ROW),
+    )
+
+
+async def details(message: Message, state: FSMContext) -> None:
+    await state.update_data(text_de=message.text)
+    await _ask_segment(message, state)
+
+
+async def pick_language(callback: CallbackQuery, callback_data: BroadcastData, state: FSMContext,
+                        broadcasts: Broadcasts) -> None:  # fmt: skip
+    if callback_data.value not in broadcasts.settings.languages:
+        await callback.answer("Diese Sprache ist nicht eingeschaltet.")
+        return
+    await state.update_data(language=callback_data.value)
+    await state.set_state(Compose.language_text)
+    await _pressed(callback)
+    await _reply(callback, f"Schreiben Sie den Text auf {language_name(callback_data.value)}.")
+
+
+async def language_text(message: Message, state: FSMContext, broadcasts: Broadcasts) -> None:
+    data = await state.get_data()
+    texts = {**data.get("texts", {}), data["language"]: message.text}
+    await state.update_data(texts=texts)
+    await _ask_languages(message, state, broadcasts.settings)
+
+
+async def _ask_languages(message: Message, state: FSMContext, settings: Settings) -> None:
+    await state.set_state(Compose.languages)
+    texts = (await state.get_data()).get("texts", {})
+    buttons = [
+        _button(("✓ " if code in texts else "+ ") + language_name(code), "lang", code)
+        for code in settings.languages
+        if code != "de"
+    ]
+    rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
+    await message.answer(
+        "Texte in weiteren Sprachen (freiwillig). Wer in seiner Sprache keinen Text hat, "
+        "bekommt den deutschen Text mit einer Zeile auf Englisch.",
+        reply_markup=_markup(*rows, [_button("Weiter: Empfänger wählen ➡️", "segment")], CANCEL_ROW),
+    )
+
+
+# --- Choosing the people ------------------------------------------------------------------------
+
+
+async def segment_menu(callback: CallbackQuery, state: FSMContext) -> None:
+    await _pressed(callback)
+    assert isinstance(callback.message, Message)
+    await _ask_segment(callback.message, state)
+
+
+async def _ask_segment(message: Message, state: FSMContext) -> None:
+    await state.set_state(Compose.segment)
+    await state.update_data(kind=None, values=[])
+    kinds = [[_button(label, "kind", kind)] for kind, label in SEGMENT_KINDS.items()]
+    await message.answer(
+        "Wer soll die Nachricht bekommen? (Personen, die /stop geschrieben oder den Bot "
+        "gesperrt haben, bekommen nichts.)",
+        reply_markup=_markup([_button("Alle", "kind", "everyone")], *kinds, CANCEL_ROW),
+    )
+
+
+async def segment_kind(callback: CallbackQuery, callback_data: BroadcastData, state: FSMContext,
+                       broadcasts: Broadcasts) -> None:  # fmt: skip
+    if callback_data.value == "everyone":
+        await _pressed(callback)
+        await state.update_data(kind=None, values=[])
+        await _preview(callback, state, broadcasts)
+        return
+    await callback.answer()
+    if callback_data.value not in SEGMENT_KINDS:
+        return
+    await state.update_data(kind=callback_data.value, values=[])
+    await _edit_choices(callback, callback_data.value, [], broadcasts.settings)
+
+
+async def segment_value(callback: CallbackQuery, callback_data: BroadcastData, state: FSMContext,
+                        broadcasts: Broadcasts) -> None:  # fmt: skip
+    data = await state.get_data()
+    kind = data.get("kind")
+    if kind is None or callback_data.value not in dict(_options(kind, broadcasts.settings)):
+        await callback.answer("Diese Auswahl gilt nicht mehr.")
+        return
+    values = list(data.get("values", []))
+    if callback_data.value in values:
+        values.remove(callback_data.value)
+    else:
+        values.append(callback_data.value)
+    await state.update_data(values=values)
+    await callback.answer()
+    await _edit_choices(callback, kind, values, broadcasts.settings)
+
+
+async def segment_chosen(
+    callback: CallbackQuery, state: FSMContext, broadcasts: Broadcasts
+) -> None:
+    if not (await state.get_data()).get("values"):
+        await callback.answer("Bitte wählen Sie mindestens eins aus.")
+        return
+    await _pressed(callback)
+    await _preview(callback, state, broadcasts)
+
+
+def _options(kind: str, settings: Settings) -> list[tuple[str, str]]:
+    if kind == "languages":
+        return [(code, language_name(code)) for code in settings.languages]
+    if kind == "districts":
+        return [(d.id, d.name) for d in settings.districts]
+    if kind == "statuses":
+        return [(s, STATUS_NAMES[s]) for s in STATUSES]
+    return [(f, FIELD_NAMES[f]) for f in FIELDS_OF_ACTION]
+
+
+async def _edit_choices(
+    callback: CallbackQuery, kind: str, values: list[str], settings: Settings
+) -> None:
+    buttons = [
+        _button(("✓ " if value in values else "") + label, "value", value)
+        for value, label in _options(kind, settings)
+    ]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    markup = _markup(*rows, [_button("Fertig ➡️", "chosen")], CANCEL_ROW)
+    assert isinstance(callback.message, Message)
+    try:
+        await callback.message.edit_text(
+            f"{SEGMENT_KINDS[kind]}: bitte auswählen.", reply_markup=markup
+        )
+    except TelegramBadRequest as error:
+        if "not modified" not in error.message:
+            raise
+
+
+# --- Preview, send, schedule --------------------------------------------------------------------
+
+
+def draft_of(data: dict[str, Any]) -> Draft:
+    kind, values = data.get("kind"), tuple(data.get("values", ()))
+    segment = Segment(**{kind: values}) if kind else Segment()
+    return Draft(
+        text_de=data.get("text_de", ""),
+        texts=tuple(sorted(data.get("texts", {}).items())),
+        template=data.get("template"),
+        segment=segment,
+    )
+
+
+async def _preview(callback: CallbackQuery, state: FSMContext, broadcasts: Broadcasts) -> None:
+    draft = draft_of(await state.get_data())
+    assert isinstance(callback.message, Message)
+    problems = draft.problems(broadcasts.settings)
+    if problems:
+        await callback.message.answer(
+            "Das geht so nicht: " + " ".join(problems), reply_markup=_markup(CANCEL_ROW)
+        )
+        return
+    preview = await broadcasts.preview(draft)
+    await state.set_state(Compose.preview)
+    who = draft.segment.describe(broadcasts.settings)
+    lines = [f"Vorschau. Empfänger: {who} – {preview.reached} Personen."]
+    for entry in preview.texts:
+        lines.append(f"— {language_name(entry.language)} ({entry.people}) —\n{entry.text}")
+    if preview.reached:
+        buttons = _markup(
+            [_button("📤 Jetzt senden", "now"), _button("🕒 Zeitpunkt wählen", "later")],
+            [_button("Empfänger ändern", "segment")],
+            CANCEL_ROW,
+        )
+    else:
+        lines.append("Diese Auswahl erreicht niemanden.")
+        buttons = _markup([_button("Empfänger ändern", "segment")], CANCEL_ROW)
+    chunks = split_text("\n\n".join(lines))
+    for number, chunk in enumerate(chunks, start=1):
+        await callback.message.answer(
+            chunk, reply_markup=buttons if number == len(chunks) else None
+        )
+
+
+async def send_now(callback: CallbackQuery, state: FSMContext, broadcasts: Broadcasts) -> None:
+    draft = draft_of(await state.get_data())
+    await state.clear()
+    await _pressed(callback)
+    assert isinstance(callback.message, Message)
+    progress = await callback.message.answer("Rundschreiben wird vorbereitet …")
+    view = await broadcasts.send_now(draft, f"telegram:{callback.from_user.id}",
+                                     progress=(progress.chat.id, progress.message_id))  # fmt: skip
+    await show_progress(callback.bot, broadcasts, view)
+
+
+async def ask_time(callback: CallbackQuery, state: FSMContext, broadcasts: Broadcasts) -> None:
+    await state.set_state(Compose.at)
+    await _pressed(callback)
+    zone = broadcasts.settings.timezone
+    await _reply(callback, f"Wann? Datum und Uhrzeit ({zone}), zum Beispiel 03.12.2026 17:30")
+
+
+async def schedule(message: Message, state: FSMContext, broadcasts: Broadcasts) -> None:
+    assert message.text is not None and message.from_user is not None
+    at = parse_time(message.text, broadcasts.settings)
+    if at is None or at <= broadcasts.clock():
+        await message.answer(
+            "Bitte ein Datum mit Uhrzeit in der Zukunft, zum Beispiel 03.12.2026 17:30"
+        )
+        return
+    draft = draft_of(await state.get_data())
+    await state.clear()
+    progress = await message.answer("Rundschreiben wird geplant …")
+    view = await broadcasts.schedule(draft, at, f"telegram:{message.from_user.id}",
+                                     progress=(progress.chat.id, progress.message_id))  # fmt: skip
+    await show_progress(message.bot, broadcasts, view)
+
+
+async def cancel_dialog(callback: CallbackQuery, state: FSMContext) -> None:
+    await state.clear()
+    await _pressed(callback)
+    await _reply(callback, "Abgebrochen. Es wurde nichts gesendet.", None)
+
+
+# --- Running broadcasts -------------------------------------------------------------------------
+
+
+async def recent(message: Message, broadcasts: Broadcasts) -> None:
+    views = await broadcasts.recent(10)
+    if not views:
+        await message.answer("Noch keine Rundschreiben. Neues: /broadcast")
+        return
+    lines = [status_line(view, broadcasts.settings) for view in views]
+    stoppable = [
+        [_button(f"#{v.id} stoppen", "stop", str(v.id))]
+        for v in views
+        if v.status in ("scheduled", "sending")
+    ]
+    await message.answer("\n".join(lines), reply_markup=_markup(*stoppable) if stoppable else None)
+
+
+async def stop_broadcast(
+    callback: CallbackQuery, callback_data: BroadcastData, broadcasts: Broadcasts
+) -> None:
+    stopped = callback_data.value.isdigit() and await broadcasts.cancel(
+        int(callback_data.value), f"telegram:{callback.from_user.id}"
+    )
+    await callback.answer("Gestoppt." if stopped else "Läuft nicht mehr.")
+
+
+async def show_progress(bot: Bot | None, broadcasts: Broadcasts, view: BroadcastView) -> None:
+    """Edit the broadcast's progress message if it changed; at the end, send the report."""
+    if bot is None or view.progress_chat_id is None or view.progress_message_id is None:
+        return
+    text = progress_text(view, broadcasts.settings)
+    final = view.status in FINAL
+    if text != view.progress_shown:
+        try:
+            await bot.edit_message_text(text=text, chat_id=view.progress_chat_id,
+                                        message_id=view.progress_message_id)  # fmt: skip
+        except TelegramAPIError as error:
+            # Gone, not modified, or the coordinator blocked the bot: nothing to repair here.
+            log.info("progress of broadcast %s not shown: %s", view.id, type(error).__name__)
+    if final and view.status != "missed":
+        try:
+            await bot.send_message(view.progress_chat_id, report_text(view))
+        except TelegramAPIError as error:
+            log.info("report of broadcast %s not sent: %s", view.id, type(error).__name__)
+    if text != view.progress_shown or final:
+        await broadcasts.shown(view.id, text, final)
+
+
+async def refresh_progress(bot: Bot, broadcasts: Broadcasts) -> None:
+    """A periodic job: close finished broadcasts, then update every watched progress message."""
+    await broadcasts.close_finished()
+    for view in await broadcasts.watched():
+        await show_progress(bot, broadcasts, view)
+
+
+async def _reply(
+    callback: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = CANCEL
+) -> None:
+    """A new message below the pressed one (None: without buttons)."""
+    assert isinstance(callback.message, Message)
+    await callback.message.answer(text, reply_markup=markup)
+
+
+async def _pressed(callback: CallbackQuery) -> None:
+    """Answer the press and take the buttons off the pressed message: each is used once."""
+    await callback.answer()
+    if isinstance(callback.message, Message):
+        with contextlib.suppress(TelegramBadRequest):  # already without buttons
+            await callback.message.edit_reply_markup(reply_markup=None)
+
+
+def build_router() -> Router:
+    """The coordinators' router; private chats only. Include it before the respondents' one."""
+    router = Router(name="coordination")
+    router.message.filter(PRIVATE)
+    router.callback_query.filter(PRIVATE_PRESS)
+    router.message.register(start, Command("broadcast"), CoordinatorOnly())
+    router.message.register(german_text, Compose.text, TYPED)
+    router.callback_query.register(
+        prepared, Compose.text, BroadcastData.filter(F.step == "prepared")
+    )
+    router.message.register(details, Compose.details, TYPED)
+    router.callback_query.register(
+        pick_language, Compose.languages, BroadcastData.filter(F.step == "lang")
+    )
+    router.message.register(language_text, Compose.language_text, TYPED)
+    router.callback_query.register(
+        segment_menu, BroadcastData.filter(F.step == "segment"), CoordinatorOnly()
+    )
+    router.callback_query.register(
+        segment_kind, Compose.segment, BroadcastData.filter(F.step == "kind")
+    )
+    router.callback_query.register(
+        segment_value, Compose.segment, BroadcastData.filter(F.step == "value")
+    )
+    router.callback_query.register(
+        segment_chosen, Compose.segment, BroadcastData.filter(F.step == "chosen")
+    )
+    router.callback_query.register(send_now, Compose.preview, BroadcastData.filter(F.step == "now"))
+    router.callback_query.register(
+        ask_time, Compose.preview, BroadcastData.filter(F.step == "later")
+    )
+    router.message.register(schedule, Compose.at, TYPED)
+    router.callback_query.register(
+        cancel_dialog, BroadcastData.filter(F.step == "cancel"), CoordinatorOnly()
+    )
+    router.message.register(recent, Command("broadcasts"), CoordinatorOnly())
+    router.callback_query.register(
+        stop_broadcast, BroadcastData.filter(F.step == "stop"), CoordinatorOnly()
+    )
+    return router

@@ -1,0 +1,384 @@
+"""Casework in Telegram: notices in the team's group, staff buttons and commands, and the relay.
+
+Group notices carry three buttons (take over, details, close). In a private chat staff register
+with a code and use /cases, /case N, /write N TEXT and /close N, or simply reply to a bot message
+about a case. A person whose case a caseworker took over writes as usual; their text goes to the
+caseworker, and the caseworker's messages reach them with a line in their own language.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+
+from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
+from aiogram.filters import Command, CommandObject, CommandStart, Filter
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyParameters,
+    TelegramObject,
+    User,
+)
+
+from bot.casework.service import (
+    CONTACT_ENDED,
+    DELIVERED,
+    END_CONTACT,
+    NOT_DELIVERED,
+    Casework,
+    Outcome,
+)
+from bot.casework.staff import StaffService
+from bot.casework.texts import CaseButton, Notice
+from bot.core.i18n import Msg, translator
+from bot.core.service import Event, Person
+from bot.telegram.callbacks import EndContactData, unpack
+from bot.telegram.filters import PRIVATE, PRIVATE_PRESS, TYPED, inline
+from bot.telegram.render import keyboard
+from bot.ui.model import Button, EndContact, Screen
+from bot.ui.text import split_text
+
+log = logging.getLogger(__name__)
+
+CASE_NUMBER = re.compile(r"Fall #(\d+)")
+NOT_STAFF = (
+    "Dieser Befehl ist nur für das Team des Integrationsmanagements.\n"
+    "This command is for the integration management team only."
+)
+STAFF_HELP = (
+    "Sie sind als Mitarbeiterin/Mitarbeiter eingetragen.\n"
+    "/cases – Ihre offenen Fälle\n/case NUMMER – alle Angaben eines Falls\n"
+    "/write NUMMER TEXT – der Person schreiben (oder auf eine Nachricht zum Fall antworten)\n"
+    "/close NUMMER – einen Fall abschließen"
+)
+STALE_PRESS = "Diese Taste gilt nicht mehr."
+NO_PRIVATE_CHAT = (
+    "Ich kann Ihnen privat nicht schreiben. Öffnen Sie bitte einmal den Chat mit dem Bot und "
+    "tippen Sie /start; dann noch einmal hier."
+)
+
+
+class CaseData(CallbackData, prefix="w"):
+    a: str  # claim | details | close | outcome | back
+    c: int
+    v: str = ""
+
+
+def markup(keys: list[list[CaseButton]]) -> InlineKeyboardMarkup | None:
+    if not keys:
+        return None
+    rows = [
+        [
+            InlineKeyboardButton(
+                text=key.label,
+                callback_data=CaseData(a=key.action, c=key.case_id, v=key.value).pack(),
+            )
+            for key in row
+        ]
+        for row in keys
+    ]
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+class Staff(Filter):
+    """The sender is active staff (any role)."""
+
+    async def __call__(
+        self, event: TelegramObject, event_from_user: User | None = None,
+        staff: StaffService | None = None,
+    ) -> bool:  # fmt: skip
+        if event_from_user is None or staff is None:
+            return False
+        return await staff.is_staff(event_from_user.id)
+
+
+class NotIntake(Filter):
+    """Callback data that no button of the questionnaire carries (checked before Staff, which
+    asks the database)."""
+
+    async def __call__(self, callback: CallbackQuery) -> bool:
+        return unpack(callback.data) is None
+
+
+class InContact(Filter):
+    """A respondent's typed text that goes to their caseworker (see Casework.contact_of)."""
+
+    async def __call__(self, message: Message, person: Person | None = None,
+                       casework: Casework | None = None) -> bool:  # fmt: skip
+        if person is None or casework is None:
+            return False
+        return await casework.contact_of(person, message.reply_to_message is not None)
+
+
+# --- Sending ------------------------------------------------------------------------------------
+
+
+async def send_text(bot: Bot, chat_id: int, text: str, keys=None, reply_to: int | None = None):
+    """Send a (possibly long) text; buttons go on the last part. Returns the last message."""
+    parts = split_text(text)
+    sent = None
+    for number, part in enumerate(parts):
+        last = number == len(parts) - 1
+        sent = await bot.send_message(
+            chat_id,
+            part,
+            reply_markup=keys if last else None,
+            reply_parameters=ReplyParameters(message_id=reply_to, allow_sending_without_reply=True)
+            if reply_to and number == 0
+            else None,
+        )
+    return sent
+
+
+async def send_pending_notices(bot: Bot, casework: Casework) -> int:
+    """Send every due notice once, bring outdated ones up to date in place, and overwrite those
+    of erased cases; returns how many went."""
+    for chat_id, message_id, text in await casework.redactions():
+        try:
+            await bot.edit_message_text(text=text, chat_id=chat_id, message_id=message_id)
+        except TelegramAPIError as error:
+            log.warning("redacting a case notice failed: %s", type(error).__name__)
+    sent = 0
+    for case_id in await casework.claim_notices():
+        notice = await casework.notice(case_id)
+        if notice is None:
+            await casework.notice_sent(case_id, 0, None)
+            continue
+        try:
+            chat_id, message_id = await deliver_notice(bot, notice)
+        except TelegramAPIError as error:
+            log.warning(
+                "case %s: notice to team %s failed: %s", case_id, notice.team.id,
+                type(error).__name__,
+            )  # fmt: skip
+            await casework.notice_sent(case_id, notice.team.chat_id, None)
+            continue
+        await casework.notice_sent(case_id, chat_id, message_id)
+        sent += 1
+    return sent
+
+
+async def deliver_notice(bot: Bot, notice: Notice) -> tuple[int, int]:
+    """Edit the notice in place, or send it (also when the old one is gone): chat and message."""
+    keys = markup(notice.buttons)
+    if notice.replaces is not None:
+        chat_id, message_id = notice.replaces
+        try:
+            await bot.edit_message_text(
+                text=split_text(notice.text)[0], chat_id=chat_id, message_id=message_id,
+                reply_markup=keys,
+            )  # fmt: skip
+            return chat_id, message_id
+        except TelegramBadRequest as error:
+            if "not modified" in str(error):
+                return chat_id, message_id
+            if "not found" not in str(error):
+                raise
+    message = await send_text(bot, notice.team.chat_id, notice.text, keys)
+    return notice.team.chat_id, message.message_id
+
+
+async def remind_unclaimed(bot: Bot, casework: Casework, now) -> int:
+    reminders = await casework.due_reminders(now)
+    for chat_id, message_id, text in reminders:
+        try:
+            await send_text(bot, chat_id, text, reply_to=message_id)
+        except TelegramAPIError as error:
+            log.warning("reminder to chat %s failed: %s", chat_id, type(error).__name__)
+    return len(reminders)
+
+
+async def apply(bot: Bot, outcome: Outcome, callback: CallbackQuery | None = None) -> None:
+    """Carry out what a staff action decided: edit the notice, write privately, answer."""
+    toast = outcome.toast
+    if outcome.notice is not None:
+        chat_id, message_id, text, keys = outcome.notice
+        try:
+            await bot.edit_message_text(
+                text=split_text(text)[0], chat_id=chat_id, message_id=message_id,
+                reply_markup=markup(keys),
+            )  # fmt: skip
+        except TelegramBadRequest as error:
+            if "not modified" not in str(error):
+                log.warning("editing a case notice failed: %s", error.message)
+    for chat_id, text, keys in outcome.private:
+        try:
+            await send_text(bot, chat_id, text, markup(keys))
+        except TelegramAPIError:
+            toast = NO_PRIVATE_CHAT
+    if outcome.edit_pressed and callback is not None and callback.message is not None:
+        with contextlib.suppress(TelegramBadRequest):
+            await bot.edit_message_text(text=outcome.edit_pressed, chat_id=callback.message.chat.id,
+                                        message_id=callback.message.message_id)  # fmt: skip
+    if callback is not None:
+        await callback.answer(toast[:200] if toast else None, show_alert=toast == NO_PRIVATE_CHAT)
+
+
+# --- Handlers -----------------------------------------------------------------------------------
+
+
+async def case_pressed(callback: CallbackQuery, callback_data: CaseData, bot: Bot,
+                       casework: Casework, incoming: Event) -> None:  # fmt: skip
+    in_group = callback.message is not None and callback.message.chat.type != "private"
+    outcome = await casework.act(callback.from_user.id, callback_data.a, callback_data.c,
+                                 callback_data.v, incoming, pressed_in_group=in_group)  # fmt: skip
+    await apply(bot, outcome, callback)
+
+
+async def register(message: Message, command: CommandObject, staff: StaffService,
+                   incoming: Event) -> None:  # fmt: skip
+    if not command.args:
+        await message.answer(
+            "Bitte schreiben Sie den Code dazu, zum Beispiel: /register ABCDE-FGHJK"
+        )
+        return
+    assert message.from_user is not None
+    done = await staff.register(message.from_user.id, message.from_user.first_name or "",
+                                command.args.strip(), incoming)  # fmt: skip
+    await message.answer(done.text)
+
+
+async def staff_start(message: Message) -> None:
+    await message.answer(STAFF_HELP)
+
+
+async def my_cases(message: Message, casework: Casework) -> None:
+    assert message.from_user is not None
+    await message.answer((await casework.my_cases(message.from_user.id)) or NOT_STAFF)
+
+
+def _number(command: CommandObject) -> tuple[int | None, str]:
+    number, _, rest = (command.args or "").strip().partition(" ")
+    return (int(number) if number.isdigit() else None), rest.strip()
+
+
+async def case_details(message: Message, command: CommandObject, bot: Bot, casework: Casework,
+                       incoming: Event) -> None:  # fmt: skip
+    await _private_action(message, command, bot, casework, incoming, "details")
+
+
+async def close(message: Message, command: CommandObject, bot: Bot, casework: Casework,
+                incoming: Event) -> None:  # fmt: skip
+    await _private_action(message, command, bot, casework, incoming, "close")
+
+
+async def _private_action(message: Message, command: CommandObject, bot: Bot,
+                          casework: Casework, incoming: Event, action: str) -> None:  # fmt: skip
+    number, _ = _number(command)
+    if number is None:
+        await message.answer(f"Bitte mit Fallnummer, zum Beispiel: /{command.command} 12")
+        return
+    assert message.from_user is not None
+    outcome = await casework.act(message.from_user.id, action, number, "", incoming,
+                                 pressed_in_group=False)  # fmt: skip
+    if not outcome.private and outcome.toast:
+        outcome.private = [(message.chat.id, outcome.toast, [])]
+    outcome.toast = None
+    await apply(bot, outcome)
+
+
+async def write(message: Message, command: CommandObject, bot: Bot, casework: Casework,
+                incoming: Event) -> None:  # fmt: skip
+    number, text = _number(command)
+    if number is None or not text:
+        await message.answer("So schreiben Sie der Person eines Falls: /write 12 Ihr Text")
+        return
+    await _relay_to_person(message, bot, casework, number, text, incoming)
+
+
+async def staff_reply(message: Message, bot: Bot, casework: Casework, incoming: Event) -> None:
+    replied = message.reply_to_message
+    assert replied is not None and message.text is not None
+    found = CASE_NUMBER.search(replied.text or "")
+    if found is None:
+        await message.answer(STAFF_HELP)
+        return
+    await _relay_to_person(message, bot, casework, int(found.group(1)), message.text, incoming)
+
+
+async def _relay_to_person(message: Message, bot: Bot, casework: Casework, case_id: int,
+                           text: str, incoming: Event) -> None:  # fmt: skip
+    assert message.from_user is not None
+    relay = await casework.to_person(message.from_user.id, case_id, incoming)
+    if isinstance(relay, str):
+        await message.answer(relay)
+        return
+    button = Button(Msg(END_CONTACT), EndContact(relay.case_id))
+    keys = keyboard(Screen((), ((button,),)), relay.language)
+    try:
+        await send_text(bot, relay.chat_id, casework.person_text(relay.language, text), keys)
+    except TelegramAPIError as error:
+        log.info("case %s: message to the person failed: %s", case_id, type(error).__name__)
+        await message.answer(
+            f"Fall #{case_id}: Die Nachricht kam nicht an (die Person hat den Bot vielleicht "
+            "blockiert). Versuchen Sie einen anderen Weg."
+        )
+        return
+    await message.answer(f"✓ Fall #{case_id}: an {relay.first_name} gesendet.")
+
+
+async def person_writes(message: Message, bot: Bot, casework: Casework, person: Person,
+                        incoming: Event) -> None:  # fmt: skip
+    assert message.text is not None
+    found = await casework.from_person(person, message.text, incoming)
+    if found is None:
+        return
+    relay, text = found
+    delivered = DELIVERED
+    try:
+        await send_text(bot, relay.chat_id, text)
+    except TelegramAPIError as error:
+        log.warning("case %s: message to the caseworker failed: %s", relay.case_id,
+                    type(error).__name__)  # fmt: skip
+        delivered = NOT_DELIVERED
+    await message.answer(translator(relay.language)(Msg(delivered)))
+
+
+async def end_contact(callback: CallbackQuery, callback_data: EndContactData, bot: Bot,
+                      casework: Casework, person: Person, incoming: Event) -> None:  # fmt: skip
+    language, caseworker = await casework.end_contact(person, callback_data.case, incoming)
+    tr = translator(language)
+    await callback.answer()
+    if callback.message is not None:
+        with contextlib.suppress(TelegramBadRequest):
+            await bot.edit_message_reply_markup(chat_id=callback.message.chat.id,
+                                                message_id=callback.message.message_id)  # fmt: skip
+    await bot.send_message(callback.from_user.id, tr(Msg(CONTACT_ENDED)))
+    if caseworker is not None:
+        with contextlib.suppress(TelegramAPIError):
+            await bot.send_message(*caseworker)
+
+
+async def unknown_press(callback: CallbackQuery) -> None:
+    """A press nothing else took (old, forged, cut short): answered, so that the button stops
+    spinning on the phone, and nothing changes."""
+    await callback.answer(STALE_PRESS)
+
+
+def build_router() -> Router:
+    """Casework; include it after coordination and before the intake router."""
+    router = Router(name="casework")
+    router.callback_query.register(case_pressed, CaseData.filter())
+    router.callback_query.register(end_contact, EndContactData.filter(), PRIVATE_PRESS)
+    router.message.register(register, PRIVATE, Command("register"))
+    router.message.register(staff_start, PRIVATE, CommandStart(), Staff())
+    router.message.register(my_cases, PRIVATE, Command("cases"))
+    router.message.register(case_details, PRIVATE, Command("case"), Staff())
+    router.message.register(write, PRIVATE, Command("write"), Staff())
+    router.message.register(close, PRIVATE, Command("close"), Staff())
+    replying_to_bot = inline(F.reply_to_message.from_user.is_bot)
+    router.message.register(staff_reply, PRIVATE, TYPED, replying_to_bot, Staff())
+    router.message.register(person_writes, PRIVATE, TYPED, InContact())
+    # Staff typing anything else get their commands, not the questionnaire.
+    router.message.register(staff_start, PRIVATE, TYPED, Staff())
+    # Last: a press in a group (or without a message) that no handler took, and a staff
+    # member's press in their private chat that the questionnaire does not know either.
+    router.callback_query.register(unknown_press, ~PRIVATE_PRESS)
+    router.callback_query.register(unknown_press, PRIVATE_PRESS, NotIntake(), Staff())
+    return router

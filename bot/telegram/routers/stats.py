@@ -1,0 +1,79 @@
+"""/stats for coordinators in a private chat: a short German summary and the heat map picture."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiogram import Router
+from aiogram.filters import Command
+from aiogram.types import BufferedInputFile, Message
+from babel.dates import format_datetime
+
+from bot.casework.staff import StaffService
+from bot.core.config import FIELDS_OF_ACTION
+from bot.core.service import Event
+from bot.reports.html import heat_map_png
+from bot.reports.privacy import LEGEND, share
+from bot.reports.service import CASE_STATUS_NAMES, Report, Reports, field_name, share_text
+from bot.telegram.filters import PRIVATE
+
+# Anyone may type /stats; a respondent learns only that it is not for them (in both languages
+# most of them read, since their own is not known here).
+REFUSAL = (
+    "Dieser Befehl ist nur für die Koordination des Integrationsmanagements.\n"
+    "This command is for the coordinators of the integration management only."
+)
+
+
+def build_router() -> Router:
+    """Coordinators' figures; private chats only. Include it before the intake router."""
+    router = Router(name="stats")
+    router.message.filter(PRIVATE)
+    router.message.register(stats, Command("stats"))
+    return router
+
+
+async def stats(message: Message, reports: Reports, staff: StaffService, incoming: Event) -> None:
+    if message.from_user is None or not await staff.is_coordinator(message.from_user.id):
+        await message.answer(REFUSAL)
+        return
+    viewer = f"telegram:{message.from_user.id}"
+    report = await reports.report(incoming, viewer)  # a redelivered /stats sends nothing twice
+    picture = await asyncio.to_thread(heat_map_png, report.by_district)
+    await message.answer(summary_text(report, reports.settings.timezone))
+    await message.answer_photo(
+        BufferedInputFile(picture, filename="bedarf-stadtteile.png"),
+        caption=f"Bedarf nach Stadtteil und Handlungsfeld. {LEGEND}",
+    )
+
+
+def summary_text(report: Report, zone: str) -> str:
+    """A few lines in German: the funnel, needs per field of action, cases."""
+    when = format_datetime(report.generated_at, "dd.MM.yyyy, HH:mm", tzinfo=zone, locale="de")
+    funnel = report.funnel
+    lines = [
+        f"📊 Bedarfe – Stand {when} Uhr",
+        f"Einwilligung: {funnel.consented} · begonnen: {funnel.started} · "
+        f"abgeschlossen: {funnel.finished}",
+        "",
+        f"Bedarf je Handlungsfeld (von {report.base} abgeschlossenen Fragebögen):",
+    ]
+    total = report.by_district.total
+    ordered = sorted(
+        zip(FIELDS_OF_ACTION, total.needs, strict=True),
+        key=lambda item: (item[1].shown is None, -(item[1].shown or 0)),
+    )
+    for field, cell in ordered:
+        value = share(cell, total.people)
+        figure = str(cell) if value is None else f"{cell} ({share_text(value)})"
+        lines.append(f"• {field_name(field)}: {figure}")
+    cases = report.cases
+    if cases is not None and cases.table.total is not None and cases.table.column_totals:
+        per_status = dict(zip(cases.statuses, cases.table.column_totals, strict=True))
+        line = f"Fälle: {cases.table.total}"
+        for status in ("new", "claimed"):
+            if status in per_status:
+                line += f", {CASE_STATUS_NAMES[status]}: {per_status[status]}"
+        lines += ["", line]
+    lines += ["", "Ausführlicher Bericht: kim-intake report --out bericht.html"]
+    return "\n".join(lines)

@@ -1,0 +1,131 @@
+"""What services answer, as plain data: messages, buttons and the actions behind them.
+
+Every channel (Telegram, the terminal chat) renders these; none of it knows Telegram.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.core.i18n import Msg
+
+Label = Msg | str  # a str is shown as it is (language names, district names, typed answers)
+
+
+# --- Actions: what pressing a button means --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PickLanguage:
+    language: str
+
+
+@dataclass(frozen=True)
+class Consent:
+    language: str
+    agree: bool
+
+
+@dataclass(frozen=True)
+class Choose:
+    interview_id: int
+    question_id: str
+    choice_id: str
+
+
+@dataclass(frozen=True)
+class Toggle:
+    interview_id: int
+    question_id: str
+    choice_id: str
+
+
+@dataclass(frozen=True)
+class Navigate:
+    interview_id: int
+    question_id: str
+    step: Literal["done", "back", "skip"]
+
+
+@dataclass(frozen=True)
+class Review:
+    interview_id: int
+    step: Literal["finish", "change", "edit", "summary"]
+    question_id: str = ""
+
+
+@dataclass(frozen=True)
+class Confirm:
+    what: Literal["restart", "delete"]
+    yes: bool
+
+
+@dataclass(frozen=True)
+class Resume:
+    interview_id: int
+
+
+@dataclass(frozen=True)
+class EndContact:
+    """The person ends the contact with their caseworker."""
+
+    case_id: int
+
+
+Action = (
+    PickLanguage | Consent | Choose | Toggle | Navigate | Review | Confirm | Resume | EndContact
+)
+
+
+# --- Replies ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Button:
+    label: Label
+    action: Action
+    selected: bool = False  # shown with a ✓
+
+
+@dataclass(frozen=True)
+class Screen:
+    """The content of one message: paragraphs (each a Msg, a str, or a tuple joined by ', ')."""
+
+    parts: tuple[Label | tuple[Label, ...], ...]
+    buttons: tuple[tuple[Button, ...], ...] = ()
+
+
+DROP_BUTTONS = Screen(())
+
+
+@dataclass(frozen=True)
+class Document:
+    filename: str
+    content: bytes
+    caption: Msg | None = None
+
+
+@dataclass(frozen=True)
+class Reply:
+    """Everything to show after one event, in the order a channel shows it.
+
+    `retire` turns the message the person acted on (the pressed one, else the remembered
+    prompt `prompt_ref`) into a record without buttons; DROP_BUTTONS keeps its text.
+    `prompt` is the current question, sent as a new message and remembered, or, with
+    `edit_prompt`, drawn again in place (multiple-choice ticks).
+    """
+
+    language: str
+    messages: tuple[Screen, ...] = ()
+    prompt: Screen | None = None
+    edit_prompt: bool = False
+    retire: Screen | None = None
+    toast: Msg | None = None
+    document: Document | None = None
+    prompt_ref: int | None = None
+
+
+def note(language: str, *texts: str) -> Reply:
+    """One plain message of source-language texts (marked with N_), translated when shown."""
+    return Reply(language, messages=(Screen(tuple(Msg(text) for text in texts)),))

@@ -1,0 +1,74 @@
+"""Settings: the shipped config.yaml loads, and a broken one names every problem."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.core.config import ConfigError, load_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_shipped_config_describes_troisdorf_with_its_twelve_districts():
+    settings = load_settings(ROOT / "config.yaml")
+    assert settings.city == "Troisdorf"
+    assert len(settings.districts) == 12
+    assert settings.district_name("fwh") == "Friedrich-Wilhelms-Hütte"
+    assert settings.languages[0] == "de"
+
+
+def test_environment_overrides_the_database_url(monkeypatch):
+    monkeypatch.setenv("KIM_DATABASE_URL", "sqlite+aiosqlite:////tmp/elsewhere.db")
+    assert load_settings(ROOT / "config.yaml").database_url.endswith("/tmp/elsewhere.db")
+
+
+def test_missing_file_says_how_to_point_at_it(tmp_path):
+    with pytest.raises(ConfigError) as raised:
+        load_settings(tmp_path / "nowhere.yaml")
+    assert "KIM_CONFIG" in raised.value.problems[0]
+
+
+def test_invalid_yaml_names_the_line(tmp_path):
+    path = tmp_path / "config.yaml"
+    path.write_text("city: Troisdorf\nlanguages: [de, en\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        load_settings(path)
+    assert "line" in raised.value.problems[0]
+
+
+def test_every_problem_is_listed_not_only_the_first(tmp_path):
+    path = tmp_path / "config.yaml"
+    path.write_text(
+        "city: Troisdorf\ntimezone: Mars/Olympus\nlanguages: [en]\ncolour: blue\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError) as raised:
+        load_settings(path)
+    problems = "\n".join(raised.value.problems)
+    assert "unknown time zone" in problems
+    assert "German (de)" in problems
+    assert "colour: unknown setting" in problems
+
+
+def test_team_rules_must_name_known_districts_and_one_default_team(tmp_path):
+    path = tmp_path / "config.yaml"
+    path.write_text(
+        "city: X\ndistricts: [{id: a, name: A}]\n"
+        "teams:\n  - {id: t1, name: T1, chat_id: -1, districts: [zz]}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError) as raised:
+        load_settings(path)
+    assert "default" in "\n".join(raised.value.problems)
+
+
+def test_a_shared_env_file_may_hold_other_variables(tmp_path, monkeypatch):
+    monkeypatch.delenv("KIM_BOT_TOKEN", raising=False)
+    (tmp_path / "config.yaml").write_text("city: Troisdorf\n", encoding="utf-8")
+    (tmp_path / ".env").write_text(
+        "KIM_BOT_TOKEN=123:abc\nPOSTGRES_PASSWORD=secret\n", encoding="utf-8"
+    )
+    settings = load_settings(tmp_path / "config.yaml")
+    assert settings.bot_token.get_secret_value() == "123:abc"

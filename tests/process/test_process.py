@@ -1,0 +1,108 @@
+"""The real `kim-intake` process: killed mid-questionnaire it loses nothing; it explains itself."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import select
+
+from bot.flows.loader import load_configured_flow
+from storage.db import create_engine, session_factory
+from storage.models import Answer, Interview
+from tests.fixtures.bot import ROOT, Respondent, e2e_settings
+
+STARTS_WITHIN = 90  # seconds; importing aiogram alone takes several on a busy machine
+
+
+def environment(fake, database_url: str) -> dict[str, str]:
+    # KIM_VENV stays: `kim.py` must find the environment this test run was given.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KIM_") or k == "KIM_VENV"}
+    env.update(
+        KIM_BOT_TOKEN=fake.token,
+        KIM_TELEGRAM_API_URL=fake.base_url,
+        KIM_DATABASE_URL=database_url,
+        KIM_CONFIG=str(ROOT / "config.yaml"),
+    )
+    return env
+
+
+async def start_bot(fake, database_url: str, cwd: Path) -> asyncio.subprocess.Process:
+    earlier = len(fake.calls_to("getUpdates"))
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", cwd=cwd, env=environment(fake, database_url),
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    # This process's first fetch (not one of an earlier process); a loaded machine starts slowly.
+    await fake.wait_until(lambda: len(fake.calls_to("getUpdates")) > earlier, within=STARTS_WITHIN)
+    return process
+
+
+async def stored(database_url: str) -> tuple[dict[str, str | None], str | None]:
+    engine = create_engine(database_url)
+    async with session_factory(engine)() as session:
+        answers = dict((await session.execute(select(Answer.question_id, Answer.code))).all())
+        position = (await session.execute(select(Interview.position))).scalar_one()
+    await engine.dispose()
+    return answers, position
+
+
+async def test_killed_mid_questionnaire_the_person_continues_where_they_were(
+    fake_telegram, database_url, tmp_path
+):
+    flow = load_configured_flow(e2e_settings(fake_telegram, database_url))
+    bot = await start_bot(fake_telegram, database_url, tmp_path)
+    person = fake_telegram.person("Amina", "de")
+    walker = Respondent(fake_telegram, person, flow, "de")
+    await walker.start()
+    for question, answer in zip(flow.questions[:3], ("spich", "a27_44", "4"), strict=True):
+        await walker.answer(question, answer)
+    await walker.shows("Frage 4")
+    # The fourth answer goes out and the process dies at once, handled or not.
+    person.send("2")
+    bot.send_signal(signal.SIGKILL)
+    await bot.wait()
+
+    bot = await start_bot(fake_telegram, database_url, tmp_path)
+    try:
+        await fake_telegram.wait_until(lambda: not fake_telegram.pending(), within=30)
+        person.send("/start")
+        await walker.shows("Willkommen zurück", within=30)
+        answers, position = await stored(database_url)
+        assert answers == {"district": "spich", "age_group": "a27_44", "household": "4",
+                           "children": "2"}  # fmt: skip
+        assert position == "in_germany_since"
+        await walker.shows("Wie lange leben Sie schon in Deutschland")
+    finally:
+        bot.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(bot.wait(), timeout=20) == 0
+
+
+def test_run_without_a_token_says_how_to_get_one(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KIM_")}
+    env["KIM_CONFIG"] = str(ROOT / "config.yaml")
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=env, capture_output=True,
+        text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "@BotFather" in result.stderr
+    assert "kim.py chat" in result.stderr
+
+
+def test_run_with_a_broken_config_names_the_problem(tmp_path):
+    config = tmp_path / "config.yaml"
+    config.write_text("city: Troisdorf\nlanguages: [en]\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KIM_")}
+    env.update(KIM_CONFIG=str(config), KIM_BOT_TOKEN="1:x")
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=env, capture_output=True,
+        text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "Configuration error" in result.stderr
+    assert "German (de)" in result.stderr

@@ -1,0 +1,58 @@
+"""/stats end to end: the real application talks to the fake Bot API server over HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+import sqlalchemy as sa
+
+from bot.telegram.routers.stats import REFUSAL
+from storage.casework import AuditEntry
+from tests.fixtures.bot import running_bot
+from tests.reports.test_reports import NOW, flow, seed, settings
+
+__all__ = ["flow", "settings"]  # fixtures shared with the report tests
+
+
+@pytest.fixture
+async def people(fake_telegram):
+    return fake_telegram.person("Carla"), fake_telegram.person("Amina", language_code="ar")
+
+
+@pytest.fixture
+async def bot_running(
+    fake_telegram, people, database_url, sessions, flow, tmp_path, monkeypatch
+) -> AsyncIterator[None]:
+    coordinator, _ = people
+    await seed(sessions, flow)
+    monkeypatch.setenv("KIM_FLOWS_DIR", str(tmp_path))  # rep.yaml, from the `flow` fixture
+    async with running_bot(fake_telegram, database_url, clock=lambda: NOW, flow="rep",
+                           coordinators=[coordinator.user_id]):  # fmt: skip
+        yield
+
+
+async def test_coordinators_get_the_summary_and_heat_map_and_others_a_polite_refusal(
+    fake_telegram, people, bot_running, sessions
+):
+    coordinator, respondent = people
+    respondent.send("/stats")
+    assert (await respondent.next_message()).text == REFUSAL
+
+    coordinator.send("/stats")
+    summary = await coordinator.next_message()
+    # The seeded figures (see test_reports): 27 agreed, 25 began, 18 finished; of the 18,
+    # 12 have a language need (67 %), 6 a housing need (33 %).
+    assert "Einwilligung: 27 · begonnen: 25 · abgeschlossen: 18" in summary.text
+    assert "• Sprache: 12 (67 %)\n• Wohnen: 6 (33 %)\n• Bildung: < 5" in summary.text
+    picture = await coordinator.next_message()
+    assert picture.photo is not None and picture.photo.startswith(b"\x89PNG\r\n\x1a\n")
+    assert picture.caption.startswith("Bedarf nach Stadtteil und Handlungsfeld")
+
+    # The refusal was all the other person got: no figures, no picture.
+    assert [m.text for m in fake_telegram.messages_in(respondent.chat_id)] == [REFUSAL]
+    photos = [int(call.params["chat_id"]) for call in fake_telegram.calls_to("sendPhoto")]
+    assert photos == [coordinator.chat_id]
+    async with sessions() as session:
+        logged = (await session.execute(sa.select(AuditEntry.actor, AuditEntry.action))).all()
+    assert logged == [(f"telegram:{coordinator.user_id}", "report")]  # the refusal showed nothing
