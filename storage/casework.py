@@ -15,9 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
 
 from storage.db import insert
-from storage.types import when
+from storage.types import CaseStatus, when
 
-CASE_STATUSES = ("new", "claimed", "closed")
+CASE_STATUSES = tuple(CaseStatus)
 ROLES = ("caseworker", "coordinator")
 # pending: to send; sending: claimed for sending; sent: in the group; outdated: in the group,
 # but flags joined since, so it is to be drawn again in place; editing: claimed for that.
@@ -56,7 +56,7 @@ class Case(SQLModel, table=True):
     district: str | None = Field(default=None, max_length=32)
     priority: str = Field(max_length=8)  # normal | high | urgent
     team: str = Field(max_length=32)
-    status: str = Field(default="new", max_length=8)  # new | claimed | closed
+    status: str = Field(default=CaseStatus.new, max_length=8)  # a CaseStatus
     outcome: str | None = Field(default=None, max_length=16)
     assignee_id: int | None = Field(
         default=None,
@@ -158,7 +158,9 @@ class NoticeRedaction(SQLModel, table=True):
 
 
 async def open_case_of(session: AsyncSession, respondent_id: int) -> Case | None:
-    query = sa.select(Case).where(Case.respondent_id == respondent_id, Case.status != "closed")
+    query = sa.select(Case).where(
+        Case.respondent_id == respondent_id, Case.status != CaseStatus.closed
+    )
     return (await session.execute(query)).scalar_one_or_none()
 
 
@@ -184,7 +186,7 @@ async def flags_of(session: AsyncSession, case_id: int) -> list[CaseFlag]:
 async def cases_of(session: AsyncSession, assignee_id: int) -> list[Case]:
     query = (
         sa.select(Case)
-        .where(Case.assignee_id == assignee_id, Case.status == "claimed")
+        .where(Case.assignee_id == assignee_id, Case.status == CaseStatus.claimed)
         .order_by(Case.id)
     )
     return list((await session.execute(query)).scalars())
@@ -244,7 +246,11 @@ async def claim_reminders(session: AsyncSession, now: datetime, limit: int = 50)
     """Unclaimed cases whose reminder time has come (the caller moves `remind_at` on)."""
     query = (
         sa.select(Case)
-        .where(Case.status == "new", Case.remind_at <= now, Case.notice_state.in_(IN_THE_GROUP))
+        .where(
+            Case.status == CaseStatus.new,
+            Case.remind_at <= now,
+            Case.notice_state.in_(IN_THE_GROUP),
+        )
         .order_by(Case.remind_at, Case.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -259,7 +265,9 @@ async def erase_casework(session: AsyncSession, respondent_id: int) -> int:
 
 async def erase_cases_closed_before(session: AsyncSession, cutoff: datetime) -> int:
     """Delete closed cases older than `cutoff` (retention); returns how many."""
-    return await _erase_cases(session, sa.and_(Case.status == "closed", Case.closed_at < cutoff))
+    return await _erase_cases(
+        session, sa.and_(Case.status == CaseStatus.closed, Case.closed_at < cutoff)
+    )
 
 
 async def _erase_cases(session: AsyncSession, which: sa.ColumnElement[bool]) -> int:
