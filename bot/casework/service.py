@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -283,6 +283,17 @@ class Casework(FlowService):
         text = notice_text(self.settings, self.flow, view)
         buttons = notice_buttons(case) if keys is None else keys
         return (Edit(case.notice_chat_id, case.notice_message_id, Screen((text,), buttons)),)
+
+    async def remember(self, case_id: int, chat_id: int, message_ids: Sequence[int]) -> None:
+        """Bot messages sent to staff about a case: a reply to one of them is about the case."""
+        if message_ids:
+            async with self.transaction() as session:
+                await store.remember_messages(session, case_id, chat_id, message_ids)
+
+    async def case_of_message(self, chat_id: int, message_id: int) -> int | None:
+        """The case a bot message is about (its notice, or one noted by `remember`), or None."""
+        async with self.sessions() as session:
+            return await store.case_of_message(session, chat_id, message_id)
 
     async def my_cases(self, user_id: int) -> str | None:
         """/cases: a caseworker's open cases (None: not staff)."""

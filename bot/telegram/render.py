@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
@@ -41,6 +41,7 @@ class Shown:
     """What the renderer did that the service may want to remember."""
 
     prompt_message_id: int | None = None
+    message_ids: tuple[int, ...] = ()  # of every message sent for `messages`
 
 
 def keyboard(
@@ -65,14 +66,14 @@ async def send_long(
     text: str,
     markup: InlineKeyboardMarkup | None = None,
     reply_to: int | None = None,
-) -> Message:
+) -> list[Message]:
     """Send a text of any length as one or more messages, cut at paragraph, line or word
-    boundaries; the buttons go on the last part, the reply on the first. Returns the last."""
+    boundaries; the buttons go on the last part, the reply on the first. Returns them all."""
     chunks = split_text(text) or ["…"]
-    sent = None
+    sent = []
     for number, chunk in enumerate(chunks, start=1):
         replying = reply_to is not None and number == 1
-        sent = await bot.send_message(
+        message = await bot.send_message(
             chat_id,
             chunk,
             reply_markup=markup if number == len(chunks) else None,
@@ -80,7 +81,7 @@ async def send_long(
             if replying
             else None,
         )
-    assert sent is not None
+        sent.append(message)
     return sent
 
 
@@ -112,11 +113,13 @@ class Renderer:
         try:
             if reply.retire is not None and target is not None:
                 await self._retire(chat_id, target, reply.retire, language)
+            sent: list[int] = []
             for screen in reply.messages:
-                await self._send(chat_id, screen, language)
-            shown = Shown()
+                sent += await self._send(chat_id, screen, language)
+            shown = Shown(message_ids=tuple(sent))
             if reply.prompt is not None:
-                shown = await self._prompt(chat_id, reply, target)
+                prompted = await self._prompt(chat_id, reply, target)
+                shown = replace(prompted, message_ids=shown.message_ids)
             if reply.document is not None:
                 document = reply.document
                 caption = translator(language)(document.caption) if document.caption else None
@@ -138,12 +141,12 @@ class Renderer:
             edited = await self._edit(chat_id, target, reply.prompt, reply.language)
             if edited:
                 return Shown()
-        message_id = await self._send(chat_id, reply.prompt, reply.language)
-        return Shown(prompt_message_id=message_id)
+        message_ids = await self._send(chat_id, reply.prompt, reply.language)
+        return Shown(prompt_message_id=message_ids[-1])
 
-    async def _send(self, chat_id: int, screen: Screen, language: str) -> int:
+    async def _send(self, chat_id: int, screen: Screen, language: str) -> list[int]:
         text, markup = screen_text(screen, language), keyboard(screen, language)
-        return (await send_long(self.bot, chat_id, text, markup)).message_id
+        return [m.message_id for m in await send_long(self.bot, chat_id, text, markup)]
 
     async def _retire(self, chat_id: int, message_id: int, screen: Screen, language: str) -> None:
         if screen == DROP_BUTTONS:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import re
 from dataclasses import replace
 
 from aiogram import Bot, F, Router
@@ -47,7 +46,6 @@ from bot.ui.text import label_text, split_text
 
 log = logging.getLogger(__name__)
 
-CASE_NUMBER = re.compile(r"Fall #(\d+)")
 NOT_STAFF = (
     "Dieser Befehl ist nur für das Team des Integrationsmanagements.\n"
     "This command is for the integration management team only."
@@ -138,8 +136,8 @@ async def deliver_notice(bot: Bot, notice: Notice) -> tuple[int, int]:
                 return chat_id, message_id
             if "not found" not in str(error):
                 raise
-    message = await send_long(bot, notice.team.chat_id, notice.text, keys)
-    return notice.team.chat_id, message.message_id
+    messages = await send_long(bot, notice.team.chat_id, notice.text, keys)
+    return notice.team.chat_id, messages[-1].message_id
 
 
 async def remind_unclaimed(bot: Bot, casework: Casework, now) -> int:
@@ -152,16 +150,19 @@ async def remind_unclaimed(bot: Bot, casework: Casework, now) -> int:
     return len(reminders)
 
 
-async def apply(renderer: Renderer, user_id: int, reply: Reply,
-                callback: CallbackQuery | None = None) -> None:  # fmt: skip
-    """Show what a staff action decided: notices drawn again, messages in the private chat, the
-    toast; a caseworker the bot cannot write to privately is told how to open the chat."""
+async def apply(renderer: Renderer, casework: Casework, action: CaseAction, user_id: int,
+                reply: Reply, callback: CallbackQuery | None = None) -> None:  # fmt: skip
+    """Show what a staff action decided: notices drawn again, messages in the private chat (noted
+    as about the case, for replies), the toast; a caseworker the bot cannot write to privately is
+    told how to open the chat."""
     toast = reply.toast
     pressed = callback.message.message_id if callback is not None and callback.message else None
     try:
-        await renderer.show(user_id, replace(reply, toast=None), pressed_message_id=pressed)
+        shown = await renderer.show(user_id, replace(reply, toast=None), pressed_message_id=pressed)
     except (Blocked, TelegramAPIError):
         toast = NO_PRIVATE_CHAT
+    else:
+        await casework.remember(action.case_id, user_id, shown.message_ids)
     if callback is not None:
         text = label_text(toast, STAFF)[:200] if toast else None
         await callback.answer(text, show_alert=toast == NO_PRIVATE_CHAT)
@@ -175,7 +176,7 @@ async def case_pressed(callback: CallbackQuery, action: CaseAction, renderer: Re
     in_group = callback.message is not None and callback.message.chat.type != "private"
     user_id = callback.from_user.id
     reply = await casework.act(user_id, action, incoming, pressed_in_group=in_group)
-    await apply(renderer, user_id, reply, callback)
+    await apply(renderer, casework, action, user_id, reply, callback)
 
 
 async def register(message: Message, command: CommandObject, staff: StaffService,
@@ -223,11 +224,11 @@ async def _private_action(message: Message, command: CommandObject, renderer: Re
         await message.answer(f"Bitte mit Fallnummer, zum Beispiel: /{command.command} 12")
         return
     assert message.from_user is not None
-    reply = await casework.act(message.from_user.id, action(number), incoming,
-                               pressed_in_group=False)  # fmt: skip
+    pressed = action(number)
+    reply = await casework.act(message.from_user.id, pressed, incoming, pressed_in_group=False)
     if not reply.messages and reply.toast:
         reply = replace(reply, messages=(Screen((reply.toast,)),))
-    await apply(renderer, message.chat.id, replace(reply, toast=None))
+    await apply(renderer, casework, pressed, message.chat.id, replace(reply, toast=None))
 
 
 async def write(message: Message, command: CommandObject, bot: Bot, casework: Casework,
@@ -242,11 +243,11 @@ async def write(message: Message, command: CommandObject, bot: Bot, casework: Ca
 async def staff_reply(message: Message, bot: Bot, casework: Casework, incoming: Event) -> None:
     replied = message.reply_to_message
     assert replied is not None and message.text is not None
-    found = CASE_NUMBER.search(replied.text or "")
-    if found is None:
+    case_id = await casework.case_of_message(replied.chat.id, replied.message_id)
+    if case_id is None:
         await message.answer(STAFF_HELP)
         return
-    await _relay_to_person(message, bot, casework, int(found.group(1)), message.text, incoming)
+    await _relay_to_person(message, bot, casework, case_id, message.text, incoming)
 
 
 async def _relay_to_person(message: Message, bot: Bot, casework: Casework, case_id: int,
@@ -267,7 +268,8 @@ async def _relay_to_person(message: Message, bot: Bot, casework: Casework, case_
             "blockiert). Versuchen Sie einen anderen Weg."
         )
         return
-    await message.answer(f"✓ Fall #{case_id}: an {relay.first_name} gesendet.")
+    sent = await message.answer(f"✓ Fall #{case_id}: an {relay.first_name} gesendet.")
+    await casework.remember(case_id, sent.chat.id, [sent.message_id])
 
 
 async def person_writes(message: Message, bot: Bot, casework: Casework, person: Person,
@@ -279,7 +281,8 @@ async def person_writes(message: Message, bot: Bot, casework: Casework, person: 
     relay, text = found
     delivered = DELIVERED
     try:
-        await send_long(bot, relay.chat_id, text)
+        sent = await send_long(bot, relay.chat_id, text)
+        await casework.remember(relay.case_id, relay.chat_id, [m.message_id for m in sent])
     except TelegramAPIError as error:
         log.warning("case %s: message to the caseworker failed: %s", relay.case_id,
                     type(error).__name__)  # fmt: skip
@@ -299,7 +302,8 @@ async def end_contact(callback: CallbackQuery, callback_data: EndContactData, bo
     await bot.send_message(callback.from_user.id, tr(Msg(CONTACT_ENDED)))
     if caseworker is not None:
         with contextlib.suppress(TelegramAPIError):
-            await bot.send_message(*caseworker)
+            told = await bot.send_message(*caseworker)
+            await casework.remember(callback_data.case, told.chat.id, [told.message_id])
 
 
 async def unknown_press(callback: CallbackQuery) -> None:
