@@ -20,6 +20,7 @@ from bot.ui.model import AskOutcome, Button, ClaimCase, CloseCase, ShowDetails, 
 from bot.ui.staff_text import for_staff
 from storage import casework as store
 from storage.casework import Case, Staff
+from storage.types import CaseStatus
 
 Keys = tuple[tuple[Button, ...], ...]
 
@@ -209,9 +210,9 @@ def notice_text(settings: Settings, flow: Flow, view: CaseView) -> str:
         if (line := answer_line(settings, flow, view, qid))
     ]
     lines.append("")
-    if case.status == "new":
+    if case.status == CaseStatus.new:
         lines.append("Status: neu – noch nicht übernommen.")
-    elif case.status == "claimed":
+    elif case.status == CaseStatus.claimed:
         name = view.assignee_name or "—"
         lines.append(
             f"✅ Übernommen von {name} am {_when(settings, case.claimed_at or case.updated_at)}."
@@ -225,9 +226,9 @@ def notice_text(settings: Settings, flow: Flow, view: CaseView) -> str:
 
 
 def notice_buttons(case: Case) -> Keys:
-    if case.status == "closed":
+    if case.status == CaseStatus.closed:
         return ()
-    first = (Button("✋ Übernehmen", ClaimCase(case.id)),) if case.status == "new" else ()
+    first = (Button("✋ Übernehmen", ClaimCase(case.id)),) if case.status == CaseStatus.new else ()
     return (
         (*first, Button("📄 Details", ShowDetails(case.id))),
         (Button("☑️ Abschließen", AskOutcome(case.id)),),
