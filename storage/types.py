@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Field
+
+
+class CaseStatus(StrEnum):
+    """Where a case stands (stored as these values); bot/casework/lifecycle.py moves it on."""
+
+    new = "new"
+    claimed = "claimed"
+    closed = "closed"
 
 
 class UTCDateTime(sa.TypeDecorator):

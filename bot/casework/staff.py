@@ -16,6 +16,7 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.casework import policy
 from bot.core.config import Settings, load_settings
 from bot.core.service import Event, SettingsService
 from bot.ui.staff_text import for_staff
@@ -48,15 +49,13 @@ async def is_coordinator(session: AsyncSession, settings: Settings, telegram_use
     if telegram_user_id in settings.coordinators:
         return True
     staff = await store.active_staff(session, telegram_user_id)
-    return staff is not None and staff.role == "coordinator"
+    return policy.may_coordinate(settings, telegram_user_id, staff)
 
 
 async def caseworker_of(session: AsyncSession, telegram_user_id: int, team: str) -> Staff | None:
     """The active caseworker of `team` with this Telegram id, or None."""
     staff = await store.active_staff(session, telegram_user_id)
-    if staff is None or staff.role != "caseworker" or staff.team != team:
-        return None
-    return staff
+    return staff if policy.is_caseworker_of(staff, team) else None
 
 
 @dataclass(frozen=True)
@@ -71,7 +70,7 @@ class StaffService(SettingsService):
     async def is_staff(self, telegram_user_id: int) -> bool:
         """Active staff of any role (caseworker or registered coordinator)."""
         async with self.sessions() as session:
-            return await store.active_staff(session, telegram_user_id) is not None
+            return policy.is_staff(await store.active_staff(session, telegram_user_id))
 
     async def is_coordinator(self, telegram_user_id: int) -> bool:
         async with self.sessions() as session:

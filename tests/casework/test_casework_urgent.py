@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from bot.casework.service import Casework, notice_after_new_flags
+from bot.casework.opening import notice_after_new_flags
+from bot.casework.service import Casework
 from bot.core.config import load_settings
 from bot.core.service import DuplicateEvent, Event, Person
 from bot.flows.loader import load_flow
