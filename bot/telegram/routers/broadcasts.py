@@ -44,7 +44,7 @@ from bot.broadcasts.service import (
 from bot.casework.staff import StaffService
 from bot.core.config import FIELDS_OF_ACTION, Settings
 from bot.core.i18n import language_name
-from bot.reports.service import FIELD_NAMES
+from bot.core.vocabulary import FIELD_NAMES
 from bot.telegram.filters import PRIVATE, PRIVATE_PRESS, TYPED
 from bot.ui.text import split_text
 
