@@ -13,9 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.core.config import FIELDS_OF_ACTION, Settings
 from bot.core.i18n import N_, Msg, translator
 from bot.core.service import Clock, FlowService, utc_now
+from bot.core.vocabulary import FIELD_NAMES
+from bot.flows.needs import decode_stored, needs_of
 from bot.flows.schema import Flow, QuestionType
 from bot.outbox.sender import Outgoing, Skip
-from bot.reports.service import FIELD_NAMES
 from bot.ui.model import Screen
 from storage import outbox
 from storage.casework import audit
@@ -206,9 +207,7 @@ class Broadcasts(FlowService):
         return not segment.statuses or questionnaire_status(member) in segment.statuses
 
     def needs(self, stored: dict[str, tuple[str | None, bool]]) -> set[str]:
-        """The fields of action in which these stored answers raise a flag (one rule: reports)."""
-        from bot.reports.service import decode_stored, needs_of
-
+        """The fields of action in which these stored answers raise a flag (bot/flows/needs.py)."""
         return set(needs_of(self.flow, decode_stored(self.flow, stored)))
 
     async def reach(self, segment: Segment) -> int:

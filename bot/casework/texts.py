@@ -12,9 +12,9 @@ from babel.dates import format_datetime
 
 from bot.core.config import Settings, Team
 from bot.core.i18n import Msg, german_name, translator
+from bot.core.vocabulary import PRIORITY_NAMES, field_name
 from bot.flows import engine
 from bot.flows.schema import Flow, Priority, QuestionType
-from bot.reports.service import PRIORITY_NAMES, field_name
 from bot.ui.labels import labels_from_code, question_text, section_title
 from bot.ui.model import AskOutcome, Button, ClaimCase, CloseCase, ShowDetails, ShowNotice
 from bot.ui.staff_text import for_staff

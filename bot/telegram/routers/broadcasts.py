@@ -40,7 +40,7 @@ from bot.broadcasts.service import (
 )
 from bot.core.config import FIELDS_OF_ACTION, Settings
 from bot.core.i18n import language_name
-from bot.reports.service import FIELD_NAMES
+from bot.core.vocabulary import FIELD_NAMES
 from bot.telegram.callbacks import BroadcastData, unpack
 from bot.telegram.filters import PRIVATE, PRIVATE_PRESS, TYPED
 from bot.telegram.filters import Coordinator as CoordinatorOnly

@@ -11,9 +11,10 @@ from babel.dates import format_datetime
 
 from bot.core.config import FIELDS_OF_ACTION
 from bot.core.service import Event
+from bot.core.vocabulary import CASE_STATUS_NAMES, field_name
 from bot.reports.html import heat_map_png
 from bot.reports.privacy import LEGEND, share
-from bot.reports.service import CASE_STATUS_NAMES, Report, Reports, field_name, share_text
+from bot.reports.service import Report, Reports, share_text
 from bot.telegram.filters import PRIVATE, Coordinator
 from storage.types import CaseStatus
 
