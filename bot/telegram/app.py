@@ -38,6 +38,7 @@ from bot.reminders import Reminders
 from bot.reports.service import Reports
 from bot.retention import Retention
 from bot.scheduler import Scheduler, start_background
+from bot.telegram.delivery import TelegramTransport
 from bot.telegram.middleware import PersonMiddleware, ReplyMiddleware
 from bot.telegram.polling import ALLOWED_UPDATES, poll
 from bot.telegram.render import Renderer
@@ -122,7 +123,9 @@ async def create_application(
     broadcasts = Broadcasts(sessions, settings, flow, clock=clock)
     reminders = Reminders(sessions, settings, clock=clock)
     composers = {"broadcast": broadcasts.compose, "reminder": reminders.compose}
-    sender = Sender(sessions, bot, settings, composers, clock=clock, engine=engine)
+    sender = Sender(
+        sessions, TelegramTransport(bot), settings, composers, clock=clock, engine=engine
+    )
     broadcasts.wake = sender.wake
     dispatcher["broadcasts"] = broadcasts
     dispatcher["reminders"] = reminders
