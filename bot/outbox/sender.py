@@ -29,8 +29,9 @@ from bot.core.config import Settings
 from bot.core.service import Clock, utc_now
 from bot.outbox.pacing import ChatGaps, Pacer, backoff
 from bot.outbox.transport import Blocked, Delivered, Failed, Outgoing, RetryAfter, Transport
-from storage import locks, outbox
-from storage.outbox import Claim
+from storage import deliveries, locks
+from storage.deliveries import Claim
+from storage.types import DeliveryStatus
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ SENDER_LOCK_KEY = 0x4B494D5345  # "KIMSE"
 class Skip:
     """The delivery is not sent; it ends in `status` (cancelled, blocked, failed)."""
 
-    status: str
+    status: DeliveryStatus
     reason: str
 
 
@@ -120,7 +121,7 @@ class Sender:
         if self.dialect == "sqlite":
             # SQLite has one bot process: whatever is still claimed, a dead process left behind.
             async with self.sessions() as session, session.begin():
-                left = await outbox.release_claims(session, None)
+                left = await deliveries.release_claims(session, None)
             if left:
                 log.warning("%d deliveries were claimed by a stopped process; due again", left)
         try:
@@ -146,7 +147,7 @@ class Sender:
 
     async def _claim(self) -> list[Claim]:
         async with self.sessions() as session, session.begin():
-            return await outbox.claim_due(
+            return await deliveries.claim_due(
                 session, self.clock(), self.batch_size, self.worker, self.lease
             )
 
@@ -174,13 +175,19 @@ class Sender:
                 continue
             if isinstance(message, Defer):
                 wait = (message.until - self.clock()).total_seconds()
-                await self._settle(claim, "pending", retry_in=max(wait, 0.0), count_attempt=False)
+                await self._settle(
+                    claim, DeliveryStatus.PENDING, retry_in=max(wait, 0.0), count_attempt=False
+                )
                 continue
             assert claim.chat_id is not None
             wait = self._gaps.wait(claim.chat_id)
             if wait > 0:
                 await self._settle(
-                    claim, "pending", retry_in=wait, count_attempt=False, error="per-chat limit"
+                    claim,
+                    DeliveryStatus.PENDING,
+                    retry_in=wait,
+                    count_attempt=False,
+                    error="per-chat limit",
                 )
                 continue
             await self._pacer.slot()
@@ -216,39 +223,48 @@ class Sender:
             self._paused_until = max(self._paused_until, time.monotonic() + result.seconds)
             log.warning("Telegram asks to wait %s s (429)", result.seconds)
             await self._settle(
-                claim, "pending", retry_in=result.seconds, count_attempt=False, error="429"
+                claim,
+                DeliveryStatus.PENDING,
+                retry_in=result.seconds,
+                count_attempt=False,
+                error="429",
             )
         elif isinstance(result, Blocked):
             self.stats.blocked += 1
             async with self.sessions() as session, session.begin():
-                await outbox.settle(
-                    session, claim.id, self.worker, "blocked", self.clock(), error="403"
+                await deliveries.settle(
+                    session,
+                    claim.id,
+                    self.worker,
+                    DeliveryStatus.BLOCKED,
+                    self.clock(),
+                    error="403",
                 )
-                await outbox.mark_unreachable(session, claim.respondent_id)
+                await deliveries.mark_unreachable(session, claim.respondent_id)
         elif isinstance(result, Failed) and result.retryable:
             await self._retry_or_fail(claim, result.error)
         elif isinstance(result, Failed):
             self.stats.failed += 1
-            await self._settle(claim, "failed", error=result.error)
+            await self._settle(claim, DeliveryStatus.FAILED, error=result.error)
         else:
             assert isinstance(result, Delivered)
             self.stats.sent += 1
-            await self._settle(claim, "sent")
+            await self._settle(claim, DeliveryStatus.SENT)
 
     async def _retry_or_fail(self, claim: Claim, error: str) -> None:
         if claim.attempts >= self.settings.broadcasts.max_attempts:
             self.stats.failed += 1
             log.warning("delivery %s failed after %d attempts", claim.id, claim.attempts)
-            await self._settle(claim, "failed", error=error)
+            await self._settle(claim, DeliveryStatus.FAILED, error=error)
             return
         self.stats.retried += 1
         delay = backoff(claim.attempts, self.backoff_seconds)
-        await self._settle(claim, "pending", retry_in=delay, error=error)
+        await self._settle(claim, DeliveryStatus.PENDING, retry_in=delay, error=error)
 
     async def _settle(
         self,
         claim: Claim,
-        status: str,
+        status: DeliveryStatus,
         *,
         retry_in: float | None = None,
         count_attempt: bool = True,
@@ -257,17 +273,31 @@ class Sender:
         now = self.clock()
         retry_at = now + timedelta(seconds=retry_in) if retry_in is not None else None
         async with self.sessions() as session, session.begin():
-            await outbox.settle(session, claim.id, self.worker, status, now, error=error,
-                                retry_at=retry_at, count_attempt=count_attempt)  # fmt: skip
+            await deliveries.settle(
+                session,
+                claim.id,
+                self.worker,
+                status,
+                now,
+                error=error,
+                retry_at=retry_at,
+                count_attempt=count_attempt,
+            )
 
     async def _give_back(self, claims: list[Claim]) -> None:
         wait = max(0.0, self._paused_until - time.monotonic())
         now = self.clock()
         async with self.sessions() as session, session.begin():
             for claim in claims:
-                await outbox.settle(session, claim.id, self.worker, "pending", now,
-                                    retry_at=now + timedelta(seconds=wait),
-                                    count_attempt=False)  # fmt: skip
+                await deliveries.settle(
+                    session,
+                    claim.id,
+                    self.worker,
+                    DeliveryStatus.PENDING,
+                    now,
+                    retry_at=now + timedelta(seconds=wait),
+                    count_attempt=False,
+                )
 
     # --- One sender among replicas (PostgreSQL) --------------------------------------------------
 
@@ -315,16 +345,16 @@ async def compose(
 ) -> Outgoing | Skip | Defer:
     """What to do with a claimed delivery: the message, or why it is not sent (now)."""
     if not claim.exists:
-        return Skip("cancelled", "person erased")
+        return Skip(DeliveryStatus.CANCELLED, "person erased")
     if claim.chat_id is None:
-        return Skip("failed", "no chat")
+        return Skip(DeliveryStatus.FAILED, "no chat")
     if claim.unreachable:
-        return Skip("blocked", "person blocked the bot")
+        return Skip(DeliveryStatus.BLOCKED, "person blocked the bot")
     if claim.opted_out and claim.kind in SILENCED_BY_STOP:
-        return Skip("cancelled", "person used /stop")
+        return Skip(DeliveryStatus.CANCELLED, "person used /stop")
     composer = composers.get(claim.kind)
     if composer is None:
-        return Skip("failed", f"nothing composes {claim.kind!r}")
+        return Skip(DeliveryStatus.FAILED, f"nothing composes {claim.kind!r}")
     return await composer(session, claim)
 
 

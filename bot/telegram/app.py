@@ -37,7 +37,8 @@ from bot.outbox.sender import Sender
 from bot.reminders import Reminders
 from bot.reports.service import Reports
 from bot.retention import Retention
-from bot.scheduler import Scheduler, start_background
+from bot.scheduler import Scheduler
+from bot.telegram.background import start_background
 from bot.telegram.delivery import TelegramTransport
 from bot.telegram.middleware import PersonMiddleware, ReplyMiddleware
 from bot.telegram.polling import ALLOWED_UPDATES, poll

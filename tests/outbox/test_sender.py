@@ -21,8 +21,8 @@ from bot.flows.loader import load_flow
 from bot.outbox.sender import Sender
 from bot.telegram.delivery import TelegramTransport
 from storage import respondents
+from storage.deliveries import Delivery
 from storage.models import Respondent
-from storage.outbox import Delivery
 from tests.fixtures.database import database_kind
 
 ROOT = Path(__file__).resolve().parents[2]
