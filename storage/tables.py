@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import importlib
 
-TABLE_MODULES = ("storage.models", "storage.casework", "storage.outbox")
+TABLE_MODULES = (
+    "storage.models",
+    "storage.casework",
+    "storage.broadcasts",
+    "storage.deliveries",
+    "storage.jobs",
+)
 
 
 def import_all() -> None:

@@ -52,7 +52,7 @@ HANDLERS = {
     "run": "bot.telegram.app:command_run",
     "chat": "bot.cli.chat:command_chat",
     "check": "bot.cli.check:command_check",
-    "db": "storage.migrate:command_db",
+    "db": "bot.cli.db:command_db",
     "i18n": "bot.cli.i18n:command_i18n",
     "broadcast": "bot.cli.broadcast:command_broadcast",
     "report": "bot.cli.report:command_report",

@@ -23,8 +23,8 @@ from bot.flows.needs import Answers, decode_stored, needs_of
 from bot.flows.schema import Flow, Priority, Question, QuestionType
 from bot.reports.privacy import Count, ProtectedTable, count, protect_table
 from storage import interviews
+from storage.audience import answers_of
 from storage.casework import audit, case_facts
-from storage.outbox import answers_of
 
 # The questions that give the groups of the tables, by id in bot/flows/needs.yaml. A flow without
 # one of them simply has no such table.

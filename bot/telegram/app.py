@@ -30,7 +30,9 @@ from bot.core.service import Clock, utc_now
 from bot.flows.schema import Flow
 from bot.intake.service import Conversation
 from bot.outbox.sender import Sender
-from bot.scheduler import Scheduler, start_background
+from bot.scheduler import Scheduler
+from bot.telegram.background import start_background
+from bot.telegram.delivery import TelegramTransport
 from bot.telegram.middleware import PersonMiddleware, ReplyMiddleware
 from bot.telegram.polling import ALLOWED_UPDATES, poll
 from bot.telegram.render import Renderer
@@ -109,7 +111,9 @@ async def create_application(
     broadcasts, reminders = services.broadcasts, services.reminders
     composers = {"broadcast": broadcasts.compose, "reminder": reminders.compose}
     sessions, engine = services.sessions, services.engine
-    sender = Sender(sessions, bot, settings, composers, clock=clock, engine=engine)
+    sender = Sender(
+        sessions, TelegramTransport(bot), settings, composers, clock=clock, engine=engine
+    )
     broadcasts.wake = sender.wake
     dispatcher["broadcasts"] = broadcasts
     dispatcher["reminders"] = reminders

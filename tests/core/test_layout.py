@@ -20,7 +20,6 @@ TOO_LONG_FOR_NOW = {
     "bot/casework/service.py",  # to be removed: being split (opening, policy, lifecycle)
     "bot/intake/service.py",  # to be removed: being split (onboarding, answering, review)
     "bot/telegram/routers/broadcasts.py",  # to be removed: being split (composer)
-    "storage/outbox.py",  # to be removed: being split (broadcasts, deliveries, audience)
 }
 
 
