@@ -143,26 +143,6 @@ class AuditEntry(SQLModel, table=True):
     detail: str = Field(default="", max_length=200)
 
 
-class CaseMessage(SQLModel, table=True):
-    """A bot message to staff about a case (details, a relayed answer …): a caseworker's reply
-    to it belongs to that case. Erased with the case."""
-
-    __tablename__ = "case_message"
-
-    chat_id: int = Field(sa_column=sa.Column(sa.BigInteger, primary_key=True, autoincrement=False))
-    message_id: int = Field(
-        sa_column=sa.Column(sa.BigInteger, primary_key=True, autoincrement=False)
-    )
-    case_id: int = Field(
-        sa_column=sa.Column(
-            sa.Integer,
-            sa.ForeignKey("case_file.id", ondelete="CASCADE"),
-            nullable=False,
-            index=True,
-        )
-    )
-
-
 class NoticeRedaction(SQLModel, table=True):
     """A group notice about an erased case, still to be overwritten in Telegram."""
 
@@ -306,33 +286,6 @@ async def _erase_cases(session: AsyncSession, which: sa.ColumnElement[bool]) -> 
     ]
     session.add_all(redactions)
     return len(rows)
-
-
-async def remember_messages(
-    session: AsyncSession, case_id: int, chat_id: int, message_ids: Sequence[int]
-) -> None:
-    """Note bot messages to staff as being about the case (again, or for a case erased since:
-    nothing changes)."""
-    for message_id in message_ids:
-        about = sa.select(
-            sa.literal(chat_id, sa.BigInteger), sa.literal(message_id, sa.BigInteger), Case.id
-        ).where(Case.id == case_id)
-        await session.execute(
-            insert(session, CaseMessage)
-            .from_select(["chat_id", "message_id", "case_id"], about)
-            .on_conflict_do_nothing()
-        )
-
-
-async def case_of_message(session: AsyncSession, chat_id: int, message_id: int) -> int | None:
-    """The case a bot message is about: its notice, or a message noted with remember_messages."""
-    noted = sa.select(CaseMessage.case_id).where(
-        CaseMessage.chat_id == chat_id, CaseMessage.message_id == message_id
-    )
-    notice = sa.select(Case.id).where(
-        Case.notice_chat_id == chat_id, Case.notice_message_id == message_id
-    )
-    return (await session.execute(noted.union_all(notice).limit(1))).scalar()
 
 
 async def take_redactions(session: AsyncSession, limit: int = 50) -> list[tuple[int, int, int]]:

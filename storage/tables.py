@@ -7,6 +7,7 @@ import importlib
 TABLE_MODULES = (
     "storage.models",
     "storage.casework",
+    "storage.case_messages",
     "storage.broadcasts",
     "storage.deliveries",
     "storage.jobs",

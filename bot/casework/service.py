@@ -55,8 +55,8 @@ from bot.ui.model import (
     ShowDetails,
     ShowNotice,
 )
+from storage import case_messages, interviews, respondents
 from storage import casework as store
-from storage import interviews, respondents
 from storage.casework import Case, Staff
 from storage.models import Interview, Respondent
 from storage.types import CaseStatus
@@ -288,12 +288,12 @@ class Casework(FlowService):
         """Bot messages sent to staff about a case: a reply to one of them is about the case."""
         if message_ids:
             async with self.transaction() as session:
-                await store.remember_messages(session, case_id, chat_id, message_ids)
+                await case_messages.remember_messages(session, case_id, chat_id, message_ids)
 
     async def case_of_message(self, chat_id: int, message_id: int) -> int | None:
         """The case a bot message is about (its notice, or one noted by `remember`), or None."""
         async with self.sessions() as session:
-            return await store.case_of_message(session, chat_id, message_id)
+            return await case_messages.case_of_message(session, chat_id, message_id)
 
     async def my_cases(self, user_id: int) -> str | None:
         """/cases: a caseworker's open cases (None: not staff)."""

@@ -10,7 +10,7 @@ from bot.casework import texts
 from bot.core.i18n import Msg, translator
 from bot.flows.loader import load_configured_flow
 from bot.telegram.routers.casework import STAFF_HELP
-from storage.casework import CaseMessage
+from storage.case_messages import CaseMessage
 from tests.casework.test_casework_e2e import homeless_with_phone, options, register, team
 from tests.fixtures.bot import Respondent, e2e_settings, running_bot
 

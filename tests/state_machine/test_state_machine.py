@@ -16,6 +16,7 @@ examples: KIM_STATE_MACHINE_EXAMPLES=200 (and KIM_STATE_MACHINE_STEPS).
 from __future__ import annotations
 
 import os
+import re
 from typing import Any
 
 from hypothesis import HealthCheck, event, settings
@@ -32,7 +33,6 @@ from sqlalchemy import select
 
 from bot.casework.staff import StaffService
 from bot.telegram.callbacks import pack
-from bot.telegram.routers.casework import CASE_NUMBER
 from bot.ui.model import Confirm, Consent, PickLanguage
 from storage import interviews
 from storage.casework import Case
@@ -62,6 +62,9 @@ PEOPLE = st.integers(0, COORDINATOR)
 INDEX = st.integers(0, 10_000)
 
 _coordinators = iter(COORDINATORS)
+
+# What the group reads: the case number in the bot's German texts about it.
+CASE_NUMBER = re.compile(r"Fall #(\d+)")
 
 
 class People(RuleBasedStateMachine):
