@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-TABLE_MODULES = ("storage.models", "storage.casework", "storage.outbox")
+TABLE_MODULES = ("storage.models", "storage.casework", "storage.outbox", "storage.dialogs")
 
 
 def import_all() -> None:

@@ -38,6 +38,7 @@ from bot.reminders import Reminders
 from bot.reports.service import Reports
 from bot.retention import Retention
 from bot.scheduler import Scheduler, start_background
+from bot.telegram.fsm_storage import DatabaseStorage
 from bot.telegram.middleware import PersonMiddleware, ReplyMiddleware
 from bot.telegram.polling import ALLOWED_UPDATES, poll
 from bot.telegram.render import Renderer
@@ -107,7 +108,7 @@ async def create_application(
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
     session.middleware(ReplyMiddleware(conversation))
     bot = Bot(settings.bot_token.get_secret_value(), session=session)
-    dispatcher = Dispatcher()
+    dispatcher = Dispatcher(storage=DatabaseStorage(sessions, clock=clock))  # drafts survive
     dispatcher.update.outer_middleware(PersonMiddleware())
     dispatcher["conversation"] = conversation
     dispatcher["data_rights"] = DataRights(conversation, erased=casework.wake)
