@@ -2,7 +2,7 @@
 """Set up a virtual environment from the lock file on first use, then run KIM Intake or its tests.
 
     python3 kim.py run            # the bot (SQLite under ./data/ unless KIM_DATABASE_URL is set)
-    python3 kim.py test           # lint, format check and the test suite
+    python3 kim.py test           # lint, format check, import contracts and the test suite
     python3 kim.py chat|check|…   # any other `kim-intake` command, inside the environment
     python3 kim.py lock           # re-resolve the lock files after a change to pyproject.toml
     python3 kim.py lock --upgrade # … and move every pin to the newest version pyproject allows
@@ -153,6 +153,11 @@ def main(argv: list[str]) -> int:
             if subprocess.run([str(python), *step]).returncode != 0:
                 print("Lint failed: run `python3 kim.py lint` to fix what can be fixed.")
                 return 1
+        # The layers of pyproject.toml [tool.importlinter]: channels -> app -> features -> core.
+        lint_imports = python.with_name("lint-imports.exe" if os.name == "nt" else "lint-imports")
+        if subprocess.run([str(lint_imports), "--no-cache"]).returncode != 0:
+            print("The import contracts are broken (see above): fix the imports, not the contract.")
+            return 1
         # Most tests wait on real HTTP and processes: three workers keep two cores busy.
         workers = ["-n", os.environ.get("KIM_TEST_WORKERS", "3")]
         return _forward([str(python), "-m", "pytest", *workers, *argv[1:]])

@@ -30,7 +30,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.core.service import utc_now  # noqa: E402
-from storage import outbox, respondents  # noqa: E402
+from storage import broadcasts as broadcast_store  # noqa: E402
+from storage import respondents  # noqa: E402
 from storage.db import create_engine, session_factory  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 from tests.fakebot import FakeTelegram  # noqa: E402
@@ -135,7 +136,7 @@ class Bench:
     async def open_deliveries(self, broadcast_id: int) -> int:
         engine = create_engine(self.database_url)
         async with session_factory(engine)() as session:
-            counts = await outbox.delivery_counts(session, broadcast_id)
+            counts = await broadcast_store.delivery_counts(session, broadcast_id)
         await engine.dispose()
         return counts.open
 
@@ -191,7 +192,7 @@ class Bench:
         gap = (min(second) - killed_at) if second else 0.0
         engine = create_engine(self.database_url)
         async with session_factory(engine)() as session:
-            reclaimed = (await outbox.delivery_counts(session, 2)).reclaimed
+            reclaimed = (await broadcast_store.delivery_counts(session, 2)).reclaimed
         await engine.dispose()
         return self.figures(marker, self.fake.count_429 - before, [first, second]), gap, reclaimed
 

@@ -10,8 +10,9 @@ from bot.core.i18n import N_, Msg
 from bot.core.service import SettingsService
 from bot.outbox.sender import Defer, Outgoing, Skip
 from bot.ui.model import Button, Resume, Screen
-from storage import outbox
-from storage.outbox import Claim
+from storage import audience, deliveries
+from storage.deliveries import Claim
+from storage.types import DeliveryStatus
 
 REMINDER = N_(
     "Sie haben unseren Fragebogen angefangen, aber noch nicht beendet. Möchten Sie "
@@ -56,14 +57,14 @@ class Reminders(SettingsService):
             return 0
         added = 0
         async with self.transaction() as session:
-            for paused in await outbox.paused_interviews(session, now - self.after):
+            for paused in await audience.paused_interviews(session, now - self.after):
                 if paused.reminders >= limit:
                     continue
                 if paused.last_reminder is not None and paused.last_reminder > now - self.after:
                     continue
                 ref = f"{paused.interview_id}:{paused.next_number}"
                 due = self.next_allowed(now)
-                added += await outbox.enqueue_message(
+                added += await deliveries.enqueue_message(
                     session, paused.respondent_id, "reminder", ref, due, now
                 )
         return added
@@ -71,11 +72,11 @@ class Reminders(SettingsService):
     async def compose(self, session: AsyncSession, claim: Claim) -> Outgoing | Skip | Defer:
         """The sender's composer for kind "reminder": still paused, not at night, with a button."""
         interview_id = int(claim.ref.split(":", 1)[0])
-        state = await outbox.interview_state(session, interview_id)
+        state = await audience.interview_state(session, interview_id)
         if state is None or state[0] != "in_progress":
-            return Skip("cancelled", "questionnaire finished or erased")
+            return Skip(DeliveryStatus.CANCELLED, "questionnaire finished or erased")
         if state[1] > claim.created_at:
-            return Skip("cancelled", "the person came back")
+            return Skip(DeliveryStatus.CANCELLED, "the person came back")
         now = self.clock()
         if self.quiet(now):
             return Defer(self.next_allowed(now))

@@ -1,4 +1,5 @@
-"""Periodic jobs (sender tick, reminders, due broadcasts, other parts' hooks) that survive restarts.
+"""Periodic jobs that survive restarts, claimed once per tick across replicas, and the loops
+started and stopped with them. What runs is wired per bot in bot/telegram/background.py.
 
 APScheduler 3 keeps the jobs in the bot's own database (table apscheduler_jobs), so a restart
 continues the same schedule. The store only holds the textual reference `bot.scheduler:run_job`
@@ -28,10 +29,8 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import partial
 from typing import Any
 
-from aiogram import Bot, Dispatcher
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
@@ -39,13 +38,7 @@ from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.broadcasts.service import Broadcasts
-from bot.casework.service import Casework
-from bot.core.health import keep_heartbeat
-from bot.outbox.sender import Sender
-from bot.reminders import Reminders
-from bot.retention import Retention
-from storage import outbox
+from storage import jobs
 from storage.db import sync_url
 
 log = logging.getLogger(__name__)
@@ -153,7 +146,7 @@ class Scheduler:
         tick = math.floor((time.time() - EPOCH.timestamp()) / job.every_seconds)
         try:
             async with self.sessions() as session, session.begin():
-                mine = await outbox.claim_tick(session, job.name, tick)
+                mine = await jobs.claim_tick(session, job.name, tick)
             if not mine:
                 log.debug("job %s tick %d: run elsewhere", job.name, tick)
                 return
@@ -241,19 +234,7 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-# --- The bot's background work: the scheduler's jobs and the sender -----------------------------
-
-# Seconds between runs. The sender also polls by itself when idle; its tick closes finished
-# broadcasts and edits the coordinators' progress messages.
-INTERVALS = {
-    "sender_tick": 5.0,
-    "due_broadcasts": 15.0,
-    "reminders": 60.0,
-    "casework_unclaimed": 60.0,
-    "casework_notices": 60.0,
-    "retention": 24 * 3600.0,
-}
-
+# --- Loops started and stopped together -------------------------------------------------------
 
 STOP_GRACE = 10.0  # seconds for the loops to finish what they have in hand at a stop
 
@@ -289,52 +270,3 @@ class Background:
                 await self.scheduler.stop()
         except TimeoutError:
             log.warning("the scheduler did not stop in time")
-
-
-async def start_background(bot: Bot, dispatcher: Dispatcher) -> Background:
-    """Register the periodic jobs with the services in `dispatcher`, then start everything."""
-    from bot.telegram.routers.broadcasts import refresh_progress
-    from bot.telegram.routers.casework import remind_unclaimed, send_pending_notices
-
-    scheduler: Scheduler = dispatcher["scheduler"]
-    sender: Sender = dispatcher["sender"]
-    broadcasts: Broadcasts = dispatcher["broadcasts"]
-    reminders: Reminders = dispatcher["reminders"]
-
-    async def sender_tick(now: datetime) -> None:
-        sender.wake()
-        await refresh_progress(bot, broadcasts)
-
-    scheduler.every("sender_tick", INTERVALS["sender_tick"], sender_tick)
-    scheduler.every("due_broadcasts", INTERVALS["due_broadcasts"], broadcasts.fire_due)
-    scheduler.every("reminders", INTERVALS["reminders"], _waking(reminders.scan, sender))
-    casework: Casework = dispatcher["casework"]
-
-    async def notices() -> int:
-        return await send_pending_notices(bot, casework)
-
-    scheduler.every("casework_unclaimed", INTERVALS["casework_unclaimed"],
-                    partial(remind_unclaimed, bot, casework))  # fmt: skip
-    scheduler.every("casework_notices", INTERVALS["casework_notices"], lambda now: notices())
-    retention: Retention = dispatcher["retention"]
-    scheduler.every("retention", INTERVALS["retention"], retention.erase_expired)
-    loops = {
-        "sender": sender.run,
-        "case notices": partial(casework.run, send_notices=notices),
-        "prompts": dispatcher["conversation"].keep_prompts,
-    }
-    if sender.settings.heartbeat_file is not None:
-        loops["heartbeat"] = partial(
-            keep_heartbeat, sender.settings.heartbeat_file, scheduler.sessions
-        )
-    background = Background(scheduler, loops)
-    await background.start()
-    return background
-
-
-def _waking(body: JobBody, sender: Sender) -> JobBody:
-    async def run(now: datetime) -> None:
-        if await body(now):
-            sender.wake()
-
-    return run

@@ -15,9 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
 
 from storage.db import insert
-from storage.types import when
+from storage.types import CaseStatus, when
 
-CASE_STATUSES = ("new", "claimed", "closed")
+CASE_STATUSES = tuple(CaseStatus)
 ROLES = ("caseworker", "coordinator")
 # pending: to send; sending: claimed for sending; sent: in the group; outdated: in the group,
 # but flags joined since, so it is to be drawn again in place; editing: claimed for that.
@@ -56,7 +56,7 @@ class Case(SQLModel, table=True):
     district: str | None = Field(default=None, max_length=32)
     priority: str = Field(max_length=8)  # normal | high | urgent
     team: str = Field(max_length=32)
-    status: str = Field(default="new", max_length=8)  # new | claimed | closed
+    status: str = Field(default=CaseStatus.new, max_length=8)  # a CaseStatus
     outcome: str | None = Field(default=None, max_length=16)
     assignee_id: int | None = Field(
         default=None,
@@ -143,6 +143,26 @@ class AuditEntry(SQLModel, table=True):
     detail: str = Field(default="", max_length=200)
 
 
+class CaseMessage(SQLModel, table=True):
+    """A bot message to staff about a case (details, a relayed answer …): a caseworker's reply
+    to it belongs to that case. Erased with the case."""
+
+    __tablename__ = "case_message"
+
+    chat_id: int = Field(sa_column=sa.Column(sa.BigInteger, primary_key=True, autoincrement=False))
+    message_id: int = Field(
+        sa_column=sa.Column(sa.BigInteger, primary_key=True, autoincrement=False)
+    )
+    case_id: int = Field(
+        sa_column=sa.Column(
+            sa.Integer,
+            sa.ForeignKey("case_file.id", ondelete="CASCADE"),
+            nullable=False,
+            index=True,
+        )
+    )
+
+
 class NoticeRedaction(SQLModel, table=True):
     """A group notice about an erased case, still to be overwritten in Telegram."""
 
@@ -158,7 +178,9 @@ class NoticeRedaction(SQLModel, table=True):
 
 
 async def open_case_of(session: AsyncSession, respondent_id: int) -> Case | None:
-    query = sa.select(Case).where(Case.respondent_id == respondent_id, Case.status != "closed")
+    query = sa.select(Case).where(
+        Case.respondent_id == respondent_id, Case.status != CaseStatus.closed
+    )
     return (await session.execute(query)).scalar_one_or_none()
 
 
@@ -184,7 +206,7 @@ async def flags_of(session: AsyncSession, case_id: int) -> list[CaseFlag]:
 async def cases_of(session: AsyncSession, assignee_id: int) -> list[Case]:
     query = (
         sa.select(Case)
-        .where(Case.assignee_id == assignee_id, Case.status == "claimed")
+        .where(Case.assignee_id == assignee_id, Case.status == CaseStatus.claimed)
         .order_by(Case.id)
     )
     return list((await session.execute(query)).scalars())
@@ -244,7 +266,11 @@ async def claim_reminders(session: AsyncSession, now: datetime, limit: int = 50)
     """Unclaimed cases whose reminder time has come (the caller moves `remind_at` on)."""
     query = (
         sa.select(Case)
-        .where(Case.status == "new", Case.remind_at <= now, Case.notice_state.in_(IN_THE_GROUP))
+        .where(
+            Case.status == CaseStatus.new,
+            Case.remind_at <= now,
+            Case.notice_state.in_(IN_THE_GROUP),
+        )
         .order_by(Case.remind_at, Case.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -259,7 +285,9 @@ async def erase_casework(session: AsyncSession, respondent_id: int) -> int:
 
 async def erase_cases_closed_before(session: AsyncSession, cutoff: datetime) -> int:
     """Delete closed cases older than `cutoff` (retention); returns how many."""
-    return await _erase_cases(session, sa.and_(Case.status == "closed", Case.closed_at < cutoff))
+    return await _erase_cases(
+        session, sa.and_(Case.status == CaseStatus.closed, Case.closed_at < cutoff)
+    )
 
 
 async def _erase_cases(session: AsyncSession, which: sa.ColumnElement[bool]) -> int:
@@ -278,6 +306,33 @@ async def _erase_cases(session: AsyncSession, which: sa.ColumnElement[bool]) -> 
     ]
     session.add_all(redactions)
     return len(rows)
+
+
+async def remember_messages(
+    session: AsyncSession, case_id: int, chat_id: int, message_ids: Sequence[int]
+) -> None:
+    """Note bot messages to staff as being about the case (again, or for a case erased since:
+    nothing changes)."""
+    for message_id in message_ids:
+        about = sa.select(
+            sa.literal(chat_id, sa.BigInteger), sa.literal(message_id, sa.BigInteger), Case.id
+        ).where(Case.id == case_id)
+        await session.execute(
+            insert(session, CaseMessage)
+            .from_select(["chat_id", "message_id", "case_id"], about)
+            .on_conflict_do_nothing()
+        )
+
+
+async def case_of_message(session: AsyncSession, chat_id: int, message_id: int) -> int | None:
+    """The case a bot message is about: its notice, or a message noted with remember_messages."""
+    noted = sa.select(CaseMessage.case_id).where(
+        CaseMessage.chat_id == chat_id, CaseMessage.message_id == message_id
+    )
+    notice = sa.select(Case.id).where(
+        Case.notice_chat_id == chat_id, Case.notice_message_id == message_id
+    )
+    return (await session.execute(noted.union_all(notice).limit(1))).scalar()
 
 
 async def take_redactions(session: AsyncSession, limit: int = 50) -> list[tuple[int, int, int]]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 from pathlib import Path
 
@@ -42,17 +41,3 @@ def current_revision(url: str) -> str | None:
             return MigrationContext.configure(connection).get_current_revision()
     finally:
         engine.dispose()
-
-
-def command_db(args: argparse.Namespace) -> int:
-    from bot.core.config import load_settings
-
-    settings = load_settings()
-    before = current_revision(settings.database_url)
-    upgrade(settings.database_url)
-    after = current_revision(settings.database_url)
-    if before == after:
-        print(f"Database is up to date (revision {after}).")
-    else:
-        print(f"Database upgraded from {before or 'empty'} to {after}.")
-    return 0

@@ -8,8 +8,8 @@ from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.casework import erase_casework
+from storage.deliveries import erase_outbox
 from storage.models import Answer, Interview, Respondent
-from storage.outbox import erase_outbox
 
 
 async def find_respondent(session: AsyncSession, channel: str, user_id: str) -> Respondent | None:

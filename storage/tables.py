@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import importlib
 
-TABLE_MODULES = ("storage.models", "storage.casework", "storage.outbox", "storage.dialogs")
+TABLE_MODULES = (
+    "storage.models",
+    "storage.casework",
+    "storage.broadcasts",
+    "storage.deliveries",
+    "storage.jobs",
+    "storage.dialogs",
+)
 
 
 def import_all() -> None:

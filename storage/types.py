@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Field
+
+
+class CaseStatus(StrEnum):
+    """Where a case stands (stored as these values); bot/casework/lifecycle.py moves it on."""
+
+    new = "new"
+    claimed = "claimed"
+    closed = "closed"
 
 
 class UTCDateTime(sa.TypeDecorator):
@@ -32,3 +41,18 @@ class UTCDateTime(sa.TypeDecorator):
 def when(nullable: bool = True, index: bool = False) -> Any:
     """A timestamp column."""
     return Field(default=None, sa_column=sa.Column(UTCDateTime(), nullable=nullable, index=index))
+
+
+class DeliveryStatus(StrEnum):
+    """Where a delivery stands; stored as its value."""
+
+    PENDING = "pending"  # due at next_attempt_at
+    SENDING = "sending"  # claimed by a sender (possibly on its way)
+    SENT = "sent"
+    FAILED = "failed"
+    BLOCKED = "blocked"  # the person blocked the bot
+    CANCELLED = "cancelled"  # not sent: broadcast stopped, person erased or used /stop
+
+    @property
+    def open(self) -> bool:
+        return self in (DeliveryStatus.PENDING, DeliveryStatus.SENDING)

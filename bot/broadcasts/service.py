@@ -13,13 +13,18 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.core.config import FIELDS_OF_ACTION, Settings
 from bot.core.i18n import N_, Msg, translator
 from bot.core.service import Clock, FlowService, utc_now
+from bot.core.vocabulary import FIELD_NAMES
+from bot.flows.needs import decode_stored, needs_of
 from bot.flows.schema import Flow, QuestionType
 from bot.outbox.sender import Outgoing, Skip
-from bot.reports.service import FIELD_NAMES
 from bot.ui.model import Screen
-from storage import outbox
+from storage import audience
+from storage import broadcasts as broadcast_store
+from storage.audience import Member
+from storage.broadcasts import Broadcast, Counts
 from storage.casework import audit
-from storage.outbox import Broadcast, Claim, Counts, Member
+from storage.deliveries import Claim
+from storage.types import DeliveryStatus
 
 Status = Literal["not_started", "unfinished", "finished"]
 STATUSES: tuple[Status, ...] = ("not_started", "unfinished", "finished")
@@ -182,10 +187,10 @@ class Broadcasts(FlowService):
     # --- Who ------------------------------------------------------------------------------------
 
     async def members(self, session: AsyncSession, segment: Segment) -> list[Member]:
-        everyone = await outbox.broadcast_members(session, self._district_question)
+        everyone = await audience.broadcast_members(session, self._district_question)
         chosen = [m for m in everyone if self._selects(segment, m)]
         if segment.fields:
-            answers = await outbox.answers_of(
+            answers = await audience.answers_of(
                 session, [m.interview_id for m in chosen if m.interview_id]
             )
             wanted = set(segment.fields)
@@ -206,9 +211,7 @@ class Broadcasts(FlowService):
         return not segment.statuses or questionnaire_status(member) in segment.statuses
 
     def needs(self, stored: dict[str, tuple[str | None, bool]]) -> set[str]:
-        """The fields of action in which these stored answers raise a flag (one rule: reports)."""
-        from bot.reports.service import decode_stored, needs_of
-
+        """The fields of action in which these stored answers raise a flag (bot/flows/needs.py)."""
         return set(needs_of(self.flow, decode_stored(self.flow, stored)))
 
     async def reach(self, segment: Segment) -> int:
@@ -261,9 +264,9 @@ class Broadcasts(FlowService):
         assert claim.broadcast_id is not None
         broadcast = self._texts.get(claim.broadcast_id)
         if broadcast is None:
-            broadcast = await outbox.get_broadcast(session, claim.broadcast_id)
+            broadcast = await broadcast_store.get_broadcast(session, claim.broadcast_id)
             if broadcast is None:
-                return Skip("cancelled", "broadcast deleted")
+                return Skip(DeliveryStatus.CANCELLED, "broadcast deleted")
             session.expunge(broadcast)
             self._texts[claim.broadcast_id] = broadcast
         language = claim.language or "de"
@@ -278,13 +281,15 @@ class Broadcasts(FlowService):
         self._check(draft)
         now = self.clock()
         async with self.transaction() as session:
-            broadcast = await outbox.add_broadcast(
+            broadcast = await broadcast_store.add_broadcast(
                 session, self._new(draft, created_by, now, None, progress)
             )
             assert broadcast.id is not None
-            await outbox.set_broadcast_status(session, broadcast.id, ("scheduled",), "sending", now)
+            await broadcast_store.set_broadcast_status(
+                session, broadcast.id, ("scheduled",), "sending", now
+            )
             members = await self.members(session, draft.segment)
-            await outbox.enqueue_broadcast(
+            await broadcast_store.enqueue_broadcast(
                 session, broadcast.id, [m.respondent_id for m in members], now
             )
             broadcast_id = broadcast.id
@@ -304,7 +309,7 @@ class Broadcasts(FlowService):
             raise ValueError("the time must carry its zone")
         now = self.clock()
         async with self.transaction() as session:
-            broadcast = await outbox.add_broadcast(
+            broadcast = await broadcast_store.add_broadcast(
                 session, self._new(draft, created_by, now, at, progress)
             )
             broadcast_id = broadcast.id
@@ -345,25 +350,25 @@ class Broadcasts(FlowService):
         """Start every scheduled broadcast whose time has come (a periodic job)."""
         now = now or self.clock()
         async with self.transaction() as session:
-            due = await outbox.due_broadcasts(session, now)
+            due = await broadcast_store.due_broadcasts(session, now)
         fired = []
         for broadcast_id in due:
             async with self.transaction() as session:
-                broadcast = await outbox.get_broadcast(session, broadcast_id)
+                broadcast = await broadcast_store.get_broadcast(session, broadcast_id)
                 if broadcast is None or broadcast.scheduled_at is None:
                     continue
                 if now - broadcast.scheduled_at > LATE_LIMIT:
-                    await outbox.set_broadcast_status(
+                    await broadcast_store.set_broadcast_status(
                         session, broadcast_id, ("scheduled",), "missed", now
                     )
                     continue
-                if not await outbox.set_broadcast_status(
+                if not await broadcast_store.set_broadcast_status(
                     session, broadcast_id, ("scheduled",), "sending", now
                 ):
                     continue  # another replica fired it
                 segment = Segment.from_json(broadcast.segment)
                 members = await self.members(session, segment)
-                await outbox.enqueue_broadcast(
+                await broadcast_store.enqueue_broadcast(
                     session, broadcast_id, [m.respondent_id for m in members], now
                 )
                 fired.append(broadcast_id)
@@ -373,11 +378,11 @@ class Broadcasts(FlowService):
 
     async def close_finished(self, now: datetime | None = None) -> list[int]:
         async with self.transaction() as session:
-            return await outbox.close_finished(session, now or self.clock())
+            return await broadcast_store.close_finished(session, now or self.clock())
 
     async def cancel(self, broadcast_id: int, by: str = "cli") -> bool:
         async with self.transaction() as session:
-            cancelled = await outbox.cancel_broadcast(session, broadcast_id, self.clock())
+            cancelled = await broadcast_store.cancel_broadcast(session, broadcast_id, self.clock())
             if cancelled:
                 await audit(
                     session, self.clock(), by, "broadcast_cancel", detail=f"#{broadcast_id}"
@@ -388,7 +393,7 @@ class Broadcasts(FlowService):
 
     async def status(self, broadcast_id: int) -> BroadcastView | None:
         async with self.transaction() as session:
-            broadcast = await outbox.get_broadcast(session, broadcast_id)
+            broadcast = await broadcast_store.get_broadcast(session, broadcast_id)
             if broadcast is None:
                 return None
             return await self._view(session, broadcast)
@@ -396,23 +401,27 @@ class Broadcasts(FlowService):
     async def recent(self, limit: int = 20) -> list[BroadcastView]:
         async with self.transaction() as session:
             return [
-                await self._view(session, b) for b in await outbox.list_broadcasts(session, limit)
+                await self._view(session, b)
+                for b in await broadcast_store.list_broadcasts(session, limit)
             ]
 
     async def watched(self) -> list[BroadcastView]:
         """Broadcasts whose coordinator watches a progress message that is not final yet."""
         async with self.transaction() as session:
-            return [await self._view(session, b) for b in await outbox.watched_broadcasts(session)]
+            return [
+                await self._view(session, b)
+                for b in await broadcast_store.watched_broadcasts(session)
+            ]
 
     async def shown(self, broadcast_id: int, text: str, final: bool) -> None:
         async with self.transaction() as session:
-            await outbox.progress_shown(
+            await broadcast_store.progress_shown(
                 session, broadcast_id, text, self.clock() if final else None
             )
 
     async def _view(self, session: AsyncSession, broadcast: Broadcast) -> BroadcastView:
         assert broadcast.id is not None
-        counts = await outbox.delivery_counts(session, broadcast.id)
+        counts = await broadcast_store.delivery_counts(session, broadcast.id)
         if broadcast.template:
             summary = PREPARED_NAMES.get(broadcast.template, broadcast.template)
         else:

@@ -16,17 +16,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.casework.staff import actor, caseworker_of
+from bot.casework import lifecycle, opening, policy, texts
+from bot.casework.staff import actor
 from bot.casework.texts import (
-    OUTCOMES,
-    CaseButton,
+    ERASED,
     CaseView,
+    Keys,
     Notice,
     cases_text,
     claimed_text,
@@ -34,20 +35,31 @@ from bot.casework.texts import (
     details_text,
     notice_buttons,
     notice_text,
+    outcome_buttons,
     person_name,
     reminder_text,
     reply_text,
     team_of,
 )
-from bot.core.config import Team
 from bot.core.i18n import N_, Msg, translator
 from bot.core.service import Event, FlowService, Person, after_commit
 from bot.flows import engine
-from bot.flows.schema import Priority, QuestionType
+from bot.ui.model import (
+    AskOutcome,
+    CaseAction,
+    ClaimCase,
+    CloseCase,
+    Edit,
+    Reply,
+    Screen,
+    ShowDetails,
+    ShowNotice,
+)
 from storage import casework as store
 from storage import interviews, respondents
 from storage.casework import Case, Staff
 from storage.models import Interview, Respondent
+from storage.types import CaseStatus
 
 log = logging.getLogger(__name__)
 
@@ -69,24 +81,9 @@ CONTACT_ENDED = N_(
 DELIVERED = N_("✓ Ihre Nachricht ist angekommen.")
 NOT_DELIVERED = N_("Ihre Nachricht kam nicht an. Bitte versuchen Sie es später noch einmal.")
 
-# What staff read (German).
-NOT_YOUR_TEAM = (
-    "Nur registrierte Fallmanager·innen dieses Teams können das. Es wurde nichts geändert."
-)
-NOT_ASSIGNEE = "Diesen Fall hat {name}. Nur diese Person kann ihn abschließen oder schreiben."
-UNKNOWN_CASE = "Diesen Fall gibt es nicht (mehr)."
-ALREADY_CLOSED = "Dieser Fall ist schon abgeschlossen."
-ERASED = "Fall #{case}: Die Angaben wurden gelöscht (auf Wunsch der Person oder nach der Frist)."
-
-
-@dataclass
-class Outcome:
-    """What the channel should do after a staff action."""
-
-    toast: str | None = None
-    notice: tuple[int, int, str, list[list[CaseButton]]] | None = None  # chat, message, text, keys
-    private: list[tuple[int, str, list[list[CaseButton]]]] = field(default_factory=list)
-    edit_pressed: str | None = None  # new text for the pressed message (outside the group)
+STAFF = "de"  # staff read German
+AUDIT_NAMES = {ClaimCase: "claim", ShowDetails: "details", AskOutcome: "close",
+               CloseCase: "outcome", ShowNotice: "back"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -115,58 +112,14 @@ class Casework(FlowService):
         interview: Interview,
         flags: list[engine.Flag],
     ) -> Case:
-        """Open the person's case, or add new flags to the open one, in the caller's transaction.
-
-        The conversation calls this when engine.handover_flags says so: with the urgent flags as
-        soon as they are answered, with every flag on submit. Flags the case has change nothing,
-        so answering again, a redelivered update or a second replica never tell the team twice.
-        """
-        now = self.clock()
-        district = await self._district(session, interview.id)
-        case = await store.open_case_of(session, respondent.id)
-        if case is None:
-            team = route(self.settings.teams, flags, district, respondent.language or "de")
-            case = await store.open_case(
-                session,
-                respondent_id=respondent.id,
-                interview_id=interview.id,
-                language=respondent.language or "de",
-                district=district,
-                priority=flags[0].priority.value,
-                team=team.id if team else "",
-                created_at=now,
-                updated_at=now,
-            )
-        known = {f.rule_id for f in await store.flags_of(session, case.id)}
-        added = [flag for flag in flags if flag.rule_id not in known]
-        for flag in added:
-            session.add(
-                store.CaseFlag(
-                    case_id=case.id,
-                    rule_id=flag.rule_id,
-                    question_id=flag.question_id,
-                    field=flag.field,
-                    priority=flag.priority.value,
-                    reason=flag.reason[:200],
-                    raised_at=now,
-                )
-            )
-        if known and added:
-            before = Priority(case.priority)
-            top = max((before, *(f.priority for f in added)), key=lambda p: p.rank)
-            case.notice_state = notice_after_new_flags(case, top.rank > before.rank)
-            case.priority = top.value
-            case.interview_id, case.district, case.updated_at = interview.id, district, now
+        """Open the person's case, or add new flags to the open one, in the caller's transaction
+        (see bot/casework/opening.py); the team hears of new flags after the commit."""
+        case, added = await opening.handover(
+            session, self.settings.teams, self.flow, self.clock(), respondent, interview, flags
+        )
         if added:
             after_commit(session, self.wake)
         return case
-
-    async def _district(self, session: AsyncSession, interview_id: int | None) -> str | None:
-        question = next((q for q in self.flow.questions if q.type is QuestionType.district), None)
-        if question is None or interview_id is None:
-            return None
-        row = (await interviews.load_answers(session, interview_id)).get(question.id)
-        return row.code if row is not None and not row.skipped else None
 
     # --- Notices in the team's group ----------------------------------------------------------
 
@@ -213,7 +166,7 @@ class Casework(FlowService):
                 await store.audit(session, now, "system", "notice_update", case.id)
                 return
             case.notice_chat_id, case.notice_message_id = chat_id, message_id
-            if case.status == "new":
+            if case.status == CaseStatus.new:
                 case.remind_at = now + self.unclaimed_after(case.priority)
             await store.audit(session, now, "system", "notice", case.id, f"team {case.team}")
 
@@ -266,78 +219,81 @@ class Casework(FlowService):
     # --- Staff actions ----------------------------------------------------------------------------
 
     async def act(
-        self, user_id: int, action: str, case_id: int, value: str, event: Event,
-        pressed_in_group: bool = True,
-    ) -> Outcome:  # fmt: skip
-        """A caseworker pressed a case button (in the group, or in their private chat)."""
+        self, user_id: int, action: CaseAction, event: Event, pressed_in_group: bool = True
+    ) -> Reply:
+        """A caseworker pressed a case button (in the group, or in their private chat) or typed
+        its command: what to show them (privately), which notice to draw again, the toast."""
         now = self.clock()
         async with self.transaction(event) as session:
-            view = await self.view(session, case_id)
+            view = await self.view(session, action.case_id)
             if view is None:
-                return Outcome(toast=UNKNOWN_CASE)
+                return Reply(STAFF, toast=texts.UNKNOWN_CASE)
             case = view.case
-            staff = await caseworker_of(session, user_id, case.team)
-            if staff is None:
-                await store.audit(session, now, f"telegram:{user_id}", "denied", case.id, action)
-                return Outcome(toast=NOT_YOUR_TEAM)
+            staff = await store.active_staff(session, user_id)
+            if not policy.is_caseworker_of(staff, case.team):
+                detail = AUDIT_NAMES[type(action)]
+                await store.audit(session, now, f"telegram:{user_id}", "denied", case.id, detail)
+            refused = policy.refusal(action, view, staff)
+            if refused is not None:
+                return Reply(STAFF, toast=refused)
+            assert staff is not None
             who = actor(staff)
-            if action == "details":
-                await store.audit(session, now, who, "view_answers", case.id)
-                return Outcome(
-                    toast="Die Angaben stehen in Ihrem privaten Chat mit dem Bot.",
-                    private=[(user_id, details_text(self.settings, self.flow, view), [])],
-                )
-            if case.status == "closed":
-                return Outcome(toast=ALREADY_CLOSED)
-            if action == "claim":
-                if case.status == "claimed":
-                    owner = view.assignee_name or "jemand anderes"
-                    return Outcome(toast=f"Schon übernommen von {owner}.")
-                case.status, case.assignee_id, case.claimed_at = "claimed", staff.id, now
-                case.remind_at, case.updated_at = None, now
-                await store.audit(session, now, who, "claim", case.id)
-                view = replace(view, case=case, assignee=staff)
-                intro = claimed_text(view)
-                return Outcome(
-                    toast=f"Fall #{case.id} gehört jetzt Ihnen.",
-                    notice=self._notice_edit(view),
-                    private=[(user_id, intro, [])],
-                )
-            if case.status == "claimed" and case.assignee_id != staff.id:
-                name = view.assignee_name or "jemand anderes"
-                return Outcome(toast=NOT_ASSIGNEE.format(name=name))
-            if action == "close":
-                keys = [[CaseButton(f"✔️ {label}", "outcome", case.id, code)]
-                        for code, label in OUTCOMES.items()]  # fmt: skip
-                keys.append([CaseButton("↩️ Zurück", "back", case.id)])
-                question = f"Fall #{case.id} abschließen – mit welchem Ergebnis?"
-                if pressed_in_group:
-                    text = notice_text(self.settings, self.flow, view)
-                    return Outcome(notice=(case.notice_chat_id, case.notice_message_id, text, keys))
-                return Outcome(private=[(user_id, question, keys)])
-            if action == "back":
-                return Outcome(notice=self._notice_edit(view))
-            if action == "outcome" and value in OUTCOMES:
-                case.status, case.outcome, case.closed_at = "closed", value, now
-                case.contact_open, case.remind_at, case.updated_at = False, None, now
-                if case.assignee_id is None:
-                    case.assignee_id = staff.id
-                    view = replace(view, assignee=staff)
-                await store.audit(session, now, who, "close", case.id, value)
-                done = f"Fall #{case.id} ist abgeschlossen: {OUTCOMES[value]}."
-                return Outcome(
-                    toast=done,
-                    notice=self._notice_edit(view),
-                    edit_pressed=None if pressed_in_group else done,
-                )
-        return Outcome(toast=UNKNOWN_CASE)
+            match action:
+                case ShowDetails():
+                    await store.audit(session, now, who, "view_answers", case.id)
+                    details = details_text(self.settings, self.flow, view)
+                    return Reply(STAFF, messages=(Screen((details,)),), toast=texts.DETAILS_SENT)
+                case ClaimCase():
+                    lifecycle.claim(case, staff, now)
+                    await store.audit(session, now, who, "claim", case.id)
+                    view = replace(view, case=case, assignee=staff)
+                    return Reply(
+                        STAFF,
+                        messages=(Screen((claimed_text(view),)),),
+                        toast=texts.CLAIMED.format(case=case.id),
+                        edits=self._notice_edit(view),
+                    )
+                case AskOutcome():
+                    keys = outcome_buttons(case.id)
+                    if pressed_in_group:
+                        return Reply(STAFF, edits=self._notice_edit(view, keys))
+                    question = texts.ASK_OUTCOME.format(case=case.id)
+                    return Reply(STAFF, messages=(Screen((question,), keys),))
+                case ShowNotice():
+                    return Reply(STAFF, edits=self._notice_edit(view))
+                case CloseCase(outcome=outcome):
+                    lifecycle.close(case, staff, outcome, now)
+                    if view.assignee is None:
+                        view = replace(view, assignee=staff)
+                    await store.audit(session, now, who, "close", case.id, outcome)
+                    done = texts.CLOSED.format(case=case.id, outcome=texts.OUTCOMES[outcome])
+                    return Reply(
+                        STAFF,
+                        toast=done,
+                        edits=self._notice_edit(view),
+                        retire=None if pressed_in_group else Screen((done,)),
+                    )
+        return Reply(STAFF, toast=texts.UNKNOWN_CASE)
 
-    def _notice_edit(self, view: CaseView) -> tuple[int, int, str, list[list[CaseButton]]] | None:
+    def _notice_edit(self, view: CaseView, keys: Keys | None = None) -> tuple[Edit, ...]:
+        """The case's notice drawn again (with other buttons: `keys`), if it is in the group."""
         case = view.case
         if case.notice_chat_id is None or case.notice_message_id is None:
-            return None
+            return ()
         text = notice_text(self.settings, self.flow, view)
-        return case.notice_chat_id, case.notice_message_id, text, notice_buttons(case)
+        buttons = notice_buttons(case) if keys is None else keys
+        return (Edit(case.notice_chat_id, case.notice_message_id, Screen((text,), buttons)),)
+
+    async def remember(self, case_id: int, chat_id: int, message_ids: Sequence[int]) -> None:
+        """Bot messages sent to staff about a case: a reply to one of them is about the case."""
+        if message_ids:
+            async with self.transaction() as session:
+                await store.remember_messages(session, case_id, chat_id, message_ids)
+
+    async def case_of_message(self, chat_id: int, message_id: int) -> int | None:
+        """The case a bot message is about (its notice, or one noted by `remember`), or None."""
+        async with self.sessions() as session:
+            return await store.case_of_message(session, chat_id, message_id)
 
     async def my_cases(self, user_id: int) -> str | None:
         """/cases: a caseworker's open cases (None: not staff)."""
@@ -357,16 +313,15 @@ class Casework(FlowService):
             view = await self.view(session, case_id)
             staff = await store.active_staff(session, user_id)
             if view is None or staff is None:
-                return UNKNOWN_CASE if staff is not None else NOT_YOUR_TEAM
+                return texts.UNKNOWN_CASE if staff is not None else texts.NOT_YOUR_TEAM
             case = view.case
-            if case.assignee_id != staff.id or case.status != "claimed":
+            if not policy.may_write(case, staff):
                 await store.audit(session, now, actor(staff), "denied", case.id, "write")
-                return "Sie können nur Personen Ihrer übernommenen, offenen Fälle schreiben."
+                return texts.ONLY_OWN_CASES
             if not case.contact_open:
-                name = view.first_name
-                return f"{name} hat den Kontakt beendet. Die Nachricht wurde nicht gesendet."
+                return texts.CONTACT_CLOSED.format(name=view.first_name)
             if view.chat_id is None:
-                return UNKNOWN_CASE
+                return texts.UNKNOWN_CASE
             await store.audit(session, now, actor(staff), "message_to_person", case.id)
             return Relay(case.id, view.chat_id, case.language, view.first_name)
 
@@ -390,7 +345,7 @@ class Casework(FlowService):
         if respondent is None:
             return None
         case = await store.open_case_of(session, respondent.id)
-        if case is None or case.status != "claimed" or not case.contact_open:
+        if case is None or case.status != CaseStatus.claimed or not case.contact_open:
             return None
         staff = await session.get(Staff, case.assignee_id) if case.assignee_id else None
         if staff is None or not staff.active:
@@ -423,9 +378,8 @@ class Casework(FlowService):
             case = await store.get_case(session, case_id)
             if respondent is None or case is None or case.respondent_id != respondent.id:
                 return language, None
-            if not case.contact_open:
+            if not lifecycle.end_contact(case, now):
                 return language, None
-            case.contact_open, case.updated_at = False, now
             await store.audit(session, now, "person", "contact_ended", case.id)
             staff = await session.get(Staff, case.assignee_id) if case.assignee_id else None
             if staff is None or not staff.active:
@@ -459,30 +413,3 @@ class Casework(FlowService):
             for waiter in waiters:
                 waiter.cancel()
             bell.clear()
-
-
-def notice_after_new_flags(case: Case, more_pressing: bool) -> str:
-    """How the team hears of flags that joined an open case: a notice not yet sent shows them
-    anyway; one in the group is brought up to date in place, or, when the flags make the case
-    more pressing, followed by a new notice."""
-    if case.notice_state == "pending":
-        return "pending"
-    if more_pressing and case.notice_message_id is not None:
-        return "pending"
-    return "outdated"
-
-
-def route(teams: list[Team], flags: list[engine.Flag], district: str | None, language: str):
-    """The first non-default team whose rules all match, else the default team."""
-    fields = {flag.field for flag in flags}
-    for team in teams:
-        if team.default:
-            continue
-        if team.fields and not fields & set(team.fields):
-            continue
-        if team.districts and district not in team.districts:
-            continue
-        if team.languages and language not in team.languages:
-            continue
-        return team
-    return next((t for t in teams if t.default), None)

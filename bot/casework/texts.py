@@ -12,13 +12,34 @@ from babel.dates import format_datetime
 
 from bot.core.config import Settings, Team
 from bot.core.i18n import Msg, german_name, translator
+from bot.core.vocabulary import PRIORITY_NAMES, field_name
 from bot.flows import engine
 from bot.flows.schema import Flow, Priority, QuestionType
-from bot.reports.service import PRIORITY_NAMES, field_name
 from bot.ui.labels import labels_from_code, question_text, section_title
+from bot.ui.model import AskOutcome, Button, ClaimCase, CloseCase, ShowDetails, ShowNotice
 from bot.ui.staff_text import for_staff
 from storage import casework as store
 from storage.casework import Case, Staff
+from storage.types import CaseStatus
+
+Keys = tuple[tuple[Button, ...], ...]
+
+# Answers to a staff action.
+NOT_YOUR_TEAM = (
+    "Nur registrierte Fallmanager·innen dieses Teams können das. Es wurde nichts geändert."
+)
+NOT_ASSIGNEE = "Diesen Fall hat {name}. Nur diese Person kann ihn abschließen oder schreiben."
+UNKNOWN_CASE = "Diesen Fall gibt es nicht (mehr)."
+ALREADY_CLOSED = "Dieser Fall ist schon abgeschlossen."
+ALREADY_CLAIMED = "Schon übernommen von {name}."
+SOMEONE_ELSE = "jemand anderes"
+DETAILS_SENT = "Die Angaben stehen in Ihrem privaten Chat mit dem Bot."
+CLAIMED = "Fall #{case} gehört jetzt Ihnen."
+ASK_OUTCOME = "Fall #{case} abschließen – mit welchem Ergebnis?"
+CLOSED = "Fall #{case} ist abgeschlossen: {outcome}."
+ERASED = "Fall #{case}: Die Angaben wurden gelöscht (auf Wunsch der Person oder nach der Frist)."
+ONLY_OWN_CASES = "Sie können nur Personen Ihrer übernommenen, offenen Fälle schreiben."
+CONTACT_CLOSED = "{name} hat den Kontakt beendet. Die Nachricht wurde nicht gesendet."
 
 PRIORITY_MARKS = {"urgent": "🔴", "high": "🟠", "normal": "🟢"}
 OUTCOMES = {
@@ -59,14 +80,6 @@ class CaseView:
         return for_staff(self.assignee.name) or "?"
 
 
-@dataclass(frozen=True)
-class CaseButton:
-    label: str
-    action: str
-    case_id: int
-    value: str = ""
-
-
 def person_name(first_name: str | None) -> str:
     """The person's Telegram first name as staff read it: cleaned, at most 64 characters."""
     return for_staff(first_name)[:64] or "—"
@@ -79,7 +92,7 @@ class Notice:
 
     team: Team
     text: str
-    buttons: list[list[CaseButton]]
+    buttons: Keys
     replaces: tuple[int, int] | None = None
 
 
@@ -197,9 +210,9 @@ def notice_text(settings: Settings, flow: Flow, view: CaseView) -> str:
         if (line := answer_line(settings, flow, view, qid))
     ]
     lines.append("")
-    if case.status == "new":
+    if case.status == CaseStatus.new:
         lines.append("Status: neu – noch nicht übernommen.")
-    elif case.status == "claimed":
+    elif case.status == CaseStatus.claimed:
         name = view.assignee_name or "—"
         lines.append(
             f"✅ Übernommen von {name} am {_when(settings, case.claimed_at or case.updated_at)}."
@@ -212,14 +225,22 @@ def notice_text(settings: Settings, flow: Flow, view: CaseView) -> str:
     return "\n".join(lines)
 
 
-def notice_buttons(case: Case) -> list[list[CaseButton]]:
-    if case.status == "closed":
-        return []
-    first = [CaseButton("✋ Übernehmen", "claim", case.id)] if case.status == "new" else []
-    return [
-        [*first, CaseButton("📄 Details", "details", case.id)],
-        [CaseButton("☑️ Abschließen", "close", case.id)],
-    ]
+def notice_buttons(case: Case) -> Keys:
+    if case.status == CaseStatus.closed:
+        return ()
+    first = (Button("✋ Übernehmen", ClaimCase(case.id)),) if case.status == CaseStatus.new else ()
+    return (
+        (*first, Button("📄 Details", ShowDetails(case.id))),
+        (Button("☑️ Abschließen", AskOutcome(case.id)),),
+    )
+
+
+def outcome_buttons(case_id: int) -> Keys:
+    """The question with which outcome a case is closed, and the way back to its notice."""
+    rows = tuple(
+        (Button(f"✔️ {label}", CloseCase(case_id, code)),) for code, label in OUTCOMES.items()
+    )
+    return (*rows, (Button("↩️ Zurück", ShowNotice(case_id)),))
 
 
 def details_text(settings: Settings, flow: Flow, view: CaseView) -> str:

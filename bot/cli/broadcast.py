@@ -72,15 +72,11 @@ def command_broadcast(args: argparse.Namespace) -> int:
 
 
 async def _run(args: argparse.Namespace, settings: Any) -> int:
-    from bot.broadcasts.service import Broadcasts
-    from bot.flows.loader import load_configured_flow
-    from storage.db import create_engine, session_factory
-    from storage.migrate import upgrade_async
+    from bot.app import Services
 
-    await upgrade_async(settings.database_url)
-    engine = create_engine(settings.database_url)
+    services = await Services.open(settings)
     try:
-        broadcasts = Broadcasts(session_factory(engine), settings, load_configured_flow(settings))
+        broadcasts = services.broadcasts
         if args.broadcast_command in ("send", "schedule"):
             return await _send(args, broadcasts)
         if args.broadcast_command == "list":
@@ -97,7 +93,7 @@ async def _run(args: argparse.Namespace, settings: Any) -> int:
             return 1
         return await _status(broadcasts, args.id)
     finally:
-        await engine.dispose()
+        await services.close()
 
 
 async def _send(args: argparse.Namespace, broadcasts: Any) -> int:

@@ -15,17 +15,14 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from bot.app import Services
 from bot.core.config import Settings, load_settings
 from bot.core.i18n import N_, Msg
 from bot.core.service import Event, Person
 from bot.flows.loader import load_configured_flow, load_flow
 from bot.flows.schema import Flow
-from bot.intake.data_rights import DataRights
-from bot.intake.service import Conversation
 from bot.ui.model import Action, Confirm, Reply, Screen
 from bot.ui.text import button_label, label_text, screen_text
-from storage.db import create_engine, session_factory
-from storage.migrate import upgrade_async
 
 QUIT = {"/quit", "/exit", "/q"}
 KEYS = "abcdefghijklmnopqrstuvwxyz"
@@ -47,9 +44,9 @@ def button_key(index: int) -> str:
 class TerminalChat:
     """One person at a keyboard; `say` prints, `read` gets the next line (None at the end)."""
 
-    def __init__(self, conversation: Conversation, language: str, say: Callable[[str], None]):
-        self.conversation = conversation
-        self.data_rights = DataRights(conversation)
+    def __init__(self, services: Services, language: str, say: Callable[[str], None]):
+        self.conversation = services.conversation
+        self.data_rights = services.data_rights
         self.person = Person("terminal", "local", chat_id=1, device_language=language)
         self.say = say
         self.language = language
@@ -135,11 +132,8 @@ def _chat(settings: Settings, flow: Flow, language: str, read: Callable[[], str 
           say: Callable[[str], None], database_dir: Path) -> int:  # fmt: skip
     url = f"sqlite+aiosqlite:///{database_dir / 'chat.db'}"
     with asyncio.Runner() as runner:
-        runner.run(upgrade_async(url))
-        engine = create_engine(url)
-        terminal = TerminalChat(
-            Conversation(session_factory(engine), settings, flow), language, say
-        )
+        services = runner.run(Services.open(settings, database_url=url, flow=flow))
+        terminal = TerminalChat(services, language, say)
         status = 0
         try:
             say(INTRO)
@@ -152,7 +146,7 @@ def _chat(settings: Settings, flow: Flow, language: str, read: Callable[[], str 
             say("")
             status = 130
         finally:
-            runner.run(engine.dispose())
+            runner.run(services.close())
     say(label_text(Msg(GOODBYE), terminal.language))
     return status
 

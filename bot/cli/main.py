@@ -7,11 +7,11 @@ import importlib
 import sys
 from collections.abc import Callable, Sequence
 
-from bot.casework.staff import add_commands as add_staff_commands
 from bot.cli.broadcast import add_commands as add_broadcast_commands
+from bot.cli.health import add_command as add_health_command
 from bot.cli.report import add_commands as add_report_commands
+from bot.cli.staff import add_commands as add_staff_commands
 from bot.core.config import ConfigError
-from bot.core.health import add_command as add_health_command
 from bot.flows.loader import FlowError
 
 
@@ -52,14 +52,14 @@ HANDLERS = {
     "run": "bot.telegram.app:command_run",
     "chat": "bot.cli.chat:command_chat",
     "check": "bot.cli.check:command_check",
-    "db": "storage.migrate:command_db",
-    "i18n": "bot.core.catalogs:command_i18n",
+    "db": "bot.cli.db:command_db",
+    "i18n": "bot.cli.i18n:command_i18n",
     "broadcast": "bot.cli.broadcast:command_broadcast",
     "report": "bot.cli.report:command_report",
     "export": "bot.cli.report:command_export",
-    "staff": "bot.casework.staff:command_staff",
-    "audit": "bot.casework.staff:command_audit",
-    "health": "bot.core.health:command_health",
+    "staff": "bot.cli.staff:command_staff",
+    "audit": "bot.cli.staff:command_audit",
+    "health": "bot.cli.health:command_health",
 }
 
 

@@ -83,15 +83,14 @@ async def _read(settings: Settings, flow: Flow, use: Callable[[Reports], Awaitab
     """`use(reports)` on the configured database; a missing schema ends with a hint."""
     from sqlalchemy.exc import OperationalError, ProgrammingError
 
-    from bot.reports.service import Reports
-    from storage.db import create_engine, session_factory
+    from bot.app import Services
 
-    engine = create_engine(settings.database_url)
+    services = await Services.open(settings, flow=flow, migrate=False)
     try:
-        return await use(Reports(session_factory(engine), settings, flow))
+        return await use(services.reports)
     except (OperationalError, ProgrammingError) as error:
         if "no such table" in str(error) or "does not exist" in str(error):
             raise SystemExit(NO_TABLES) from None
         raise
     finally:
-        await engine.dispose()
+        await services.close()

@@ -1,9 +1,9 @@
 """Liveness in polling and webhook mode alike: the running bot touches a heartbeat file while its
-event loop runs and its database answers, and `kim-intake health` tells whether that is recent."""
+event loop runs and its database answers, and `kim-intake health` (bot/cli/health.py) tells
+whether that is recent."""
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import logging
@@ -66,25 +66,3 @@ def heartbeat_problem(path: Path | None, max_age: float = MAX_AGE_SECONDS) -> st
     if age > max_age:
         return f"the last heartbeat is {age:.0f} s old (more than {max_age:.0f} s)"
     return None
-
-
-def add_command(commands: argparse._SubParsersAction) -> None:
-    health = commands.add_parser(
-        "health", help="exit 0 if the running bot's heartbeat is recent (container health check)"
-    )
-    health.add_argument(
-        "--max-age", type=float, default=MAX_AGE_SECONDS, metavar="SECONDS",
-        help=f"oldest heartbeat that still counts (default {MAX_AGE_SECONDS:.0f})",
-    )  # fmt: skip
-
-
-def command_health(args: argparse.Namespace) -> int:
-    from bot.core.config import load_settings
-
-    path = load_settings().heartbeat_file
-    problem = heartbeat_problem(path, args.max_age)
-    if problem:
-        print(f"unhealthy: {problem}")
-        return 1
-    print(f"healthy: heartbeat at {path}")
-    return 0

@@ -20,27 +20,18 @@ import random
 import socket
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from aiogram import Bot
-from aiogram.exceptions import (
-    TelegramAPIError,
-    TelegramForbiddenError,
-    TelegramNetworkError,
-    TelegramRetryAfter,
-    TelegramServerError,
-)
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.core.config import Settings
 from bot.core.service import Clock, utc_now
-from bot.telegram.render import keyboard
-from bot.ui.model import Screen
-from bot.ui.text import TEXT_LIMIT, screen_text
-from storage import outbox
-from storage.outbox import Claim
+from bot.outbox.pacing import ChatGaps, Pacer, backoff
+from bot.outbox.transport import Blocked, Delivered, Failed, Outgoing, RetryAfter, Transport
+from storage import deliveries, locks
+from storage.deliveries import Claim
+from storage.types import DeliveryStatus
 
 log = logging.getLogger(__name__)
 
@@ -51,18 +42,10 @@ SENDER_LOCK_KEY = 0x4B494D5345  # "KIMSE"
 
 
 @dataclass(frozen=True)
-class Outgoing:
-    """What one delivery says, in the person's language."""
-
-    language: str
-    screen: Screen
-
-
-@dataclass(frozen=True)
 class Skip:
     """The delivery is not sent; it ends in `status` (cancelled, blocked, failed)."""
 
-    status: str
+    status: DeliveryStatus
     reason: str
 
 
@@ -86,30 +69,13 @@ class SenderStats:
     skipped: int = 0
 
 
-@dataclass
-class _Pacer:
-    """Evenly spaced slots at `rate` per second; no burst credit builds up while idle."""
-
-    rate: float
-    next_slot: float = field(default_factory=time.monotonic)
-
-    async def slot(self) -> None:
-        interval = 1.0 / self.rate
-        now = time.monotonic()
-        if self.next_slot < now - interval:
-            self.next_slot = now
-        if self.next_slot > now:
-            await asyncio.sleep(self.next_slot - now)
-        self.next_slot += interval
-
-
 class Sender:
     """Sends due deliveries until stopped. Composers turn a claim into text, by kind."""
 
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
-        bot: Bot,
+        transport: Transport,
         settings: Settings,
         composers: dict[str, Composer],
         *,
@@ -119,10 +85,9 @@ class Sender:
         max_in_flight: int = 4,
         backoff_seconds: float = 2.0,
         idle_seconds: float = 2.0,
-        request_timeout: int = 20,
     ) -> None:
         self.sessions = sessions
-        self.bot = bot
+        self.transport = transport
         self.settings = settings
         self.composers = composers
         self.clock = clock
@@ -131,15 +96,14 @@ class Sender:
         self.max_in_flight = max_in_flight
         self.backoff_seconds = backoff_seconds
         self.idle_seconds = idle_seconds
-        self.request_timeout = request_timeout
         limits = settings.broadcasts
         self.worker = f"{socket.gethostname()[:30]}:{os.getpid()}:{random.randrange(16**6):06x}"
         self.batch_size = max(1, math.ceil(limits.rate_per_second / 2))  # half a second of sends
         self.stats = SenderStats()
-        self._pacer = _Pacer(limits.rate_per_second)
+        self._pacer = Pacer(limits.rate_per_second)
         self._slots = asyncio.Semaphore(max_in_flight)
         self._in_flight: set[asyncio.Task[None]] = set()
-        self._last_to_chat: dict[int, float] = {}
+        self._gaps = ChatGaps(limits.per_chat_interval_seconds)
         self._paused_until = 0.0
         self._wake = asyncio.Event()
         self._lock_connection: AsyncConnection | None = None
@@ -157,7 +121,7 @@ class Sender:
         if self.dialect == "sqlite":
             # SQLite has one bot process: whatever is still claimed, a dead process left behind.
             async with self.sessions() as session, session.begin():
-                left = await outbox.release_claims(session, None)
+                left = await deliveries.release_claims(session, None)
             if left:
                 log.warning("%d deliveries were claimed by a stopped process; due again", left)
         try:
@@ -183,7 +147,7 @@ class Sender:
 
     async def _claim(self) -> list[Claim]:
         async with self.sessions() as session, session.begin():
-            return await outbox.claim_due(
+            return await deliveries.claim_due(
                 session, self.clock(), self.batch_size, self.worker, self.lease
             )
 
@@ -211,13 +175,19 @@ class Sender:
                 continue
             if isinstance(message, Defer):
                 wait = (message.until - self.clock()).total_seconds()
-                await self._settle(claim, "pending", retry_in=max(wait, 0.0), count_attempt=False)
+                await self._settle(
+                    claim, DeliveryStatus.PENDING, retry_in=max(wait, 0.0), count_attempt=False
+                )
                 continue
             assert claim.chat_id is not None
-            wait = self._chat_wait(claim.chat_id)
+            wait = self._gaps.wait(claim.chat_id)
             if wait > 0:
                 await self._settle(
-                    claim, "pending", retry_in=wait, count_attempt=False, error="per-chat limit"
+                    claim,
+                    DeliveryStatus.PENDING,
+                    retry_in=wait,
+                    count_attempt=False,
+                    error="per-chat limit",
                 )
                 continue
             await self._pacer.slot()
@@ -226,25 +196,17 @@ class Sender:
                 self._slots.release()
                 await self._give_back(claims[number:])
                 return
-            self._last_to_chat[claim.chat_id] = time.monotonic()
+            self._gaps.mark(claim.chat_id)
             task = asyncio.create_task(self._deliver(claim, message))
             self._in_flight.add(task)
             task.add_done_callback(self._in_flight.discard)
-
-    def _chat_wait(self, chat_id: int) -> float:
-        last = self._last_to_chat.get(chat_id)
-        interval = self.settings.broadcasts.per_chat_interval_seconds
-        if len(self._last_to_chat) > 50_000:
-            horizon = time.monotonic() - interval
-            self._last_to_chat = {c: t for c, t in self._last_to_chat.items() if t > horizon}
-        return 0.0 if last is None else last + interval - time.monotonic()
 
     async def _deliver(self, claim: Claim, message: Outgoing) -> None:
         assert claim.chat_id is not None
         try:
             await self._deliver_once(claim, message)
             # From the answer on, so that the next message cannot arrive within the interval.
-            self._last_to_chat[claim.chat_id] = time.monotonic()
+            self._gaps.mark(claim.chat_id)
         except Exception:
             log.exception(
                 "delivery %s: unexpected error; it stays claimed until its lease ends", claim.id
@@ -254,55 +216,55 @@ class Sender:
 
     async def _deliver_once(self, claim: Claim, message: Outgoing) -> None:
         assert claim.chat_id is not None
-        body = screen_text(message.screen, message.language)[:TEXT_LIMIT]
-        try:
-            await self.bot.send_message(
-                claim.chat_id,
-                body,
-                reply_markup=keyboard(message.screen, message.language),
-                request_timeout=self.request_timeout,
-            )
-        except TelegramRetryAfter as error:
+        result = await self.transport.send(claim.chat_id, message)
+        if isinstance(result, RetryAfter):
             # Telegram's flood control is per bot: everything waits, this row goes back.
             self.stats.rate_limited += 1
-            self._paused_until = max(self._paused_until, time.monotonic() + error.retry_after)
-            log.warning("Telegram asks to wait %s s (429)", error.retry_after)
+            self._paused_until = max(self._paused_until, time.monotonic() + result.seconds)
+            log.warning("Telegram asks to wait %s s (429)", result.seconds)
             await self._settle(
-                claim, "pending", retry_in=error.retry_after, count_attempt=False, error="429"
+                claim,
+                DeliveryStatus.PENDING,
+                retry_in=result.seconds,
+                count_attempt=False,
+                error="429",
             )
-        except TelegramForbiddenError:
+        elif isinstance(result, Blocked):
             self.stats.blocked += 1
             async with self.sessions() as session, session.begin():
-                await outbox.settle(session, claim.id, self.worker, "blocked", self.clock(),
-                                    error="403")  # fmt: skip
-                await outbox.mark_unreachable(session, claim.respondent_id)
-        except (TelegramServerError, TelegramNetworkError) as error:
-            await self._retry_or_fail(claim, f"{type(error).__name__}: {error.message[:120]}")
-        except TelegramAPIError as error:
+                await deliveries.settle(
+                    session,
+                    claim.id,
+                    self.worker,
+                    DeliveryStatus.BLOCKED,
+                    self.clock(),
+                    error="403",
+                )
+                await deliveries.mark_unreachable(session, claim.respondent_id)
+        elif isinstance(result, Failed) and result.retryable:
+            await self._retry_or_fail(claim, result.error)
+        elif isinstance(result, Failed):
             self.stats.failed += 1
-            await self._settle(
-                claim, "failed", error=f"{type(error).__name__}: {error.message[:120]}"
-            )
+            await self._settle(claim, DeliveryStatus.FAILED, error=result.error)
         else:
+            assert isinstance(result, Delivered)
             self.stats.sent += 1
-            await self._settle(claim, "sent")
+            await self._settle(claim, DeliveryStatus.SENT)
 
     async def _retry_or_fail(self, claim: Claim, error: str) -> None:
         if claim.attempts >= self.settings.broadcasts.max_attempts:
             self.stats.failed += 1
             log.warning("delivery %s failed after %d attempts", claim.id, claim.attempts)
-            await self._settle(claim, "failed", error=error)
+            await self._settle(claim, DeliveryStatus.FAILED, error=error)
             return
         self.stats.retried += 1
-        delay = min(self.backoff_seconds * 2 ** (claim.attempts - 1), 600.0)
-        await self._settle(
-            claim, "pending", retry_in=delay * random.uniform(1.0, 1.25), error=error
-        )
+        delay = backoff(claim.attempts, self.backoff_seconds)
+        await self._settle(claim, DeliveryStatus.PENDING, retry_in=delay, error=error)
 
     async def _settle(
         self,
         claim: Claim,
-        status: str,
+        status: DeliveryStatus,
         *,
         retry_in: float | None = None,
         count_attempt: bool = True,
@@ -311,17 +273,31 @@ class Sender:
         now = self.clock()
         retry_at = now + timedelta(seconds=retry_in) if retry_in is not None else None
         async with self.sessions() as session, session.begin():
-            await outbox.settle(session, claim.id, self.worker, status, now, error=error,
-                                retry_at=retry_at, count_attempt=count_attempt)  # fmt: skip
+            await deliveries.settle(
+                session,
+                claim.id,
+                self.worker,
+                status,
+                now,
+                error=error,
+                retry_at=retry_at,
+                count_attempt=count_attempt,
+            )
 
     async def _give_back(self, claims: list[Claim]) -> None:
         wait = max(0.0, self._paused_until - time.monotonic())
         now = self.clock()
         async with self.sessions() as session, session.begin():
             for claim in claims:
-                await outbox.settle(session, claim.id, self.worker, "pending", now,
-                                    retry_at=now + timedelta(seconds=wait),
-                                    count_attempt=False)  # fmt: skip
+                await deliveries.settle(
+                    session,
+                    claim.id,
+                    self.worker,
+                    DeliveryStatus.PENDING,
+                    now,
+                    retry_at=now + timedelta(seconds=wait),
+                    count_attempt=False,
+                )
 
     # --- One sender among replicas (PostgreSQL) --------------------------------------------------
 
@@ -336,17 +312,14 @@ class Sender:
             return True
         if self._lock_connection is not None:
             try:
-                await self._lock_connection.execute(text("SELECT 1"))
+                await locks.still_held(self._lock_connection)
                 return True
             except Exception:
                 log.warning("lost the database connection that holds the sender lock")
                 await self._resign()
         connection = await self.engine.connect()
         try:
-            held = await connection.scalar(
-                text("SELECT pg_try_advisory_lock(:key)"), {"key": SENDER_LOCK_KEY}
-            )
-            await connection.commit()
+            held = await locks.try_lock(connection, SENDER_LOCK_KEY)
         except Exception:
             await connection.close()
             raise
@@ -362,10 +335,7 @@ class Sender:
         if connection is None:
             return
         with contextlib.suppress(Exception):
-            await connection.execute(
-                text("SELECT pg_advisory_unlock(:key)"), {"key": SENDER_LOCK_KEY}
-            )
-            await connection.commit()
+            await locks.unlock(connection, SENDER_LOCK_KEY)
         with contextlib.suppress(Exception):
             await connection.close()
 
@@ -375,16 +345,16 @@ async def compose(
 ) -> Outgoing | Skip | Defer:
     """What to do with a claimed delivery: the message, or why it is not sent (now)."""
     if not claim.exists:
-        return Skip("cancelled", "person erased")
+        return Skip(DeliveryStatus.CANCELLED, "person erased")
     if claim.chat_id is None:
-        return Skip("failed", "no chat")
+        return Skip(DeliveryStatus.FAILED, "no chat")
     if claim.unreachable:
-        return Skip("blocked", "person blocked the bot")
+        return Skip(DeliveryStatus.BLOCKED, "person blocked the bot")
     if claim.opted_out and claim.kind in SILENCED_BY_STOP:
-        return Skip("cancelled", "person used /stop")
+        return Skip(DeliveryStatus.CANCELLED, "person used /stop")
     composer = composers.get(claim.kind)
     if composer is None:
-        return Skip("failed", f"nothing composes {claim.kind!r}")
+        return Skip(DeliveryStatus.FAILED, f"nothing composes {claim.kind!r}")
     return await composer(session, claim)
 
 

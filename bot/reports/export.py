@@ -19,9 +19,11 @@ from zoneinfo import ZoneInfo
 
 from bot.core.config import FIELDS_OF_ACTION
 from bot.core.i18n import translator
+from bot.core.vocabulary import FIELD_NAMES
 from bot.flows import engine
+from bot.flows.needs import Answers
 from bot.flows.schema import Flow, Question, QuestionType
-from bot.reports.service import FIELD_NAMES, Answers, Record
+from bot.reports.service import Record
 from bot.ui.labels import answer_labels
 
 PSEUDONYM_LENGTH = 16  # hex characters of the HMAC: 64 bits, no collisions at city scale

@@ -16,17 +16,15 @@ from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
+from bot.core.vocabulary import CASE_STATUS_NAMES, PRIORITY_NAMES, field_name
 from bot.reports.privacy import LEGEND, Count, share
 from bot.reports.service import (
-    CASE_STATUS_NAMES,
-    PRIORITY_NAMES,
     CaseTable,
     DropOff,
     Funnel,
     NeedRow,
     NeedTable,
     Report,
-    field_name,
     share_text,
 )
 

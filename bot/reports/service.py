@@ -9,22 +9,22 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.config import FIELDS_OF_ACTION, Settings
 from bot.core.i18n import german_name
 from bot.core.service import Event, FlowService
-from bot.flows import engine
+from bot.core.vocabulary import CASE_STATUS_NAMES
+from bot.flows.needs import Answers, decode_stored, needs_of
 from bot.flows.schema import Flow, Priority, Question, QuestionType
 from bot.reports.privacy import Count, ProtectedTable, count, protect_table
 from storage import interviews
+from storage.audience import answers_of
 from storage.casework import audit, case_facts
-from storage.outbox import answers_of
 
 # The questions that give the groups of the tables, by id in bot/flows/needs.yaml. A flow without
 # one of them simply has no such table.
@@ -35,52 +35,7 @@ STAY_QUESTION = "in_germany_since"
 STAY_BANDS = ((0, "unter 1 Jahr"), (1, "1 bis unter 3 Jahre"), (3, "3 bis unter 6 Jahre"),
               (6, "6 Jahre und länger"))  # fmt: skip
 
-FIELD_NAMES = {
-    "language": "Sprache",
-    "education": "Bildung",
-    "work": "Arbeit",
-    "housing": "Wohnen",
-    "health": "Gesundheit",
-    "residence": "Aufenthalt",
-    "social": "Soziales",
-}
 NOT_SAID = "keine Angabe"
-PRIORITY_NAMES = {"urgent": "dringend", "high": "hoch", "normal": "normal"}
-CASE_STATUS_NAMES = {
-    "new": "neu",
-    "claimed": "übernommen",
-    "closed": "abgeschlossen",
-}
-
-Answers = dict[str, Any]  # question id -> decoded answer or engine.SKIPPED
-Stored = Mapping[str, tuple[str | None, bool]]  # question id -> (code, skipped)
-
-
-# --- The one rule for needs -------------------------------------------------------------------
-
-
-def decode_stored(flow: Flow, stored: Stored) -> Answers:
-    """Stored answer rows as the engine's answers (rows of an older question version left out)."""
-    answers: Answers = {}
-    for question in flow.questions:
-        if question.id not in stored:
-            continue
-        code, skipped = stored[question.id]
-        if skipped or code is None:
-            answers[question.id] = engine.SKIPPED
-            continue
-        try:
-            answers[question.id] = engine.decode_answer(question, code)
-        except (ValueError, KeyError):
-            continue
-    return answers
-
-
-def needs_of(flow: Flow, answers: Answers) -> frozenset[str]:
-    """The fields of action in which a person reports a need: those of the flags their answers
-    raise (engine.raised_flags), exactly the flags that open a case at the end."""
-    return frozenset(flag.field for flag in engine.raised_flags(flow, answers))
-
 
 # --- What is read from the database -----------------------------------------------------------
 
@@ -385,10 +340,6 @@ def case_table(cases: Sequence[CaseFacts]) -> CaseTable:
         ),
         median_hours_total=median(every, claimed.column_totals[0]),
     )
-
-
-def field_name(field: str) -> str:
-    return FIELD_NAMES.get(field, field)
 
 
 def share_text(value: float | None) -> str:

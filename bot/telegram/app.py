@@ -20,24 +20,19 @@ from aiohttp import web
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.broadcasts.service import Broadcasts
-from bot.casework.service import Casework
-from bot.casework.staff import StaffService
+from bot.app import Services
 from bot.cli.check import report, settings_problems
 from bot.core.config import Settings, load_settings
 from bot.core.i18n import N_, translator
 from bot.core.inbox import Inbox
 from bot.core.logs import setup_logging
 from bot.core.service import Clock, utc_now
-from bot.flows.loader import load_configured_flow
 from bot.flows.schema import Flow
-from bot.intake.data_rights import DataRights
 from bot.intake.service import Conversation
 from bot.outbox.sender import Sender
-from bot.reminders import Reminders
-from bot.reports.service import Reports
-from bot.retention import Retention
-from bot.scheduler import Scheduler, start_background
+from bot.scheduler import Scheduler
+from bot.telegram.background import start_background
+from bot.telegram.delivery import TelegramTransport
 from bot.telegram.fsm_storage import DatabaseStorage
 from bot.telegram.middleware import PersonMiddleware, ReplyMiddleware
 from bot.telegram.polling import ALLOWED_UPDATES, poll
@@ -46,8 +41,6 @@ from bot.telegram.routers import broadcasts as coordination
 from bot.telegram.routers import casework as casework_router
 from bot.telegram.routers import intake, stats
 from bot.telegram.startup import reach_telegram
-from storage.db import create_engine, session_factory
-from storage.migrate import upgrade_async
 
 log = logging.getLogger(__name__)
 
@@ -99,31 +92,31 @@ async def create_application(
     """Everything the bot needs, wired together; the database is migrated first."""
     if settings.bot_token is None:
         raise ValueError("KIM_BOT_TOKEN is not set")
-    flow = flow or load_configured_flow(settings)
-    await upgrade_async(settings.database_url)
-    engine = create_engine(settings.database_url)
-    sessions = session_factory(engine)
-    casework = Casework(sessions, settings, flow, clock=clock)
-    conversation = Conversation(sessions, settings, flow, clock=clock, handover=casework.handover)
+    services = await Services.open(settings, flow=flow, clock=clock)
+    conversation, casework = services.conversation, services.casework
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
     session.middleware(ReplyMiddleware(conversation))
     bot = Bot(settings.bot_token.get_secret_value(), session=session)
-    dispatcher = Dispatcher(storage=DatabaseStorage(sessions, clock=clock))  # drafts survive
+    dispatcher = Dispatcher(
+        storage=DatabaseStorage(services.sessions, clock=clock)
+    )  # drafts survive
     dispatcher.update.outer_middleware(PersonMiddleware())
     dispatcher["conversation"] = conversation
-    dispatcher["data_rights"] = DataRights(conversation, erased=casework.wake)
+    dispatcher["data_rights"] = services.data_rights
     dispatcher["renderer"] = Renderer(bot)
-    dispatcher["staff"] = StaffService(sessions, settings, clock=clock)
+    dispatcher["staff"] = services.staff
     dispatcher["casework"] = casework
     # --- reports: /stats, before coordination and intake so neither takes the command ---
-    dispatcher["reports"] = Reports(sessions, settings, flow, clock=clock)
+    dispatcher["reports"] = services.reports
     dispatcher.include_router(stats.build_router())
     # --- end reports ---
     # --- outbox: broadcasts, reminders, the sender and the periodic jobs ---
-    broadcasts = Broadcasts(sessions, settings, flow, clock=clock)
-    reminders = Reminders(sessions, settings, clock=clock)
+    broadcasts, reminders = services.broadcasts, services.reminders
     composers = {"broadcast": broadcasts.compose, "reminder": reminders.compose}
-    sender = Sender(sessions, bot, settings, composers, clock=clock, engine=engine)
+    sessions, engine = services.sessions, services.engine
+    sender = Sender(
+        sessions, TelegramTransport(bot), settings, composers, clock=clock, engine=engine
+    )
     broadcasts.wake = sender.wake
     dispatcher["broadcasts"] = broadcasts
     dispatcher["reminders"] = reminders
@@ -131,11 +124,12 @@ async def create_application(
     dispatcher["scheduler"] = Scheduler(settings.database_url, sessions, clock)
     dispatcher.include_router(coordination.build_router())  # before intake: coordinators' text
     # --- end outbox ---
-    dispatcher["retention"] = Retention(sessions, settings, clock=clock)
+    dispatcher["retention"] = services.retention
     dispatcher.include_router(casework_router.build_router())  # before intake: staff, relays
     dispatcher.include_router(intake.build_router())
-    inbox = Inbox(sessions, clock=clock)
-    return Application(settings, flow, engine, bot, dispatcher, conversation, inbox)
+    return Application(
+        settings, services.flow, services.engine, bot, dispatcher, conversation, services.inbox
+    )
 
 
 async def set_commands(app: Application) -> None:

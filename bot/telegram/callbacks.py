@@ -1,8 +1,10 @@
-"""Callback data of inline buttons: one short typed class per action, packed into 64 bytes.
+"""Callback data of inline buttons: every action of every audience, packed into 64 bytes.
 
-The prefixes (l c a t n r k s e) are one letter so that a question id and a choice id have
-room in Telegram's 64-byte limit; schema.CALLBACK_RESERVED is the space kept for the prefix,
-the interview id and the separators.
+One short typed class per kind of action. The prefixes (l c a t n r k s e for respondents,
+w for case buttons, bc for coordinators) are one letter so that a question id and a choice id
+have room in Telegram's 64-byte limit; schema.CALLBACK_RESERVED is the space kept for the
+prefix, the interview id and the separators. Case and broadcast buttons keep the wire format
+of notices and lists already in the chats, so their buttons still work after an update.
 """
 
 from __future__ import annotations
@@ -13,7 +15,10 @@ from aiogram.filters.callback_data import CallbackData
 
 from bot.ui.model import (
     Action,
+    AskOutcome,
     Choose,
+    ClaimCase,
+    CloseCase,
     Confirm,
     Consent,
     EndContact,
@@ -21,6 +26,9 @@ from bot.ui.model import (
     PickLanguage,
     Resume,
     Review,
+    ShowDetails,
+    ShowNotice,
+    StopBroadcast,
     Toggle,
 )
 
@@ -71,6 +79,23 @@ class EndContactData(CallbackData, prefix="e"):
     case: int
 
 
+class CaseData(CallbackData, prefix="w"):
+    a: Literal["claim", "details", "close", "outcome", "back"]
+    c: int
+    v: str = ""
+
+
+class BroadcastData(CallbackData, prefix="bc"):
+    """Coordinators' buttons; the /broadcast composer's steps share the prefix."""
+
+    step: str
+    value: str = ""
+
+
+_CASE_KINDS = {"claim": ClaimCase, "details": ShowDetails, "close": AskOutcome,
+               "back": ShowNotice}  # fmt: skip
+
+
 def pack(action: Action) -> str:
     """The callback data of a button that means `action`."""
     match action:
@@ -92,6 +117,18 @@ def pack(action: Action) -> str:
             return ResumeData(i=i).pack()
         case EndContact(case_id=case):
             return EndContactData(case=case).pack()
+        case CloseCase(case_id=case, outcome=outcome):
+            return CaseData(a="outcome", c=case, v=outcome).pack()
+        case (
+            ClaimCase(case_id=case)
+            | ShowDetails(case_id=case)
+            | AskOutcome(case_id=case)
+            | (ShowNotice(case_id=case))
+        ):
+            step = next(a for a, kind in _CASE_KINDS.items() if isinstance(action, kind))
+            return CaseData(a=step, c=case).pack()
+        case StopBroadcast(broadcast_id=broadcast):
+            return BroadcastData(step="stop", value=str(broadcast)).pack()
     raise TypeError(f"no callback data for {action!r}")
 
 
@@ -107,6 +144,8 @@ _KINDS: dict[str, type[CallbackData]] = {
         ConfirmData,
         ResumeData,
         EndContactData,
+        CaseData,
+        BroadcastData,
     )
 }
 
@@ -141,4 +180,10 @@ def unpack(data: str | None) -> Action | None:
             return Resume(i)
         case EndContactData(case=case):
             return EndContact(case)
+        case CaseData(a="outcome", c=case, v=outcome) if outcome:
+            return CloseCase(case, outcome)
+        case CaseData(a=step, c=case, v="") if step in _CASE_KINDS:
+            return _CASE_KINDS[step](case)
+        case BroadcastData(step="stop", value=value) if value.isdigit():
+            return StopBroadcast(int(value))
     return None

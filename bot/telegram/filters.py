@@ -1,8 +1,11 @@
-"""Magic filters (F.…) checked on the event loop.
+"""Filters of the Telegram routers: who is staff or coordinator, and magic filters (F.…)
+checked on the event loop.
 
-aiogram runs a filter that is not a coroutine in a worker thread, and a magic filter is not one:
-each check of `F.chat.type == "private"` would be a round trip through a thread, about twenty
-for one typed message. `inline(F.…)` checks the same expression in place.
+The role filters ask the casework policy (through StaffService) and are the one role check of
+every staff and coordinator route. aiogram runs a filter that is not a coroutine in a worker
+thread, and a magic filter is not one: each check of `F.chat.type == "private"` would be a round
+trip through a thread, about twenty for one typed message. `inline(F.…)` checks the same
+expression in place.
 """
 
 from __future__ import annotations
@@ -11,8 +14,10 @@ from typing import Any
 
 from aiogram import F
 from aiogram.filters import Filter
-from aiogram.types import TelegramObject
+from aiogram.types import TelegramObject, User
 from magic_filter import MagicFilter
+
+from bot.casework.staff import StaffService
 
 
 class _Inline(Filter):
@@ -35,3 +40,27 @@ PRIVATE = inline(F.chat.type == "private")
 PRIVATE_PRESS = inline(F.message.chat.type == "private")
 COMMAND = inline(F.text.startswith("/"))
 TYPED = inline(F.text & ~F.text.startswith("/"))  # text that is not a command
+
+
+class Staff(Filter):
+    """The sender is active staff (any role)."""
+
+    async def __call__(
+        self, event: TelegramObject, event_from_user: User | None = None,
+        staff: StaffService | None = None,
+    ) -> bool:  # fmt: skip
+        if event_from_user is None or staff is None:
+            return False
+        return await staff.is_staff(event_from_user.id)
+
+
+class Coordinator(Filter):
+    """The sender coordinates (named in config.yaml, or registered as coordinator)."""
+
+    async def __call__(
+        self, event: TelegramObject, event_from_user: User | None = None,
+        staff: StaffService | None = None,
+    ) -> bool:  # fmt: skip
+        if event_from_user is None or staff is None:
+            return False
+        return await staff.is_coordinator(event_from_user.id)

@@ -1,19 +1,29 @@
-"""Replies become Telegram messages: send, edit in place, retire old buttons, answer presses."""
+"""Replies become Telegram messages: send, edit in place, retire old buttons, answer presses.
+
+The one keyboard builder (`keyboard`) and the one long-text sender (`send_long`) of the bot:
+respondents', staff's and coordinators' messages all go through them.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
-from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
+from aiogram.types import (
+    BufferedInputFile,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyParameters,
+)
 
 from bot.core.i18n import translator
 from bot.telegram.callbacks import pack
-from bot.ui.model import DROP_BUTTONS, Reply, Screen
-from bot.ui.text import button_label, screen_text, split_text
+from bot.ui.model import DROP_BUTTONS, Button, Reply, Screen
+from bot.ui.text import button_label, label_text, screen_text, split_text
 
 log = logging.getLogger(__name__)
 
@@ -31,19 +41,48 @@ class Shown:
     """What the renderer did that the service may want to remember."""
 
     prompt_message_id: int | None = None
+    message_ids: tuple[int, ...] = ()  # of every message sent for `messages`
 
 
-def keyboard(screen: Screen, language: str) -> InlineKeyboardMarkup | None:
-    if not screen.buttons:
-        return None
+def keyboard(
+    screen: Screen | tuple[tuple[Button, ...], ...], language: str
+) -> InlineKeyboardMarkup | None:
+    """The inline keyboard of a screen (or of rows of buttons); None when there are none."""
+    buttons = screen.buttons if isinstance(screen, Screen) else screen
     rows = [
         [
             InlineKeyboardButton(text=button_label(b, language), callback_data=pack(b.action))
             for b in row
         ]
-        for row in screen.buttons
+        for row in buttons
+        if row
     ]
-    return InlineKeyboardMarkup(inline_keyboard=rows)
+    return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
+
+
+async def send_long(
+    bot: Bot,
+    chat_id: int,
+    text: str,
+    markup: InlineKeyboardMarkup | None = None,
+    reply_to: int | None = None,
+) -> list[Message]:
+    """Send a text of any length as one or more messages, cut at paragraph, line or word
+    boundaries; the buttons go on the last part, the reply on the first. Returns them all."""
+    chunks = split_text(text) or ["…"]
+    sent = []
+    for number, chunk in enumerate(chunks, start=1):
+        replying = reply_to is not None and number == 1
+        message = await bot.send_message(
+            chat_id,
+            chunk,
+            reply_markup=markup if number == len(chunks) else None,
+            reply_parameters=ReplyParameters(message_id=reply_to, allow_sending_without_reply=True)
+            if replying
+            else None,
+        )
+        sent.append(message)
+    return sent
 
 
 class Renderer:
@@ -63,17 +102,24 @@ class Renderer:
         answering = None
         if callback_id is not None:
             # The press is answered alongside the rest: nothing below waits for it.
-            toast = translator(language)(reply.toast) if reply.toast else None
+            toast = label_text(reply.toast, language)[:200] if reply.toast else None
             answering = asyncio.ensure_future(self._answer_callback(callback_id, toast))
         target = pressed_message_id or reply.prompt_ref
+        for edit in reply.edits:
+            try:
+                await self._edit(edit.chat_id, edit.message_id, edit.screen, language)
+            except TelegramAPIError as error:
+                log.warning("editing a message in chat %s failed: %s", edit.chat_id, error)
         try:
             if reply.retire is not None and target is not None:
                 await self._retire(chat_id, target, reply.retire, language)
+            sent: list[int] = []
             for screen in reply.messages:
-                await self._send(chat_id, screen, language)
-            shown = Shown()
+                sent += await self._send(chat_id, screen, language)
+            shown = Shown(message_ids=tuple(sent))
             if reply.prompt is not None:
-                shown = await self._prompt(chat_id, reply, target)
+                prompted = await self._prompt(chat_id, reply, target)
+                shown = replace(prompted, message_ids=shown.message_ids)
             if reply.document is not None:
                 document = reply.document
                 caption = translator(language)(document.caption) if document.caption else None
@@ -95,17 +141,12 @@ class Renderer:
             edited = await self._edit(chat_id, target, reply.prompt, reply.language)
             if edited:
                 return Shown()
-        message_id = await self._send(chat_id, reply.prompt, reply.language)
-        return Shown(prompt_message_id=message_id)
+        message_ids = await self._send(chat_id, reply.prompt, reply.language)
+        return Shown(prompt_message_id=message_ids[-1])
 
-    async def _send(self, chat_id: int, screen: Screen, language: str) -> int:
-        chunks = split_text(screen_text(screen, language)) or ["…"]
-        message_id = 0
-        for number, chunk in enumerate(chunks, start=1):
-            markup = keyboard(screen, language) if number == len(chunks) else None
-            message = await self.bot.send_message(chat_id, chunk, reply_markup=markup)
-            message_id = message.message_id
-        return message_id
+    async def _send(self, chat_id: int, screen: Screen, language: str) -> list[int]:
+        text, markup = screen_text(screen, language), keyboard(screen, language)
+        return [m.message_id for m in await send_long(self.bot, chat_id, text, markup)]
 
     async def _retire(self, chat_id: int, message_id: int, screen: Screen, language: str) -> None:
         if screen == DROP_BUTTONS:

@@ -73,9 +73,58 @@ class EndContact:
     case_id: int
 
 
-Action = (
+PersonAction = (
     PickLanguage | Consent | Choose | Toggle | Navigate | Review | Confirm | Resume | EndContact
 )
+
+
+# --- Staff actions: the buttons of a case (its notice in the team's group, a private chat) -----
+
+
+@dataclass(frozen=True)
+class ClaimCase:
+    case_id: int
+
+
+@dataclass(frozen=True)
+class ShowDetails:
+    case_id: int
+
+
+@dataclass(frozen=True)
+class AskOutcome:
+    """Ask with which outcome to close the case."""
+
+    case_id: int
+
+
+@dataclass(frozen=True)
+class CloseCase:
+    case_id: int
+    outcome: str
+
+
+@dataclass(frozen=True)
+class ShowNotice:
+    """Back from the outcome question to the case's notice."""
+
+    case_id: int
+
+
+CaseAction = ClaimCase | ShowDetails | AskOutcome | CloseCase | ShowNotice
+
+
+# --- Coordinator actions (the /broadcast composer adds its steps here) -------------------------
+
+
+@dataclass(frozen=True)
+class StopBroadcast:
+    broadcast_id: int
+
+
+CoordinatorAction = StopBroadcast
+
+Action = PersonAction | CaseAction | CoordinatorAction
 
 
 # --- Replies ------------------------------------------------------------------------------------
@@ -113,7 +162,8 @@ class Reply:
     `retire` turns the message the person acted on (the pressed one, else the remembered
     prompt `prompt_ref`) into a record without buttons; DROP_BUTTONS keeps its text.
     `prompt` is the current question, sent as a new message and remembered, or, with
-    `edit_prompt`, drawn again in place (multiple-choice ticks).
+    `edit_prompt`, drawn again in place (multiple-choice ticks). `edits` are other messages
+    drawn again, in other chats too (a case's notice after a caseworker pressed a button).
     """
 
     language: str
@@ -121,9 +171,19 @@ class Reply:
     prompt: Screen | None = None
     edit_prompt: bool = False
     retire: Screen | None = None
-    toast: Msg | None = None
+    toast: Label | None = None
     document: Document | None = None
     prompt_ref: int | None = None
+    edits: tuple[Edit, ...] = ()
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Another message drawn again in place (a case's notice in the team's group)."""
+
+    chat_id: int
+    message_id: int
+    screen: Screen
 
 
 def note(language: str, *texts: str) -> Reply:

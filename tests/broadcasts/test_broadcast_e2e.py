@@ -13,13 +13,13 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
-from bot import scheduler
 from bot.broadcasts.service import PREPARED, Draft
 from bot.cli.main import main
 from bot.core.config import load_settings
 from bot.core.i18n import Msg, translator
 from bot.core.service import utc_now
 from bot.flows.loader import load_flow
+from bot.telegram import background
 from bot.telegram.app import create_application, serve
 from storage import respondents
 from storage.casework import AuditEntry
@@ -39,7 +39,7 @@ class Clock:
 @pytest.fixture(autouse=True)
 def quick_ticks(monkeypatch):
     """Periodic jobs every fraction of a second, so that tests need not wait minutes."""
-    monkeypatch.setattr(scheduler, "INTERVALS", dict.fromkeys(scheduler.INTERVALS, 0.3))
+    monkeypatch.setattr(background, "INTERVALS", dict.fromkeys(background.INTERVALS, 0.3))
 
 
 @pytest.fixture

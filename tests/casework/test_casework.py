@@ -13,14 +13,17 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from bot.casework.service import NOT_YOUR_TEAM, UNKNOWN_CASE, Casework, route
+from bot.casework.opening import route
+from bot.casework.service import Casework
 from bot.casework.staff import StaffService, code_hash
+from bot.casework.texts import NOT_YOUR_TEAM, UNKNOWN_CASE
 from bot.core.config import load_settings
 from bot.core.service import Event
 from bot.flows import engine
 from bot.flows.loader import load_configured_flow
 from bot.flows.schema import Priority
 from bot.retention import Retention
+from bot.ui.model import AskOutcome, ClaimCase, CloseCase
 from storage import interviews, respondents
 from storage.casework import AuditEntry, Case, CaseFlag, Invitation, Staff
 from storage.models import Respondent
@@ -115,10 +118,10 @@ async def test_only_caseworkers_of_the_cases_team_may_act(sessions, casework):
                   created_at=NOW),
         ])  # fmt: skip
     for user_id, update_id in ((12, 1), (13, 2), (99, 3)):
-        outcome = await casework.act(user_id, "claim", 1, "", Event(update_id))
-        assert outcome.toast == NOT_YOUR_TEAM and outcome.notice is None
-    assert (await casework.act(11, "claim", 777, "", Event(4))).toast == UNKNOWN_CASE
-    claimed = await casework.act(11, "claim", 1, "", Event(5))
+        outcome = await casework.act(user_id, ClaimCase(1), Event(update_id))
+        assert outcome.toast == NOT_YOUR_TEAM and outcome.edits == ()
+    assert (await casework.act(11, ClaimCase(777), Event(4))).toast == UNKNOWN_CASE
+    claimed = await casework.act(11, ClaimCase(1), Event(5))
     assert claimed.toast == "Fall #1 gehört jetzt Ihnen."
     async with sessions() as session:
         case = await session.get(Case, 1)
@@ -204,25 +207,26 @@ async def test_closing_from_the_group_asks_for_an_outcome_and_only_the_assignee_
             Staff(telegram_user_id=14, name="Deniz", role="caseworker", team="kim",
                   created_at=NOW),
         ])  # fmt: skip
-    await casework.act(11, "claim", 1, "", Event(1))
-    refused = await casework.act(14, "close", 1, "", Event(2))
+    await casework.act(11, ClaimCase(1), Event(1))
+    refused = await casework.act(14, AskOutcome(1), Event(2))
     assert (
         refused.toast
         == "Diesen Fall hat Carla. Nur diese Person kann ihn abschließen oder schreiben."
     )
-    asked = await casework.act(11, "close", 1, "", Event(3))
-    chat, message, _, keys = asked.notice
-    assert (chat, message) == (-100, 7)
-    assert [k.label for row in keys for k in row] == [
+    asked = await casework.act(11, AskOutcome(1), Event(3))
+    (edit,) = asked.edits
+    assert (edit.chat_id, edit.message_id) == (-100, 7)
+    assert [k.label for row in edit.screen.buttons for k in row] == [
         "✔️ beraten", "✔️ weitervermittelt", "✔️ kein Bedarf mehr", "✔️ nicht erreichbar",
         "✔️ sonstiges", "↩️ Zurück",
     ]  # fmt: skip
-    forged = await casework.act(11, "outcome", 1, "lost", Event(4))
+    forged = await casework.act(11, CloseCase(1, "lost"), Event(4))
     assert forged.toast == UNKNOWN_CASE
-    closed = await casework.act(11, "outcome", 1, "referred", Event(5))
+    closed = await casework.act(11, CloseCase(1, "referred"), Event(5))
     assert closed.toast == "Fall #1 ist abgeschlossen: weitervermittelt."
-    assert closed.notice[3] == [] and "☑️ Abgeschlossen von Carla" in closed.notice[2]
-    again = await casework.act(11, "claim", 1, "", Event(6))
+    (edit,) = closed.edits
+    assert edit.screen.buttons == () and "☑️ Abgeschlossen von Carla" in edit.screen.parts[0]
+    again = await casework.act(11, ClaimCase(1), Event(6))
     assert again.toast == "Dieser Fall ist schon abgeschlossen."
     async with sessions() as session:
         case = await session.get(Case, 1)

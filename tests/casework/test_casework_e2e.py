@@ -10,8 +10,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from bot.casework.service import DELIVERED, END_CONTACT, ERASED, FROM_CASEWORKER, NOT_YOUR_TEAM
+from bot.casework.service import DELIVERED, END_CONTACT, FROM_CASEWORKER
 from bot.casework.staff import StaffService
+from bot.casework.texts import ERASED, NOT_YOUR_TEAM
 from bot.core.i18n import LRI, PDI, Msg, translator
 from bot.flows import engine
 from bot.flows.loader import load_configured_flow

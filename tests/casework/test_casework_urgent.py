@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from bot.casework.service import Casework, notice_after_new_flags
+from bot.app import Services
+from bot.casework.opening import notice_after_new_flags
+from bot.casework.service import Casework
 from bot.core.config import load_settings
 from bot.core.service import DuplicateEvent, Event, Person
 from bot.flows.loader import load_flow
@@ -20,7 +22,7 @@ from bot.ui.model import Consent, Navigate, Reply, Review, Toggle
 from bot.ui.text import screen_text
 from storage import casework as store
 from storage.casework import AuditEntry, Case, CaseFlag
-from storage.db import create_engine, session_factory
+from storage.db import create_engine
 from storage.models import Interview
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,17 +37,16 @@ def settings(database_url):
     return load_settings(ROOT / "config.yaml", database_url=database_url, teams=teams)
 
 
-def replica(sessions, settings) -> tuple[Conversation, Casework]:
-    """One process of the bot: its conversation hands over to its casework."""
+def replica(engine, settings) -> tuple[Conversation, Casework]:
+    """One process of the bot, wired as it runs: its conversation hands over to its casework."""
     flow = load_flow(ROOT / "tests" / "data" / "conversation_flow.yaml", settings.districts)
-    casework = Casework(sessions, settings, flow, clock=lambda: NOW)
-    return Conversation(sessions, settings, flow, clock=lambda: NOW,
-                        handover=casework.handover), casework  # fmt: skip
+    services = Services(settings, engine, flow=flow, clock=lambda: NOW)
+    return services.conversation, services.casework
 
 
 @pytest.fixture
-def bot(sessions, settings):
-    return replica(sessions, settings)
+def bot(engine, settings):
+    return replica(engine, settings)
 
 
 async def to_housing(conversation: Conversation, sessions) -> int:
@@ -138,7 +139,7 @@ async def test_two_replicas_handling_the_same_urgent_update_open_one_case(
     iid = await to_housing(conversation, sessions)
     other_engine = create_engine(database_url)
     try:
-        other, _ = replica(session_factory(other_engine), settings)
+        other, _ = replica(other_engine, settings)
         done = Navigate(iid, "housing_problems", "done")
         results = await asyncio.gather(
             conversation.press(AMINA, done, Event(5)),

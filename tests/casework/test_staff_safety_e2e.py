@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from bot.casework.service import UNKNOWN_CASE
+from bot.casework.texts import UNKNOWN_CASE
 from bot.flows.loader import load_configured_flow
 from bot.telegram.routers.casework import STALE_PRESS
 from storage.casework import Case

@@ -11,6 +11,7 @@ from pathlib import Path
 from alembic.script import ScriptDirectory
 
 from storage.migrate import alembic_config
+from tests.fixtures.command import kim_intake
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -18,12 +19,9 @@ ROOT = Path(__file__).resolve().parents[2]
 def check(
     tmp_path: Path, config: Path, flows: Path, **variables: str
 ) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KIM_")}
-    env.update(KIM_CONFIG=str(config), KIM_FLOWS_DIR=str(flows), **variables)
-    return subprocess.run(
-        [sys.executable, "-m", "bot", "check"], cwd=tmp_path, env=env, capture_output=True,
-        text=True, timeout=60,
-    )  # fmt: skip
+    return kim_intake(
+        "check", tmp_path, KIM_CONFIG=str(config), KIM_FLOWS_DIR=str(flows), **variables
+    )
 
 
 def copies(tmp_path: Path) -> tuple[Path, Path]:

@@ -10,11 +10,11 @@ import babel.messages.catalog
 import pytest
 from babel.messages.catalog import Catalog
 
+from bot.cli.i18n import catalog_languages
 from bot.core.catalogs import (
     GENERATED_BY,
     MAPPING_FILE,
     ROOT,
-    catalog_languages,
     catalog_path,
     check_catalogs,
     compile_catalogs,

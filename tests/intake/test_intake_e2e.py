@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from sqlalchemy import func, select
 
@@ -27,13 +29,20 @@ def flow_for(fake, database_url):
     return load_configured_flow(e2e_settings(fake, database_url))
 
 
+@asynccontextmanager
+async def started(fake, database_url, name: str = "Amina") -> AsyncIterator[Walker]:
+    """The real bot running, and a German-speaking person who has begun the questionnaire."""
+    async with running_bot(fake, database_url):
+        walker = Walker(fake, fake.person(name, "de"), flow_for(fake, database_url), "de")
+        await walker.start()
+        yield walker
+
+
 async def test_a_person_completes_the_questionnaire_and_hears_what_happens_next(
     fake_telegram, database_url
 ):
-    async with running_bot(fake_telegram, database_url):
-        person = fake_telegram.person("Amina", "de")
-        walker = Walker(fake_telegram, person, flow_for(fake_telegram, database_url), "de")
-        await walker.start()
+    async with started(fake_telegram, database_url) as walker:
+        person = walker.person
         await walker.answer_all()
         await walker.submit()
         closing = person.messages[-1].text
@@ -71,10 +80,8 @@ async def test_declining_consent_stores_nothing_and_says_how_to_come_back(
 async def test_a_question_shows_progress_and_the_answered_one_loses_its_buttons(
     fake_telegram, database_url
 ):
-    async with running_bot(fake_telegram, database_url):
-        person = fake_telegram.person("Amina", "de")
-        walker = Walker(fake_telegram, person, flow_for(fake_telegram, database_url), "de")
-        await walker.start()
+    async with started(fake_telegram, database_url) as walker:
+        person = walker.person
         first = walker.flow.questions[0]
         await walker.answer(first, "spich")
         await walker.shows("Frage 2 von etwa")
@@ -104,10 +111,8 @@ async def test_after_a_restart_the_shown_question_still_loses_its_buttons(
 async def test_the_next_question_does_not_wait_for_the_answer_to_the_press(
     fake_telegram, database_url
 ):
-    async with running_bot(fake_telegram, database_url):
-        person = fake_telegram.person("Amina", "de")
-        walker = Walker(fake_telegram, person, flow_for(fake_telegram, database_url), "de")
-        await walker.start()
+    async with started(fake_telegram, database_url) as walker:
+        person = walker.person
         await fake_telegram.wait_until(
             lambda: (
                 "Frage 1 " in (person.last.text or "") and not fake_telegram.unanswered_callbacks()
@@ -123,10 +128,8 @@ async def test_the_next_question_does_not_wait_for_the_answer_to_the_press(
 
 
 async def test_a_stale_button_is_answered_politely_and_changes_nothing(fake_telegram, database_url):
-    async with running_bot(fake_telegram, database_url):
-        person = fake_telegram.person("Amina", "de")
-        walker = Walker(fake_telegram, person, flow_for(fake_telegram, database_url), "de")
-        await walker.start()
+    async with started(fake_telegram, database_url) as walker:
+        person = walker.person
         await walker.answer(walker.flow.questions[0], "spich")
         await walker.shows("Frage 2")
         district_prompt = next(m for m in person.messages if "Stadtteil" in (m.text or ""))
@@ -145,10 +148,8 @@ async def test_a_stale_button_is_answered_politely_and_changes_nothing(fake_tele
 
 
 async def test_garbage_callback_data_is_answered_and_changes_nothing(fake_telegram, database_url):
-    async with running_bot(fake_telegram, database_url):
-        person = fake_telegram.person("Amina", "de")
-        walker = Walker(fake_telegram, person, flow_for(fake_telegram, database_url), "de")
-        await walker.start()
+    async with started(fake_telegram, database_url) as walker:
+        person = walker.person
         await walker.shows("Stadtteil")
         for data in ("x", "a:notanumber:q:c", "k:delete:perhaps", "l:xx"):
             update = person.tap_data(data)
@@ -159,10 +160,8 @@ async def test_garbage_callback_data_is_answered_and_changes_nothing(fake_telegr
 
 
 async def test_the_same_update_delivered_twice_is_handled_once(fake_telegram, database_url):
-    async with running_bot(fake_telegram, database_url):
-        person = fake_telegram.person("Amina", "de")
-        walker = Walker(fake_telegram, person, flow_for(fake_telegram, database_url), "de")
-        await walker.start()
+    async with started(fake_telegram, database_url) as walker:
+        person = walker.person
         await walker.answer(walker.flow.questions[0], "spich")
         await walker.shows("Frage 2")
         question = walker.flow.questions[1]  # age group
@@ -179,10 +178,8 @@ async def test_the_same_update_delivered_twice_is_handled_once(fake_telegram, da
 async def test_photos_stickers_voice_and_other_things_get_a_hint_and_nothing_is_stored(
     fake_telegram, database_url
 ):
-    async with running_bot(fake_telegram, database_url):
-        person = fake_telegram.person("Amina", "de")
-        walker = Walker(fake_telegram, person, flow_for(fake_telegram, database_url), "de")
-        await walker.start()
+    async with started(fake_telegram, database_url) as walker:
+        person = walker.person
         await walker.shows("Stadtteil")
         senders = (person.send_photo, person.send_sticker, person.send_voice,
                    person.send_location, person.send_document, person.send_contact,
@@ -198,10 +195,8 @@ async def test_photos_stickers_voice_and_other_things_get_a_hint_and_nothing_is_
 async def test_a_long_text_is_refused_with_the_limit_and_nothing_is_stored(
     fake_telegram, database_url
 ):
-    async with running_bot(fake_telegram, database_url):
-        person = fake_telegram.person("Amina", "de")
-        walker = Walker(fake_telegram, person, flow_for(fake_telegram, database_url), "de")
-        await walker.start()
+    async with started(fake_telegram, database_url) as walker:
+        person = walker.person
         await walker.answer(walker.flow.questions[0], "spich")
         await walker.answer(walker.flow.questions[1], "a27_44")
         await walker.shows("Wie viele Menschen")
@@ -215,10 +210,8 @@ async def test_a_long_text_is_refused_with_the_limit_and_nothing_is_stored(
 async def test_a_person_who_blocked_the_bot_does_not_stop_it_for_others(
     fake_telegram, database_url
 ):
-    async with running_bot(fake_telegram, database_url):
-        amina = fake_telegram.person("Amina", "de")
-        walker = Walker(fake_telegram, amina, flow_for(fake_telegram, database_url), "de")
-        await walker.start()
+    async with started(fake_telegram, database_url) as walker:
+        amina = walker.person
         await walker.shows("Stadtteil")
         amina.block_bot()
         amina.tap(walker.label(walker.flow.questions[0], "spich"))
@@ -233,10 +226,8 @@ async def test_a_person_who_blocked_the_bot_does_not_stop_it_for_others(
 
 
 async def test_my_data_sends_the_answers_as_a_message_and_a_json_file(fake_telegram, database_url):
-    async with running_bot(fake_telegram, database_url):
-        person = fake_telegram.person("Amina", "de")
-        walker = Walker(fake_telegram, person, flow_for(fake_telegram, database_url), "de")
-        await walker.start()
+    async with started(fake_telegram, database_url) as walker:
+        person = walker.person
         await walker.answer(walker.flow.questions[0], "spich")
         await walker.answer(walker.flow.questions[1], "a27_44")
         await walker.shows("Wie viele Menschen")
@@ -255,10 +246,8 @@ async def test_my_data_sends_the_answers_as_a_message_and_a_json_file(fake_teleg
 async def test_delete_asks_first_and_then_leaves_no_row_about_the_person(
     fake_telegram, database_url
 ):
-    async with running_bot(fake_telegram, database_url):
-        person = fake_telegram.person("Amina", "de")
-        walker = Walker(fake_telegram, person, flow_for(fake_telegram, database_url), "de")
-        await walker.start()
+    async with started(fake_telegram, database_url) as walker:
+        person = walker.person
         await walker.answer(walker.flow.questions[0], "spich")
         await walker.shows("Frage 2")
         person.send("/delete")

@@ -10,18 +10,18 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from bot import scheduler
 from bot.core.config import load_settings
 from bot.flows.loader import load_flow
 from bot.outbox.sender import Defer, Outgoing, Skip, compose
 from bot.reminders import Reminders
+from bot.telegram import background
 from bot.telegram.app import create_application, serve
 from bot.telegram.callbacks import pack
 from bot.telegram.render import keyboard
 from bot.ui.model import Resume
-from storage import interviews, outbox, respondents
+from storage import deliveries, interviews, respondents
+from storage.deliveries import Delivery
 from storage.models import Interview, Respondent
-from storage.outbox import Delivery
 
 ROOT = Path(__file__).resolve().parents[2]
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -94,7 +94,7 @@ async def reminder_rows(sessions) -> list[Delivery]:
 async def deliver_all(sessions, reminders, clock) -> list[Outgoing | Skip | Defer]:
     """What the sender would do with every due reminder now: compose it and mark it sent."""
     async with sessions() as session, session.begin():
-        claims = await outbox.claim_due(session, clock(), 100, "test", timedelta(minutes=2))
+        claims = await deliveries.claim_due(session, clock(), 100, "test", timedelta(minutes=2))
         composers = {"reminder": reminders.compose}
         results = [await compose(composers, session, claim) for claim in claims]
         for claim, result in zip(claims, results, strict=True):
@@ -102,7 +102,7 @@ async def deliver_all(sessions, reminders, clock) -> list[Outgoing | Skip | Defe
             if isinstance(result, Skip):
                 status = result.status
             deferred = isinstance(result, Defer)
-            await outbox.settle(session, claim.id, "test", status, clock(),
+            await deliveries.settle(session, claim.id, "test", status, clock(),
                                 retry_at=result.until if deferred else None,
                                 count_attempt=not deferred)  # fmt: skip
     return results
@@ -229,7 +229,7 @@ async def test_finishing_stop_and_delete_end_the_reminders(sessions, reminders, 
 async def test_the_reminder_reaches_the_person_and_its_button_continues_where_they_were(
     database_url, fake_telegram, monkeypatch
 ):
-    monkeypatch.setattr(scheduler, "INTERVALS", dict.fromkeys(scheduler.INTERVALS, 0.3))
+    monkeypatch.setattr(background, "INTERVALS", dict.fromkeys(background.INTERVALS, 0.3))
     # The overall limit as Telegram's; per chat none, because the bot's answers to a person's own
     # presses come in short bursts (the sender's one a second is tested in test_sender.py).
     fake_telegram.limits(total_per_second=30, per_chat_per_second=1_000_000)

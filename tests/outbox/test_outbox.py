@@ -14,9 +14,10 @@ from bot.broadcasts.service import ENGLISH_LINE, LATE_LIMIT, Broadcasts, Draft, 
 from bot.core.config import load_settings
 from bot.flows import engine
 from bot.flows.loader import load_flow
-from storage import interviews, outbox, respondents
+from storage import broadcasts as broadcast_store
+from storage import deliveries, interviews, jobs, respondents
+from storage.deliveries import Delivery
 from storage.models import Respondent
-from storage.outbox import Delivery
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
@@ -180,7 +181,7 @@ async def test_a_person_is_enqueued_once_per_broadcast_however_often_it_is_enque
     view = await broadcasts.send_now(Draft(text_de="Hallo"), "test")
     assert view.counts.total == 6
     async with sessions() as session, session.begin():
-        total = await outbox.enqueue_broadcast(session, view.id, list(ids.values()), NOW)
+        total = await broadcast_store.enqueue_broadcast(session, view.id, list(ids.values()), NOW)
     assert total == len(ids)  # the two not reachable are added only when asked for directly
     async with sessions() as session:
         rows = (await session.execute(select(Delivery.respondent_id))).scalars().all()
@@ -189,7 +190,7 @@ async def test_a_person_is_enqueued_once_per_broadcast_however_often_it_is_enque
 
 async def claim(sessions, worker, now=NOW, limit=100):
     async with sessions() as session, session.begin():
-        return await outbox.claim_due(session, now, limit, worker, LEASE)
+        return await deliveries.claim_due(session, now, limit, worker, LEASE)
 
 
 async def test_a_claimed_row_is_not_claimed_again_until_its_lease_runs_out(
@@ -220,8 +221,8 @@ async def test_a_sender_whose_lease_was_taken_over_cannot_settle_the_row(
     (mine,) = await claim(sessions, "a")
     await claim(sessions, "b", NOW + LEASE)
     async with sessions() as session, session.begin():
-        assert not await outbox.settle(session, mine.id, "a", "failed", NOW)
-        assert await outbox.settle(session, mine.id, "b", "sent", NOW)
+        assert not await deliveries.settle(session, mine.id, "a", "failed", NOW)
+        assert await deliveries.settle(session, mine.id, "b", "sent", NOW)
     assert (await outbox_counts(broadcasts)).sent == 1
 
 
@@ -241,7 +242,7 @@ async def test_cancelling_a_broadcast_keeps_what_was_sent_and_cancels_the_rest(
     view = await broadcasts.send_now(Draft(text_de="Hallo"), "test")
     sent, *_ = await claim(sessions, "a", limit=1)
     async with sessions() as session, session.begin():
-        await outbox.settle(session, sent.id, "a", "sent", NOW)
+        await deliveries.settle(session, sent.id, "a", "sent", NOW)
     assert await broadcasts.cancel(view.id)
     assert not await broadcasts.cancel(view.id)
     counts = await outbox_counts(broadcasts, view.id)
@@ -254,7 +255,7 @@ async def test_erasing_a_person_removes_every_delivery_to_them(broadcasts, sessi
     await broadcasts.send_now(Draft(text_de="Eins"), "test")
     await broadcasts.send_now(Draft(text_de="Zwei"), "test")
     async with sessions() as session, session.begin():
-        await outbox.erase_outbox(session, ids["ana"])
+        await deliveries.erase_outbox(session, ids["ana"])
     async with sessions() as session:
         left = (await session.execute(select(Delivery.respondent_id))).scalars().all()
     assert ids["ana"] not in left
@@ -267,7 +268,7 @@ async def test_a_broadcast_is_closed_when_nothing_is_left_to_send(broadcasts, se
     assert await broadcasts.close_finished() == []
     for c in await claim(sessions, "a"):
         async with sessions() as session, session.begin():
-            await outbox.settle(session, c.id, "a", "sent", NOW)
+            await deliveries.settle(session, c.id, "a", "sent", NOW)
     assert await broadcasts.close_finished() == [view.id]
     done = await broadcasts.status(view.id)
     assert done is not None and done.status == "done" and done.finished_at == NOW
@@ -324,7 +325,7 @@ def test_a_draft_names_every_problem(settings):
 async def test_each_periodic_tick_is_claimed_by_one_caller_only(sessions):
     async def try_tick(tick):
         async with sessions() as session, session.begin():
-            return await outbox.claim_tick(session, "due_broadcasts", tick)
+            return await jobs.claim_tick(session, "due_broadcasts", tick)
 
     assert await try_tick(7)
     assert not await try_tick(7)
@@ -336,7 +337,7 @@ async def test_a_blocked_person_has_their_pending_deliveries_blocked(broadcasts,
     ids = await add_people(sessions, flow, PEOPLE[:2])
     await broadcasts.send_now(Draft(text_de="Eins"), "test")
     async with sessions() as session, session.begin():
-        await outbox.mark_unreachable(session, ids["ana"])
+        await deliveries.mark_unreachable(session, ids["ana"])
     async with sessions() as session:
         ana = await session.get(Respondent, ids["ana"])
         rows = (await session.execute(select(Delivery.respondent_id, Delivery.status))).all()

@@ -19,9 +19,10 @@ from bot.core.config import load_settings
 from bot.core.service import utc_now
 from bot.flows.loader import load_flow
 from bot.outbox.sender import Sender
+from bot.telegram.delivery import TelegramTransport
 from storage import respondents
+from storage.deliveries import Delivery
 from storage.models import Respondent
-from storage.outbox import Delivery
 from tests.fixtures.database import database_kind
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,7 +57,8 @@ def broadcasts(sessions, settings):
 
 def new_sender(sessions, bot, settings, broadcasts, **options) -> Sender:
     options = {"backoff_seconds": 0.05, "idle_seconds": 0.1, **options}
-    sender = Sender(sessions, bot, settings, {"broadcast": broadcasts.compose}, **options)
+    composers = {"broadcast": broadcasts.compose}
+    sender = Sender(sessions, TelegramTransport(bot), settings, composers, **options)
     broadcasts.wake = sender.wake
     return sender
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import subprocess
 import sys
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from bot.flows.loader import load_configured_flow
 from storage.db import create_engine, session_factory
 from storage.models import Answer, Interview
 from tests.fixtures.bot import ROOT, Respondent, e2e_settings
+from tests.fixtures.command import kim_intake
 
 STARTS_WITHIN = 90  # seconds; importing aiogram alone takes several on a busy machine
 
@@ -83,12 +83,7 @@ async def test_killed_mid_questionnaire_the_person_continues_where_they_were(
 
 
 def test_run_without_a_token_says_how_to_get_one(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KIM_")}
-    env["KIM_CONFIG"] = str(ROOT / "config.yaml")
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=env, capture_output=True,
-        text=True, timeout=60,
-    )  # fmt: skip
+    result = kim_intake("run", tmp_path, KIM_CONFIG=str(ROOT / "config.yaml"))
     assert result.returncode == 1
     assert "@BotFather" in result.stderr
     assert "kim.py chat" in result.stderr
@@ -97,12 +92,7 @@ def test_run_without_a_token_says_how_to_get_one(tmp_path):
 def test_run_with_a_broken_config_names_the_problem(tmp_path):
     config = tmp_path / "config.yaml"
     config.write_text("city: Troisdorf\nlanguages: [en]\n", encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KIM_")}
-    env.update(KIM_CONFIG=str(config), KIM_BOT_TOKEN="1:x")
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=env, capture_output=True,
-        text=True, timeout=60,
-    )  # fmt: skip
+    result = kim_intake("run", tmp_path, KIM_CONFIG=str(config), KIM_BOT_TOKEN="1:x")
     assert result.returncode == 1
     assert "Configuration error" in result.stderr
     assert "German (de)" in result.stderr

@@ -33,6 +33,7 @@ import sqlalchemy as sa
 from bot.core.config import load_settings
 from bot.flows import engine
 from bot.flows.loader import load_configured_flow, load_flow
+from bot.flows.needs import needs_of
 from bot.reports.privacy import ProtectedTable, count, protect_table, share
 from bot.reports.service import (
     AGE_QUESTION,
@@ -42,7 +43,6 @@ from bot.reports.service import (
     Reports,
     build_report,
     case_table,
-    needs_of,
 )
 from storage import interviews, respondents
 from storage.casework import Case

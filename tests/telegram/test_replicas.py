@@ -21,7 +21,7 @@ import yaml
 from aiohttp import ClientSession
 from sqlalchemy import select
 
-from storage.outbox import Delivery
+from storage.deliveries import Delivery
 from tests.fixtures.database import database_kind
 from tests.outbox.test_sender import people
 from tests.telegram.test_webhook import free_port

@@ -6,7 +6,23 @@ import pytest
 
 from bot.flows.schema import CALLBACK_DATA_LIMIT, CALLBACK_RESERVED
 from bot.telegram.callbacks import pack, unpack
-from bot.ui.model import Choose, Confirm, Consent, Navigate, PickLanguage, Resume, Review, Toggle
+from bot.ui.model import (
+    AskOutcome,
+    Choose,
+    ClaimCase,
+    CloseCase,
+    Confirm,
+    Consent,
+    EndContact,
+    Navigate,
+    PickLanguage,
+    Resume,
+    Review,
+    ShowDetails,
+    ShowNotice,
+    StopBroadcast,
+    Toggle,
+)
 from bot.ui.text import TEXT_LIMIT, split_text
 
 LONGEST_IDS = "q" * 24, "c" * 24  # question and choice ids at the loader's limit together
@@ -25,12 +41,25 @@ LONGEST_IDS = "q" * 24, "c" * 24  # question and choice ids at the loader's limi
         Review(12, "edit", "children"),
         Confirm("delete", True),
         Resume(12),
+        EndContact(2_147_483_647),
+        ClaimCase(2_147_483_647),
+        ShowDetails(7),
+        AskOutcome(7),
+        CloseCase(2_147_483_647, "unreachable"),
+        ShowNotice(7),
+        StopBroadcast(2_147_483_647),
     ],
 )
 def test_every_action_survives_the_round_trip_within_64_bytes(action):
     data = pack(action)
     assert len(data.encode()) <= CALLBACK_DATA_LIMIT
     assert unpack(data) == action
+
+
+def test_case_buttons_keep_the_callback_data_of_notices_already_in_the_groups():
+    assert pack(ClaimCase(12)) == "w:claim:12:"
+    assert pack(CloseCase(12, "referred")) == "w:outcome:12:referred"
+    assert pack(StopBroadcast(3)) == "bc:stop:3"
 
 
 def test_the_reserved_room_covers_prefix_interview_id_and_separators():
@@ -40,8 +69,10 @@ def test_the_reserved_room_covers_prefix_interview_id_and_separators():
 
 @pytest.mark.parametrize(
     "forged",
-    ["", "zz", "a:1:q", "a:x:q:c", "k:delete:maybe", "n:1:q:jump", "r:1:finish:q:extra", "€"],
-)
+    ["", "zz", "a:1:q", "a:x:q:c", "k:delete:maybe", "n:1:q:jump", "r:1:finish:q:extra", "€",
+     "w:", "w:claim:abc:", "w:nonsense:1:", "w:outcome:1:", "w:claim:1:extra", "bc:stop:x",
+     "bc:now:"],
+)  # fmt: skip
 def test_forged_or_truncated_callback_data_means_nothing(forged):
     assert unpack(forged) is None
 

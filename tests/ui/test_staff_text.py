@@ -19,6 +19,7 @@ from bot.core.service import Event, Person
 from bot.flows import engine
 from bot.flows.loader import load_configured_flow
 from bot.flows.schema import Priority
+from bot.ui.model import Button, ClaimCase
 from bot.ui.staff_text import for_staff
 from storage import interviews, respondents
 from storage.casework import Case, CaseFlag, Staff
@@ -142,8 +143,8 @@ def strings(value: object) -> list[str]:
         return [value]
     if isinstance(value, list | tuple):
         return [s for item in value for s in strings(item)]
-    if isinstance(value, case_notices.CaseButton):
-        return [value.label, value.value]
+    if isinstance(value, Button):
+        return [value.label, *(v for v in vars(value.action).values() if isinstance(v, str))]
     return []
 
 
@@ -190,20 +191,29 @@ async def test_the_persons_name_and_message_reach_the_caseworker_cleaned(session
     await casework.notice_sent(1, -100, 99)
     person = Person("telegram", "7", chat_id=7, first_name=HOSTILE_NAME)
 
-    claimed = await casework.act(11, "claim", 1, "", Event(1))
-    taken = await casework.act(12, "claim", 1, "", Event(2))
+    claimed = await casework.act(11, ClaimCase(1), Event(1))
+    taken = await casework.act(12, ClaimCase(1), Event(2))
     relay, text = await casework.from_person(person, HOSTILE_TEXT, Event(3))
     _, (chat, ended) = await casework.end_contact(person, 1, Event(4))
     refused = await casework.to_person(11, 1, Event(5))
 
-    assert claimed.private[0][1].startswith("Fall #1 gehört jetzt Ihnen (Alievil, Arabisch).")
-    assert "Übernommen von Carla am" in claimed.notice[2]
+    assert (
+        claimed.messages[0].parts[0].startswith("Fall #1 gehört jetzt Ihnen (Alievil, Arabisch).")
+    )
+    assert "Übernommen von Carla am" in claimed.edits[0].screen.parts[0]
     assert taken.toast == "Schon übernommen von Carla."
     assert (relay.chat_id, relay.first_name) == (11, "Alievil")
     assert text == "✉️ Fall #1 – Antwort von Alievil (Arabisch):\n\nIch bin zu Hause\nGruß"
     assert (chat, ended.split(" hat ")[0]) == (11, "Fall #1: Alievil")
     assert refused == "Alievil hat den Kontakt beendet. Die Nachricht wurde nicht gesendet."
-    shown = [claimed.private[0][1], claimed.notice[2], taken.toast, text, ended, refused]
+    shown = [
+        claimed.messages[0].parts[0],
+        claimed.edits[0].screen.parts[0],
+        taken.toast,
+        text,
+        ended,
+        refused,
+    ]
     assert [forbidden(t) for t in shown] == [[]] * len(shown)
     async with sessions() as session:  # stored as Telegram sent it: /mydata shows it so
         assert (await session.get(Respondent, 1)).first_name == HOSTILE_NAME

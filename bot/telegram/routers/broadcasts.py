@@ -14,8 +14,7 @@ from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
-from aiogram.filters import Command, Filter
-from aiogram.filters.callback_data import CallbackData
+from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import (
@@ -23,8 +22,6 @@ from aiogram.types import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
-    TelegramObject,
-    User,
 )
 
 from bot.broadcasts.service import (
@@ -41,12 +38,14 @@ from bot.broadcasts.service import (
     report_text,
     status_line,
 )
-from bot.casework.staff import StaffService
 from bot.core.config import FIELDS_OF_ACTION, Settings
 from bot.core.i18n import language_name
-from bot.reports.service import FIELD_NAMES
+from bot.core.vocabulary import FIELD_NAMES
+from bot.telegram.callbacks import BroadcastData, unpack
 from bot.telegram.filters import PRIVATE, PRIVATE_PRESS, TYPED
-from bot.ui.text import split_text
+from bot.telegram.filters import Coordinator as CoordinatorOnly
+from bot.telegram.render import keyboard, send_long
+from bot.ui.model import Button, StopBroadcast
 
 log = logging.getLogger(__name__)
 
@@ -66,23 +65,6 @@ class Compose(StatesGroup):
     segment = State()
     preview = State()
     at = State()
-
-
-class BroadcastData(CallbackData, prefix="bc"):
-    step: str
-    value: str = ""
-
-
-class CoordinatorOnly(Filter):
-    async def __call__(
-        self,
-        event: TelegramObject,
-        event_from_user: User | None = None,
-        staff: StaffService | None = None,
-    ) -> bool:
-        if event_from_user is None or staff is None:
-            return False
-        return await staff.is_coordinator(event_from_user.id)
 
 
 def _button(label: str, step: str, value: str = "") -> InlineKeyboardButton:
@@ -304,11 +286,7 @@ async def _preview(callback: CallbackQuery, state: FSMContext, broadcasts: Broad
     else:
         lines.append("Diese Auswahl erreicht niemanden.")
         buttons = _markup([_button("Empfänger ändern", "segment")], CANCEL_ROW)
-    chunks = split_text("\n\n".join(lines))
-    for number, chunk in enumerate(chunks, start=1):
-        await callback.message.answer(
-            chunk, reply_markup=buttons if number == len(chunks) else None
-        )
+    await send_long(callback.bot, callback.message.chat.id, "\n\n".join(lines), buttons)
 
 
 async def send_now(callback: CallbackQuery, state: FSMContext, broadcasts: Broadcasts) -> None:
@@ -360,19 +338,18 @@ async def recent(message: Message, broadcasts: Broadcasts) -> None:
         await message.answer("Noch keine Rundschreiben. Neues: /broadcast")
         return
     lines = [status_line(view, broadcasts.settings) for view in views]
-    stoppable = [
-        [_button(f"#{v.id} stoppen", "stop", str(v.id))]
+    stoppable = tuple(
+        (Button(f"#{v.id} stoppen", StopBroadcast(v.id)),)
         for v in views
         if v.status in ("scheduled", "sending")
-    ]
-    await message.answer("\n".join(lines), reply_markup=_markup(*stoppable) if stoppable else None)
+    )
+    await message.answer("\n".join(lines), reply_markup=keyboard(stoppable, "de"))
 
 
-async def stop_broadcast(
-    callback: CallbackQuery, callback_data: BroadcastData, broadcasts: Broadcasts
-) -> None:
-    stopped = callback_data.value.isdigit() and await broadcasts.cancel(
-        int(callback_data.value), f"telegram:{callback.from_user.id}"
+async def stop_broadcast(callback: CallbackQuery, broadcasts: Broadcasts) -> None:
+    action = unpack(callback.data)
+    stopped = isinstance(action, StopBroadcast) and await broadcasts.cancel(
+        action.broadcast_id, f"telegram:{callback.from_user.id}"
     )
     await callback.answer("Gestoppt." if stopped else "Läuft nicht mehr.")
 

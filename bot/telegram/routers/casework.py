@@ -10,43 +10,42 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import re
+from dataclasses import replace
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.filters import Command, CommandObject, CommandStart, Filter
-from aiogram.filters.callback_data import CallbackData
-from aiogram.types import (
-    CallbackQuery,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    Message,
-    ReplyParameters,
-    TelegramObject,
-    User,
-)
+from aiogram.types import CallbackQuery, Message
 
 from bot.casework.service import (
     CONTACT_ENDED,
     DELIVERED,
     END_CONTACT,
     NOT_DELIVERED,
+    STAFF,
     Casework,
-    Outcome,
 )
 from bot.casework.staff import StaffService
-from bot.casework.texts import CaseButton, Notice
+from bot.casework.texts import Notice
 from bot.core.i18n import Msg, translator
 from bot.core.service import Event, Person
 from bot.telegram.callbacks import EndContactData, unpack
-from bot.telegram.filters import PRIVATE, PRIVATE_PRESS, TYPED, inline
-from bot.telegram.render import keyboard
-from bot.ui.model import Button, EndContact, Screen
-from bot.ui.text import split_text
+from bot.telegram.filters import PRIVATE, PRIVATE_PRESS, TYPED, Staff, inline
+from bot.telegram.render import Blocked, Renderer, keyboard, send_long
+from bot.ui.model import (
+    AskOutcome,
+    Button,
+    CaseAction,
+    EndContact,
+    PersonAction,
+    Reply,
+    Screen,
+    ShowDetails,
+)
+from bot.ui.text import label_text, split_text
 
 log = logging.getLogger(__name__)
 
-CASE_NUMBER = re.compile(r"Fall #(\d+)")
 NOT_STAFF = (
     "Dieser Befehl ist nur für das Team des Integrationsmanagements.\n"
     "This command is for the integration management team only."
@@ -64,46 +63,20 @@ NO_PRIVATE_CHAT = (
 )
 
 
-class CaseData(CallbackData, prefix="w"):
-    a: str  # claim | details | close | outcome | back
-    c: int
-    v: str = ""
-
-
-def markup(keys: list[list[CaseButton]]) -> InlineKeyboardMarkup | None:
-    if not keys:
-        return None
-    rows = [
-        [
-            InlineKeyboardButton(
-                text=key.label,
-                callback_data=CaseData(a=key.action, c=key.case_id, v=key.value).pack(),
-            )
-            for key in row
-        ]
-        for row in keys
-    ]
-    return InlineKeyboardMarkup(inline_keyboard=rows)
-
-
-class Staff(Filter):
-    """The sender is active staff (any role)."""
-
-    async def __call__(
-        self, event: TelegramObject, event_from_user: User | None = None,
-        staff: StaffService | None = None,
-    ) -> bool:  # fmt: skip
-        if event_from_user is None or staff is None:
-            return False
-        return await staff.is_staff(event_from_user.id)
-
-
 class NotIntake(Filter):
     """Callback data that no button of the questionnaire carries (checked before Staff, which
     asks the database)."""
 
     async def __call__(self, callback: CallbackQuery) -> bool:
-        return unpack(callback.data) is None
+        return not isinstance(unpack(callback.data), PersonAction)
+
+
+class CasePress(Filter):
+    """A case button: the filter hands the action to the handler."""
+
+    async def __call__(self, callback: CallbackQuery) -> bool | dict:
+        action = unpack(callback.data)
+        return {"action": action} if isinstance(action, CaseAction) else False
 
 
 class InContact(Filter):
@@ -117,23 +90,6 @@ class InContact(Filter):
 
 
 # --- Sending ------------------------------------------------------------------------------------
-
-
-async def send_text(bot: Bot, chat_id: int, text: str, keys=None, reply_to: int | None = None):
-    """Send a (possibly long) text; buttons go on the last part. Returns the last message."""
-    parts = split_text(text)
-    sent = None
-    for number, part in enumerate(parts):
-        last = number == len(parts) - 1
-        sent = await bot.send_message(
-            chat_id,
-            part,
-            reply_markup=keys if last else None,
-            reply_parameters=ReplyParameters(message_id=reply_to, allow_sending_without_reply=True)
-            if reply_to and number == 0
-            else None,
-        )
-    return sent
 
 
 async def send_pending_notices(bot: Bot, casework: Casework) -> int:
@@ -166,7 +122,7 @@ async def send_pending_notices(bot: Bot, casework: Casework) -> int:
 
 async def deliver_notice(bot: Bot, notice: Notice) -> tuple[int, int]:
     """Edit the notice in place, or send it (also when the old one is gone): chat and message."""
-    keys = markup(notice.buttons)
+    keys = keyboard(notice.buttons, STAFF)
     if notice.replaces is not None:
         chat_id, message_id = notice.replaces
         try:
@@ -180,55 +136,47 @@ async def deliver_notice(bot: Bot, notice: Notice) -> tuple[int, int]:
                 return chat_id, message_id
             if "not found" not in str(error):
                 raise
-    message = await send_text(bot, notice.team.chat_id, notice.text, keys)
-    return notice.team.chat_id, message.message_id
+    messages = await send_long(bot, notice.team.chat_id, notice.text, keys)
+    return notice.team.chat_id, messages[-1].message_id
 
 
 async def remind_unclaimed(bot: Bot, casework: Casework, now) -> int:
     reminders = await casework.due_reminders(now)
     for chat_id, message_id, text in reminders:
         try:
-            await send_text(bot, chat_id, text, reply_to=message_id)
+            await send_long(bot, chat_id, text, reply_to=message_id)
         except TelegramAPIError as error:
             log.warning("reminder to chat %s failed: %s", chat_id, type(error).__name__)
     return len(reminders)
 
 
-async def apply(bot: Bot, outcome: Outcome, callback: CallbackQuery | None = None) -> None:
-    """Carry out what a staff action decided: edit the notice, write privately, answer."""
-    toast = outcome.toast
-    if outcome.notice is not None:
-        chat_id, message_id, text, keys = outcome.notice
-        try:
-            await bot.edit_message_text(
-                text=split_text(text)[0], chat_id=chat_id, message_id=message_id,
-                reply_markup=markup(keys),
-            )  # fmt: skip
-        except TelegramBadRequest as error:
-            if "not modified" not in str(error):
-                log.warning("editing a case notice failed: %s", error.message)
-    for chat_id, text, keys in outcome.private:
-        try:
-            await send_text(bot, chat_id, text, markup(keys))
-        except TelegramAPIError:
-            toast = NO_PRIVATE_CHAT
-    if outcome.edit_pressed and callback is not None and callback.message is not None:
-        with contextlib.suppress(TelegramBadRequest):
-            await bot.edit_message_text(text=outcome.edit_pressed, chat_id=callback.message.chat.id,
-                                        message_id=callback.message.message_id)  # fmt: skip
+async def apply(renderer: Renderer, casework: Casework, action: CaseAction, user_id: int,
+                reply: Reply, callback: CallbackQuery | None = None) -> None:  # fmt: skip
+    """Show what a staff action decided: notices drawn again, messages in the private chat (noted
+    as about the case, for replies), the toast; a caseworker the bot cannot write to privately is
+    told how to open the chat."""
+    toast = reply.toast
+    pressed = callback.message.message_id if callback is not None and callback.message else None
+    try:
+        shown = await renderer.show(user_id, replace(reply, toast=None), pressed_message_id=pressed)
+    except (Blocked, TelegramAPIError):
+        toast = NO_PRIVATE_CHAT
+    else:
+        await casework.remember(action.case_id, user_id, shown.message_ids)
     if callback is not None:
-        await callback.answer(toast[:200] if toast else None, show_alert=toast == NO_PRIVATE_CHAT)
+        text = label_text(toast, STAFF)[:200] if toast else None
+        await callback.answer(text, show_alert=toast == NO_PRIVATE_CHAT)
 
 
 # --- Handlers -----------------------------------------------------------------------------------
 
 
-async def case_pressed(callback: CallbackQuery, callback_data: CaseData, bot: Bot,
+async def case_pressed(callback: CallbackQuery, action: CaseAction, renderer: Renderer,
                        casework: Casework, incoming: Event) -> None:  # fmt: skip
     in_group = callback.message is not None and callback.message.chat.type != "private"
-    outcome = await casework.act(callback.from_user.id, callback_data.a, callback_data.c,
-                                 callback_data.v, incoming, pressed_in_group=in_group)  # fmt: skip
-    await apply(bot, outcome, callback)
+    user_id = callback.from_user.id
+    reply = await casework.act(user_id, action, incoming, pressed_in_group=in_group)
+    await apply(renderer, casework, action, user_id, reply, callback)
 
 
 async def register(message: Message, command: CommandObject, staff: StaffService,
@@ -258,29 +206,29 @@ def _number(command: CommandObject) -> tuple[int | None, str]:
     return (int(number) if number.isdigit() else None), rest.strip()
 
 
-async def case_details(message: Message, command: CommandObject, bot: Bot, casework: Casework,
-                       incoming: Event) -> None:  # fmt: skip
-    await _private_action(message, command, bot, casework, incoming, "details")
+async def case_details(message: Message, command: CommandObject, renderer: Renderer,
+                       casework: Casework, incoming: Event) -> None:  # fmt: skip
+    await _private_action(message, command, renderer, casework, incoming, ShowDetails)
 
 
-async def close(message: Message, command: CommandObject, bot: Bot, casework: Casework,
-                incoming: Event) -> None:  # fmt: skip
-    await _private_action(message, command, bot, casework, incoming, "close")
+async def close(message: Message, command: CommandObject, renderer: Renderer,
+                casework: Casework, incoming: Event) -> None:  # fmt: skip
+    await _private_action(message, command, renderer, casework, incoming, AskOutcome)
 
 
-async def _private_action(message: Message, command: CommandObject, bot: Bot,
-                          casework: Casework, incoming: Event, action: str) -> None:  # fmt: skip
+async def _private_action(message: Message, command: CommandObject, renderer: Renderer,
+                          casework: Casework, incoming: Event,
+                          action: type[ShowDetails | AskOutcome]) -> None:  # fmt: skip
     number, _ = _number(command)
     if number is None:
         await message.answer(f"Bitte mit Fallnummer, zum Beispiel: /{command.command} 12")
         return
     assert message.from_user is not None
-    outcome = await casework.act(message.from_user.id, action, number, "", incoming,
-                                 pressed_in_group=False)  # fmt: skip
-    if not outcome.private and outcome.toast:
-        outcome.private = [(message.chat.id, outcome.toast, [])]
-    outcome.toast = None
-    await apply(bot, outcome)
+    pressed = action(number)
+    reply = await casework.act(message.from_user.id, pressed, incoming, pressed_in_group=False)
+    if not reply.messages and reply.toast:
+        reply = replace(reply, messages=(Screen((reply.toast,)),))
+    await apply(renderer, casework, pressed, message.chat.id, replace(reply, toast=None))
 
 
 async def write(message: Message, command: CommandObject, bot: Bot, casework: Casework,
@@ -295,11 +243,11 @@ async def write(message: Message, command: CommandObject, bot: Bot, casework: Ca
 async def staff_reply(message: Message, bot: Bot, casework: Casework, incoming: Event) -> None:
     replied = message.reply_to_message
     assert replied is not None and message.text is not None
-    found = CASE_NUMBER.search(replied.text or "")
-    if found is None:
+    case_id = await casework.case_of_message(replied.chat.id, replied.message_id)
+    if case_id is None:
         await message.answer(STAFF_HELP)
         return
-    await _relay_to_person(message, bot, casework, int(found.group(1)), message.text, incoming)
+    await _relay_to_person(message, bot, casework, case_id, message.text, incoming)
 
 
 async def _relay_to_person(message: Message, bot: Bot, casework: Casework, case_id: int,
@@ -310,9 +258,9 @@ async def _relay_to_person(message: Message, bot: Bot, casework: Casework, case_
         await message.answer(relay)
         return
     button = Button(Msg(END_CONTACT), EndContact(relay.case_id))
-    keys = keyboard(Screen((), ((button,),)), relay.language)
+    keys = keyboard(((button,),), relay.language)
     try:
-        await send_text(bot, relay.chat_id, casework.person_text(relay.language, text), keys)
+        await send_long(bot, relay.chat_id, casework.person_text(relay.language, text), keys)
     except TelegramAPIError as error:
         log.info("case %s: message to the person failed: %s", case_id, type(error).__name__)
         await message.answer(
@@ -320,7 +268,8 @@ async def _relay_to_person(message: Message, bot: Bot, casework: Casework, case_
             "blockiert). Versuchen Sie einen anderen Weg."
         )
         return
-    await message.answer(f"✓ Fall #{case_id}: an {relay.first_name} gesendet.")
+    sent = await message.answer(f"✓ Fall #{case_id}: an {relay.first_name} gesendet.")
+    await casework.remember(case_id, sent.chat.id, [sent.message_id])
 
 
 async def person_writes(message: Message, bot: Bot, casework: Casework, person: Person,
@@ -332,7 +281,8 @@ async def person_writes(message: Message, bot: Bot, casework: Casework, person: 
     relay, text = found
     delivered = DELIVERED
     try:
-        await send_text(bot, relay.chat_id, text)
+        sent = await send_long(bot, relay.chat_id, text)
+        await casework.remember(relay.case_id, relay.chat_id, [m.message_id for m in sent])
     except TelegramAPIError as error:
         log.warning("case %s: message to the caseworker failed: %s", relay.case_id,
                     type(error).__name__)  # fmt: skip
@@ -352,7 +302,8 @@ async def end_contact(callback: CallbackQuery, callback_data: EndContactData, bo
     await bot.send_message(callback.from_user.id, tr(Msg(CONTACT_ENDED)))
     if caseworker is not None:
         with contextlib.suppress(TelegramAPIError):
-            await bot.send_message(*caseworker)
+            told = await bot.send_message(*caseworker)
+            await casework.remember(callback_data.case, told.chat.id, [told.message_id])
 
 
 async def unknown_press(callback: CallbackQuery) -> None:
@@ -364,7 +315,7 @@ async def unknown_press(callback: CallbackQuery) -> None:
 def build_router() -> Router:
     """Casework; include it after coordination and before the intake router."""
     router = Router(name="casework")
-    router.callback_query.register(case_pressed, CaseData.filter())
+    router.callback_query.register(case_pressed, CasePress())
     router.callback_query.register(end_contact, EndContactData.filter(), PRIVATE_PRESS)
     router.message.register(register, PRIVATE, Command("register"))
     router.message.register(staff_start, PRIVATE, CommandStart(), Staff())

@@ -14,7 +14,7 @@ from bot.intake.service import Conversation
 from bot.telegram.callbacks import unpack
 from bot.telegram.filters import COMMAND, PRIVATE, PRIVATE_PRESS, TYPED
 from bot.telegram.render import Renderer
-from bot.ui.model import DROP_BUTTONS, Confirm, Reply
+from bot.ui.model import DROP_BUTTONS, Confirm, PersonAction, Reply
 
 
 async def show(
@@ -99,7 +99,7 @@ async def anything_else(message: Message, conversation: Conversation, renderer: 
 async def pressed(callback: CallbackQuery, conversation: Conversation, data_rights: DataRights,
                   renderer: Renderer, person: Person, incoming: Event) -> None:  # fmt: skip
     action = unpack(callback.data)
-    if action is None:
+    if not isinstance(action, PersonAction):
         reply = await conversation.stale(person)
     elif isinstance(action, Confirm):
         if action.what == "delete":

@@ -9,13 +9,14 @@ from aiogram.filters import Command
 from aiogram.types import BufferedInputFile, Message
 from babel.dates import format_datetime
 
-from bot.casework.staff import StaffService
 from bot.core.config import FIELDS_OF_ACTION
 from bot.core.service import Event
+from bot.core.vocabulary import CASE_STATUS_NAMES, field_name
 from bot.reports.html import heat_map_png
 from bot.reports.privacy import LEGEND, share
-from bot.reports.service import CASE_STATUS_NAMES, Report, Reports, field_name, share_text
-from bot.telegram.filters import PRIVATE
+from bot.reports.service import Report, Reports, share_text
+from bot.telegram.filters import PRIVATE, Coordinator
+from storage.types import CaseStatus
 
 # Anyone may type /stats; a respondent learns only that it is not for them (in both languages
 # most of them read, since their own is not known here).
@@ -29,14 +30,17 @@ def build_router() -> Router:
     """Coordinators' figures; private chats only. Include it before the intake router."""
     router = Router(name="stats")
     router.message.filter(PRIVATE)
-    router.message.register(stats, Command("stats"))
+    router.message.register(stats, Command("stats"), Coordinator())
+    router.message.register(refuse, Command("stats"))
     return router
 
 
-async def stats(message: Message, reports: Reports, staff: StaffService, incoming: Event) -> None:
-    if message.from_user is None or not await staff.is_coordinator(message.from_user.id):
-        await message.answer(REFUSAL)
-        return
+async def refuse(message: Message) -> None:
+    await message.answer(REFUSAL)
+
+
+async def stats(message: Message, reports: Reports, incoming: Event) -> None:
+    assert message.from_user is not None
     viewer = f"telegram:{message.from_user.id}"
     report = await reports.report(incoming, viewer)  # a redelivered /stats sends nothing twice
     picture = await asyncio.to_thread(heat_map_png, report.by_district)
@@ -71,7 +75,7 @@ def summary_text(report: Report, zone: str) -> str:
     if cases is not None and cases.table.total is not None and cases.table.column_totals:
         per_status = dict(zip(cases.statuses, cases.table.column_totals, strict=True))
         line = f"Fälle: {cases.table.total}"
-        for status in ("new", "claimed"):
+        for status in (CaseStatus.new, CaseStatus.claimed):
             if status in per_status:
                 line += f", {CASE_STATUS_NAMES[status]}: {per_status[status]}"
         lines += ["", line]

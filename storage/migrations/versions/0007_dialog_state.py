@@ -1,7 +1,7 @@
 """The state of multi-step staff dialogs (the /broadcast composer's draft).
 
-Revision ID: 0006_dialog_state
-Revises: 0005_inbox
+Revision ID: 0007_dialog_state
+Revises: 0006_case_messages
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_dialog_state"
-down_revision = "0005_inbox"
+revision = "0007_dialog_state"
+down_revision = "0006_case_messages"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,144 @@
+"""The one composition root: settings, database, clock and every service, wired once.
+
+`kim-intake run` (bot/telegram/app.py), `kim-intake chat`, every CLI command and the tests build
+their services here, so a service gets the same collaborators wherever it runs:
+
+    services = await Services.open(settings)   # migrates; Services(settings, engine) does not
+    try:
+        await services.broadcasts.cancel(7)
+    finally:
+        await services.close()
+
+Each service is built on first use (and its module imported then), so a CLI command pays only for
+what it uses. The channels add only what is theirs: the Telegram bot, its renderer, the sender.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from bot.core.config import Settings
+from bot.core.service import Clock, utc_now
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+    from bot.broadcasts.service import Broadcasts
+    from bot.casework.service import Casework
+    from bot.casework.staff import StaffService
+    from bot.core.inbox import Inbox
+    from bot.flows.schema import Flow
+    from bot.intake.data_rights import DataRights
+    from bot.intake.service import Conversation
+    from bot.reminders import Reminders
+    from bot.reports.service import Reports
+    from bot.retention import Retention
+
+
+class Services:
+    """Every service of KIM Intake on one database; `close()` gives the connections back."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        engine: AsyncEngine,
+        *,
+        flow: Flow | None = None,
+        clock: Clock = utc_now,
+    ) -> None:
+        from storage.db import session_factory
+
+        self.settings = settings
+        self.engine = engine
+        self.sessions: async_sessionmaker[AsyncSession] = session_factory(engine)
+        self.clock = clock
+        if flow is not None:
+            self.flow = flow
+
+    @classmethod
+    async def open(
+        cls,
+        settings: Settings,
+        *,
+        database_url: str | None = None,
+        flow: Flow | None = None,
+        clock: Clock = utc_now,
+        migrate: bool = True,
+    ) -> Services:
+        """A new engine on the configured database (or `database_url`), migrated first unless
+        `migrate` is False (the read-only report commands say so when the schema is missing)."""
+        from storage.db import create_engine
+        from storage.migrate import upgrade_async
+
+        url = database_url or settings.database_url
+        if migrate:
+            await upgrade_async(url)
+        return cls(settings, create_engine(url), flow=flow, clock=clock)
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+    @cached_property
+    def flow(self) -> Flow:
+        from bot.flows.loader import load_configured_flow
+
+        return load_configured_flow(self.settings)
+
+    @cached_property
+    def casework(self) -> Casework:
+        from bot.casework.service import Casework
+
+        return Casework(self.sessions, self.settings, self.flow, clock=self.clock)
+
+    @cached_property
+    def conversation(self) -> Conversation:
+        """The intake; the handover: a finished questionnaire with a flag opens or joins a case."""
+        from bot.intake.service import Conversation
+
+        handover = self.casework.handover
+        return Conversation(
+            self.sessions, self.settings, self.flow, clock=self.clock, handover=handover
+        )
+
+    @cached_property
+    def data_rights(self) -> DataRights:
+        from bot.intake.data_rights import DataRights
+
+        return DataRights(self.conversation, erased=self.casework.wake)
+
+    @cached_property
+    def staff(self) -> StaffService:
+        from bot.casework.staff import StaffService
+
+        return StaffService(self.sessions, self.settings, clock=self.clock)
+
+    @cached_property
+    def reports(self) -> Reports:
+        from bot.reports.service import Reports
+
+        return Reports(self.sessions, self.settings, self.flow, clock=self.clock)
+
+    @cached_property
+    def broadcasts(self) -> Broadcasts:
+        from bot.broadcasts.service import Broadcasts
+
+        return Broadcasts(self.sessions, self.settings, self.flow, clock=self.clock)
+
+    @cached_property
+    def reminders(self) -> Reminders:
+        from bot.reminders import Reminders
+
+        return Reminders(self.sessions, self.settings, clock=self.clock)
+
+    @cached_property
+    def retention(self) -> Retention:
+        from bot.retention import Retention
+
+        return Retention(self.sessions, self.settings, clock=self.clock)
+
+    @cached_property
+    def inbox(self) -> Inbox:
+        from bot.core.inbox import Inbox
+
+        return Inbox(self.sessions, clock=self.clock)
