@@ -3,7 +3,7 @@
 A person who has not written to the bot for `retention.answers_days` is erased with everything
 about them, as if they had sent /delete. Closed cases older than `retention.cases_days` go too.
 Marks of handled Telegram updates are kept two days: Telegram redelivers an update for at most
-one.
+one. Drafts of staff dialogs (the /broadcast composer) untouched for a week are cleared.
 """
 
 from __future__ import annotations
@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.core.service import SettingsService
-from storage import respondents, updates
+from storage import dialogs, respondents, updates
 from storage.casework import erase_cases_closed_before
 from storage.db import empty_wal
 
 log = logging.getLogger(__name__)
 UPDATE_MARKS_KEPT = timedelta(days=2)
+DRAFTS_KEPT = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -38,8 +39,11 @@ class Retention(SettingsService):
                 await respondents.erase_respondent(session, respondent_id)
             cases = await erase_cases_closed_before(session, cases_cutoff)
             marks = await updates.forget_processed_before(session, now - UPDATE_MARKS_KEPT)
+            drafts = await dialogs.forget_untouched_since(session, now - DRAFTS_KEPT)
         if expired or cases:
             await empty_wal(self.sessions)  # no copy of the erased rows stays on disk
         erased = Erased(len(expired), cases, marks)
         log.info("retention: erased %d people, %d cases, %d update marks", *vars(erased).values())
+        if drafts:
+            log.info("retention: cleared %d dialog drafts untouched for a week", drafts)
         return erased

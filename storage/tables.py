@@ -11,6 +11,7 @@ TABLE_MODULES = (
     "storage.broadcasts",
     "storage.deliveries",
     "storage.jobs",
+    "storage.dialogs",
 )
 
 

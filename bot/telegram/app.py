@@ -33,6 +33,7 @@ from bot.outbox.sender import Sender
 from bot.scheduler import Scheduler
 from bot.telegram.background import start_background
 from bot.telegram.delivery import TelegramTransport
+from bot.telegram.fsm_storage import DatabaseStorage
 from bot.telegram.middleware import PersonMiddleware, ReplyMiddleware
 from bot.telegram.polling import ALLOWED_UPDATES, poll
 from bot.telegram.render import Renderer
@@ -96,7 +97,9 @@ async def create_application(
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
     session.middleware(ReplyMiddleware(conversation))
     bot = Bot(settings.bot_token.get_secret_value(), session=session)
-    dispatcher = Dispatcher()
+    dispatcher = Dispatcher(
+        storage=DatabaseStorage(services.sessions, clock=clock)
+    )  # drafts survive
     dispatcher.update.outer_middleware(PersonMiddleware())
     dispatcher["conversation"] = conversation
     dispatcher["data_rights"] = services.data_rights
