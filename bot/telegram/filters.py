@@ -42,25 +42,27 @@ COMMAND = inline(F.text.startswith("/"))
 TYPED = inline(F.text & ~F.text.startswith("/"))  # text that is not a command
 
 
-class Staff(Filter):
+class _Role(Filter):
+    """The sender holds a staff role: `check` names the StaffService question that decides."""
+
+    check: str
+
+    async def __call__(
+        self, event: TelegramObject, event_from_user: User | None = None,
+        staff: StaffService | None = None,
+    ) -> bool:  # fmt: skip
+        if event_from_user is None or staff is None:
+            return False
+        return await getattr(staff, self.check)(event_from_user.id)
+
+
+class Staff(_Role):
     """The sender is active staff (any role)."""
 
-    async def __call__(
-        self, event: TelegramObject, event_from_user: User | None = None,
-        staff: StaffService | None = None,
-    ) -> bool:  # fmt: skip
-        if event_from_user is None or staff is None:
-            return False
-        return await staff.is_staff(event_from_user.id)
+    check = "is_staff"
 
 
-class Coordinator(Filter):
+class Coordinator(_Role):
     """The sender coordinates (named in config.yaml, or registered as coordinator)."""
 
-    async def __call__(
-        self, event: TelegramObject, event_from_user: User | None = None,
-        staff: StaffService | None = None,
-    ) -> bool:  # fmt: skip
-        if event_from_user is None or staff is None:
-            return False
-        return await staff.is_coordinator(event_from_user.id)
+    check = "is_coordinator"
