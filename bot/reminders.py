@@ -12,7 +12,7 @@ from bot.outbox.sender import Defer, Outgoing, Skip
 from bot.ui.model import Button, Resume, Screen
 from storage import audience, deliveries
 from storage.deliveries import Claim
-from storage.types import DeliveryStatus
+from storage.types import DeliveryStatus, InterviewStatus
 
 REMINDER = N_(
     "Sie haben unseren Fragebogen angefangen, aber noch nicht beendet. Möchten Sie "
@@ -73,7 +73,7 @@ class Reminders(SettingsService):
         """The sender's composer for kind "reminder": still paused, not at night, with a button."""
         interview_id = int(claim.ref.split(":", 1)[0])
         state = await audience.interview_state(session, interview_id)
-        if state is None or state[0] != "in_progress":
+        if state is None or state[0] != InterviewStatus.in_progress:
             return Skip(DeliveryStatus.CANCELLED, "questionnaire finished or erased")
         if state[1] > claim.created_at:
             return Skip(DeliveryStatus.CANCELLED, "the person came back")

@@ -11,9 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import insert
 from storage.models import Answer, Interview, Respondent
+from storage.types import InterviewStatus
 
 # The current interview is the latest one that was not abandoned.
-NOT_ABANDONED = Interview.status != "abandoned"
+NOT_ABANDONED = Interview.status != InterviewStatus.abandoned
 
 
 @dataclass(frozen=True)

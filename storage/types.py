@@ -18,6 +18,14 @@ class CaseStatus(StrEnum):
     closed = "closed"
 
 
+class InterviewStatus(StrEnum):
+    """Where an interview stands (stored as these values)."""
+
+    in_progress = "in_progress"
+    finished = "finished"
+    abandoned = "abandoned"  # begun anew
+
+
 class UTCDateTime(sa.TypeDecorator):
     """An aware UTC datetime on every database (SQLite keeps no offset, so it is stored as UTC)."""
 

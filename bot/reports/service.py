@@ -25,6 +25,7 @@ from bot.reports.privacy import Count, ProtectedTable, count, protect_table
 from storage import interviews
 from storage.audience import answers_of
 from storage.casework import audit, case_facts
+from storage.types import InterviewStatus
 
 # The questions that give the groups of the tables, by id in bot/flows/needs.yaml. A flow without
 # one of them simply has no such table.
@@ -58,7 +59,7 @@ class Record:
 
     @property
     def finished(self) -> bool:
-        return self.status == "finished"
+        return self.status == InterviewStatus.finished
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from bot.flows import engine
 from bot.flows.loader import load_configured_flow
 from bot.flows.schema import QuestionType, text_context
 from bot.intake.screens import BACK, EMERGENCY, URGENT_HEARD
-from bot.intake.service import ALREADY_DONE
+from bot.intake.texts import ALREADY_DONE
 from bot.ui.labels import question_text
 from storage.casework import AuditEntry, Case
 from tests.fixtures.bot import Respondent, default_answer, e2e_settings, running_bot

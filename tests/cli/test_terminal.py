@@ -17,7 +17,7 @@ from bot.flows import engine
 from bot.flows.loader import load_configured_flow
 from bot.flows.schema import Flow, Question, QuestionType
 from bot.intake.screens import DONE
-from bot.intake.service import ALREADY_DONE, REASONS
+from bot.intake.texts import ALREADY_DONE, REASONS
 from bot.ui.labels import choice_label, question_text
 from bot.ui.text import label_text
 from tests.fixtures.bot import ROOT, default_answer

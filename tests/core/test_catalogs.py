@@ -140,7 +140,7 @@ def test_checked_in_template_equals_a_fresh_extraction():
 
 def test_template_holds_the_code_texts():
     found = entries(extract_template(ROOT))
-    assert "bot/intake/service.py" in found[(None, "Bitte wählen Sie Ihre Sprache.")]
+    assert "bot/intake/texts.py" in found[(None, "Bitte wählen Sie Ihre Sprache.")]
     assert "bot/intake/screens.py" in found[(None, "{section} · Frage {number} von etwa {total}")]
     assert (None, "Ja") in found and (None, "Nein") in found
 

@@ -18,7 +18,6 @@ MAX_LINES = 400
 TOO_LONG_FOR_NOW = {
     "bot/broadcasts/service.py",  # to be removed: being split (composer, texts)
     "bot/casework/service.py",  # to be removed: being split (opening, policy, lifecycle)
-    "bot/intake/service.py",  # to be removed: being split (onboarding, answering, review)
     "bot/telegram/routers/broadcasts.py",  # to be removed: being split (composer)
 }
 

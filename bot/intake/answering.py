@@ -1,0 +1,225 @@
+"""Answering: choose, toggle, type, back and skip; where the person stands."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.config import Settings
+from bot.core.i18n import Msg
+from bot.core.service import Clock, Person
+from bot.flows import engine
+from bot.flows.schema import Flow, Question
+from bot.intake import screens as prompts
+from bot.intake.prompt_memory import PromptMemory
+from bot.intake.texts import ALREADY_DONE, REASONS, STALE
+from bot.ui.model import DROP_BUTTONS, Action, Reply, Resume, Review, Screen
+from storage import interviews
+from storage.models import Interview, Respondent
+from storage.types import InterviewStatus
+
+ACTIVE_TO_THE_MINUTE = timedelta(minutes=1)
+
+Handover = Callable[[AsyncSession, Respondent, Interview, list[engine.Flag]], Awaitable[None]]
+
+
+@dataclass
+class State:
+    respondent: Respondent
+    interview: Interview
+    answers: dict[str, engine.AnswerValue | engine.Skipped]
+
+    @property
+    def language(self) -> str:
+        return self.respondent.language or "de"
+
+
+class Answering:
+    """Reading where the person stands and settling their answers (part of the conversation)."""
+
+    settings: Settings
+    flow: Flow
+    clock: Clock
+    handover: Handover | None
+    _prompts: PromptMemory
+
+    # --- Reading state --------------------------------------------------------------------------
+
+    async def load(self, session: AsyncSession, person: Person) -> State | None:
+        found = await interviews.respondent_with_interview(session, person.channel, person.user_id)
+        if found is None:
+            return None
+        respondent, interview = found
+        now = self.clock()
+        if interview is None:
+            interview = await interviews.start_interview(
+                session, respondent.id, self.flow.id, self.flow.version, now
+            )
+            interview.position = self._first_question_id()
+        if now - respondent.last_active_at >= ACTIVE_TO_THE_MINUTE:
+            # Reminders and retention count in hours and days: a write per minute is enough.
+            respondent.last_active_at = now
+        prompt = self._prompts.take((person.channel, person.user_id))
+        if prompt is not None and prompt > (respondent.prompt_message_id or 0):
+            respondent.prompt_message_id = prompt
+        respondent.unreachable = False
+        return State(respondent, interview, await self._answers(session, interview))
+
+    async def _answers(self, session: AsyncSession, interview: Interview) -> dict:
+        stored = await interviews.load_answers(session, interview.id)
+        answers: dict[str, engine.AnswerValue | engine.Skipped] = {}
+        for question in self.flow.questions:
+            row = stored.get(question.id)
+            if row is None:
+                continue
+            if row.skipped or row.code is None:
+                answers[question.id] = engine.SKIPPED
+            else:
+                answers[question.id] = engine.decode_answer(question, row.code)
+        return answers
+
+    def _first_question_id(self) -> str | None:
+        first = engine.next_question(self.flow, {})
+        return first.id if first else None
+
+    async def _submit(self, session: AsyncSession, state: State, qid: str, raw: str) -> Reply:
+        question = self.flow.question(qid)
+        parsed = engine.parse_input(question, raw, today=self._today())
+        return await self._settle(session, state, question, parsed)
+
+    async def _settle(
+        self, session: AsyncSession, state: State, question: Question, parsed: engine.Parsed
+    ) -> Reply:
+        if isinstance(parsed, engine.Rejected):
+            return self._current(state, self._reason(question, parsed), retire=True)
+        value = parsed.value
+        if isinstance(value, engine.Skipped) and not question.skippable:
+            return Reply(state.language, toast=Msg(STALE))
+        before = state.answers
+        after = engine.apply_answer(self.flow, before, question.id, value)
+        now = self.clock()
+        skipped = isinstance(value, engine.Skipped)
+        code = None if skipped else engine.encode_answer(question, value)
+        await interviews.save_answer(session, state.interview.id, question.id, code, skipped, now)
+        dropped = set(before) - set(after)
+        if dropped:
+            await interviews.delete_answers(session, state.interview.id, dropped)
+        following = engine.next_question(self.flow, after)
+        state.interview.position = following.id if following else None
+        state.interview.selection = None
+        state.interview.updated_at = now
+        state.answers = after
+        reply = _with_retire(
+            self._current(state, None), prompts.answered_screen(self.flow, question, value)
+        )
+        urgent = await self._hand_over_urgent(session, state, before)
+        if urgent:
+            help_now = prompts.urgent_screen(self.flow, urgent)
+            reply = replace(reply, messages=(help_now, *reply.messages))
+        return reply
+
+    async def _hand_over_urgent(
+        self, session: AsyncSession, state: State, before: engine.Answers
+    ) -> list[engine.Flag]:
+        """The urgent flags this answer raised; the person is handed over at once, in the
+        answer's transaction (the case is opened or joined once, however often this runs)."""
+        urgent = engine.handover_flags(self.flow, state.answers, submitted=False)
+        earlier = {f.rule_id for f in engine.handover_flags(self.flow, before, submitted=False)}
+        raised = [flag for flag in urgent if flag.rule_id not in earlier]
+        if raised and self.handover is not None:
+            await self.handover(session, state.respondent, state.interview, urgent)
+        return raised
+
+    def _toggle(self, state: State, question: Question, choice: str) -> Reply:
+        selection = engine.toggle_choice(question, _selection(state.interview), choice)
+        state.interview.selection = " ".join(sorted(selection)) or None
+        screen = prompts.question_screen(
+            self.flow, state.interview.id, question, state.answers, selection
+        )
+        return self._edited(state, screen)
+
+    def _edited(self, state: State, screen: Screen) -> Reply:
+        """`screen` in place of the prompt the person answers on."""
+        return Reply(
+            state.language,
+            prompt=screen,
+            edit_prompt=True,
+            prompt_ref=state.respondent.prompt_message_id,
+        )
+
+    def _back(self, state: State, qid: str) -> Reply:
+        previous = engine.previous_question(self.flow, state.answers, qid)
+        if previous is None:
+            return Reply(state.language, toast=Msg(STALE))
+        state.interview.position = previous.id
+        earlier = state.answers.get(previous.id)
+        state.interview.selection = _selection_code(earlier)
+        return self._current(state, None, retire=True)
+
+    def _is_current(self, state: State, action: Action) -> bool:
+        interview = state.interview
+        if getattr(action, "interview_id", None) != interview.id:
+            return False
+        if interview.status != InterviewStatus.in_progress:
+            return False
+        if isinstance(action, Review):
+            return interview.position is None
+        if isinstance(action, Resume):
+            return True
+        return getattr(action, "question_id", None) == interview.position
+
+    def _current(self, state: State, note: Msg | None, retire: bool = False) -> Reply:
+        """Where the person stands now: the current question, the summary, or the end."""
+        interview = state.interview
+        notes = (Screen((note,)),) if note is not None else ()
+        if interview.status == InterviewStatus.finished:
+            return Reply(state.language, messages=(*notes, Screen((Msg(ALREADY_DONE),))))
+        if interview.position is None:
+            following = engine.next_question(self.flow, state.answers)
+            interview.position = following.id if following else None
+        if interview.position is None:
+            screen = prompts.summary_screen(self.flow, interview.id, state.answers)
+        else:
+            question = self.flow.question(interview.position)
+            screen = prompts.question_screen(
+                self.flow, interview.id, question, state.answers, _selection(interview)
+            )
+        return Reply(
+            state.language,
+            messages=notes,
+            prompt=screen,
+            retire=DROP_BUTTONS if retire else None,
+            prompt_ref=state.respondent.prompt_message_id,
+        )
+
+    def _reason(self, question: Question, rejected: engine.Rejected) -> Msg:
+        args = {
+            "min": question.min if question.min is not None else 0,
+            "max": question.max if question.max is not None else 999,
+            "max_length": question.max_length,
+            **rejected.args,
+        }
+        return Msg(REASONS.get(rejected.reason, REASONS["use_buttons"]), args=args)
+
+    def _today(self):
+        return self.clock().astimezone(self.settings.zone).date()
+
+
+def _offers(question: Question, choice_id: str) -> bool:
+    return any(choice.id == choice_id for choice in question.choices)
+
+
+def _selection(interview: Interview) -> frozenset[str]:
+    return frozenset(interview.selection.split()) if interview.selection else frozenset()
+
+
+def _selection_code(answer: object) -> str | None:
+    """A multiple-choice answer as the pending selection, when the person comes back to it."""
+    return " ".join(sorted(answer)) if isinstance(answer, frozenset) else None
+
+
+def _with_retire(reply: Reply, retire: Screen) -> Reply:
+    return replace(reply, retire=retire)
