@@ -58,6 +58,7 @@ class StepSpec:
     typed: Step | None = None  # where typed text leads (None: it ends the dialog or is refused)
 
 
+DIALOG = "Compose"  # the name the stored states carry
 SEGMENT_KINDS = ("languages", "districts", "statuses", "fields")
 
 # The one table of the dialog. A typed text in `at` ends it (scheduled); "now" ends it (sent).
@@ -100,11 +101,9 @@ def typed_steps() -> tuple[Step, ...]:
 
 
 def step_of(state: str | None) -> Step | None:
-    """The step a stored dialog state names (aiogram stores "Group:step"); None if not ours."""
-    if not state:
-        return None
-    name = state.rsplit(":", 1)[-1]
-    return Step(name) if name in Step.__members__ else None
+    """The step a stored dialog state names ("Compose:<step>"); None if not this dialog's."""
+    group, _, name = (state or "").partition(":")
+    return Step(name) if group == DIALOG and name in Step.__members__ else None
 
 
 def check_press(state: str | None, button: str, value: str, settings: Settings,
