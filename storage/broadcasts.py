@@ -12,10 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
 
 from storage.deliveries import OPEN, Delivery, chunks, insert_ignoring_duplicates
-from storage.types import DeliveryStatus
+from storage.types import FINAL_BROADCAST, BroadcastStatus, DeliveryStatus
 from storage.types import when as _when
-
-BROADCAST_STATUSES = ("scheduled", "sending", "done", "cancelled", "missed")
 
 
 class Broadcast(SQLModel, table=True):
@@ -34,7 +32,7 @@ class Broadcast(SQLModel, table=True):
     segment: dict[str, Any] = Field(
         default_factory=dict, sa_column=sa.Column(sa.JSON, nullable=False)
     )
-    status: str = Field(default="scheduled", max_length=12, index=True)
+    status: str = Field(default=BroadcastStatus.SCHEDULED, max_length=12, index=True)
     scheduled_at: datetime | None = _when()
     created_by: str = Field(max_length=64)
     created_at: datetime = _when(nullable=False)
@@ -69,20 +67,24 @@ async def list_broadcasts(session: AsyncSession, limit: int = 20) -> list[Broadc
 async def due_broadcasts(session: AsyncSession, now: datetime) -> list[int]:
     query = (
         sa.select(Broadcast.id)
-        .where(Broadcast.status == "scheduled", Broadcast.scheduled_at <= now)
+        .where(Broadcast.status == BroadcastStatus.SCHEDULED, Broadcast.scheduled_at <= now)
         .order_by(Broadcast.scheduled_at)
     )
     return list((await session.execute(query)).scalars())
 
 
 async def set_broadcast_status(
-    session: AsyncSession, broadcast_id: int, before: Sequence[str], after: str, now: datetime
+    session: AsyncSession,
+    broadcast_id: int,
+    before: Sequence[BroadcastStatus],
+    after: BroadcastStatus,
+    now: datetime,
 ) -> bool:
     """Move a broadcast from one of `before` to `after`; False if someone else moved it first."""
     values: dict[str, Any] = {"status": after}
-    if after == "sending":
+    if after == BroadcastStatus.SENDING:
         values["started_at"] = now
-    elif after in ("done", "cancelled", "missed"):
+    elif after in FINAL_BROADCAST:
         values["finished_at"] = now
     result = await session.execute(
         sa.update(Broadcast)
@@ -129,7 +131,11 @@ async def enqueue_broadcast(
 async def cancel_broadcast(session: AsyncSession, broadcast_id: int, now: datetime) -> bool:
     """Stop a scheduled or running broadcast; what is already sent stays sent."""
     if not await set_broadcast_status(
-        session, broadcast_id, ("scheduled", "sending"), "cancelled", now
+        session,
+        broadcast_id,
+        (BroadcastStatus.SCHEDULED, BroadcastStatus.SENDING),
+        BroadcastStatus.CANCELLED,
+        now,
     ):
         return False
     await session.execute(
@@ -188,10 +194,12 @@ async def _store_counts(session: AsyncSession, broadcast_id: int) -> Counts:
 async def close_finished(session: AsyncSession, now: datetime) -> list[int]:
     """Mark sending broadcasts with nothing left to send as done; returns their ids."""
     still_open = sa.exists().where(Delivery.broadcast_id == Broadcast.id, Delivery.status.in_(OPEN))
-    query = sa.select(Broadcast.id).where(Broadcast.status == "sending", ~still_open)
+    query = sa.select(Broadcast.id).where(Broadcast.status == BroadcastStatus.SENDING, ~still_open)
     done = []
     for broadcast_id in (await session.execute(query)).scalars():
-        if await set_broadcast_status(session, broadcast_id, ("sending",), "done", now):
+        if await set_broadcast_status(
+            session, broadcast_id, (BroadcastStatus.SENDING,), BroadcastStatus.DONE, now
+        ):
             await _store_counts(session, broadcast_id)
             done.append(broadcast_id)
     return done

@@ -64,3 +64,22 @@ class DeliveryStatus(StrEnum):
     @property
     def open(self) -> bool:
         return self in (DeliveryStatus.PENDING, DeliveryStatus.SENDING)
+
+
+class BroadcastStatus(StrEnum):
+    """Where a broadcast stands; stored as its value."""
+
+    SCHEDULED = "scheduled"  # waits for its time (or for send now to enqueue it)
+    SENDING = "sending"  # its deliveries are in the outbox
+    DONE = "done"
+    CANCELLED = "cancelled"  # stopped by a coordinator
+    MISSED = "missed"  # found too late (the bot was down at its time); not sent
+
+    @property
+    def final(self) -> bool:
+        return self in FINAL_BROADCAST
+
+
+FINAL_BROADCAST = frozenset(
+    (BroadcastStatus.DONE, BroadcastStatus.CANCELLED, BroadcastStatus.MISSED)
+)

@@ -97,7 +97,9 @@ async def _run(args: argparse.Namespace, settings: Any) -> int:
 
 
 async def _send(args: argparse.Namespace, broadcasts: Any) -> int:
-    from bot.broadcasts.service import Draft, Segment, parse_time, progress_text
+    from bot.broadcasts.audience import Segment
+    from bot.broadcasts.service import Draft
+    from bot.broadcasts.texts import parse_time, progress_text
 
     settings = broadcasts.settings
     draft = Draft(
@@ -141,7 +143,7 @@ async def _send(args: argparse.Namespace, broadcasts: Any) -> int:
 
 
 async def _list(broadcasts: Any) -> int:
-    from bot.broadcasts.service import status_line
+    from bot.broadcasts.texts import status_line
 
     views = await broadcasts.recent(20)
     if not views:
@@ -152,14 +154,15 @@ async def _list(broadcasts: Any) -> int:
 
 
 async def _status(broadcasts: Any, broadcast_id: int) -> int:
-    from bot.broadcasts.service import progress_text, report_text
+    from bot.broadcasts.texts import progress_text, report_text
+    from storage.types import BroadcastStatus
 
     view = await broadcasts.status(broadcast_id)
     if view is None:
         print(f"Rundschreiben #{broadcast_id} gibt es nicht.", file=sys.stderr)
         return 1
     print(progress_text(view, broadcasts.settings))
-    if view.status in ("done", "cancelled"):
+    if view.status in (BroadcastStatus.DONE, BroadcastStatus.CANCELLED):
         print(report_text(view))
     if view.counts.reclaimed:
         print(f"Nach einem Absturz erneut versucht: {view.counts.reclaimed} (evtl. doppelt)")

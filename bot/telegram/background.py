@@ -15,7 +15,7 @@ from bot.outbox.sender import Sender
 from bot.reminders import Reminders
 from bot.retention import Retention
 from bot.scheduler import Background, JobBody, Scheduler
-from bot.telegram.routers.broadcasts import refresh_progress
+from bot.telegram.progress import refresh_progress
 from bot.telegram.routers.casework import remind_unclaimed, send_pending_notices
 
 # Seconds between runs. The sender also polls by itself when idle; its tick closes finished

@@ -13,7 +13,8 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
-from bot.broadcasts.service import PREPARED, Draft
+from bot.broadcasts.service import Draft
+from bot.broadcasts.texts import PREPARED
 from bot.cli.main import main
 from bot.core.config import load_settings
 from bot.core.i18n import Msg, translator

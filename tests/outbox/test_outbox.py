@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.broadcasts.service import ENGLISH_LINE, LATE_LIMIT, Broadcasts, Draft, Segment
+from bot.broadcasts.audience import Segment
+from bot.broadcasts.service import LATE_LIMIT, Broadcasts, Draft
+from bot.broadcasts.texts import ENGLISH_LINE
 from bot.core.config import load_settings
 from bot.flows import engine
 from bot.flows.loader import load_flow

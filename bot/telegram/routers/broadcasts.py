@@ -1,53 +1,33 @@
 """Coordinators in a private chat: /broadcast composes, previews, sends or schedules; progress.
 
-The dialog: a German text or a prepared message, optional texts per language, the people
-(everyone or one criterion), a preview with the number reached and every language's text, then
-send now or at a date and time (the city's time zone). One progress message per broadcast is
-edited while it runs; a report follows at the end.
+The dialog's steps, what each accepts and where it goes: bot/broadcasts/composer.py; this module
+asks and answers in Telegram. Progress messages and reports: bot/telegram/progress.py.
 """
 
 from __future__ import annotations
 
 import contextlib
-import logging
-from typing import Any
 
-from aiogram import Bot, F, Router
-from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
-from aiogram.filters import Command
+from aiogram import F, Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import (
-    CallbackQuery,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    Message,
-)
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
-from bot.broadcasts.service import (
-    FINAL,
-    PREPARED_NAMES,
-    STATUS_NAMES,
-    STATUSES,
-    Broadcasts,
-    BroadcastView,
-    Draft,
-    Segment,
-    parse_time,
-    progress_text,
-    report_text,
-    status_line,
-)
-from bot.core.config import FIELDS_OF_ACTION, Settings
+from bot.broadcasts import composer
+from bot.broadcasts.composer import Step, check_press, check_text, options
+from bot.broadcasts.service import Broadcasts
+from bot.broadcasts.texts import PREPARED_NAMES, parse_time, status_line
+from bot.core.config import Settings
 from bot.core.i18n import language_name
-from bot.core.vocabulary import FIELD_NAMES
 from bot.telegram.callbacks import BroadcastData, unpack
 from bot.telegram.filters import PRIVATE, PRIVATE_PRESS, TYPED
 from bot.telegram.filters import Coordinator as CoordinatorOnly
+from bot.telegram.progress import show_progress
 from bot.telegram.render import keyboard, send_long
 from bot.ui.model import Button, StopBroadcast
-
-log = logging.getLogger(__name__)
+from storage.types import BroadcastStatus
 
 SEGMENT_KINDS = {
     "languages": "Nach Sprache",
@@ -58,6 +38,8 @@ SEGMENT_KINDS = {
 
 
 class Compose(StatesGroup):
+    """The dialog's steps as aiogram states ("Compose:<step>"), one per composer.Step."""
+
     text = State()
     details = State()
     languages = State()
@@ -65,6 +47,28 @@ class Compose(StatesGroup):
     segment = State()
     preview = State()
     at = State()
+
+
+def _states(steps: tuple[Step, ...]) -> StateFilter:
+    return StateFilter(*(getattr(Compose, step.value) for step in steps))
+
+
+async def _refused(callback: CallbackQuery, data: BroadcastData, state: FSMContext,
+                   settings: Settings) -> bool:  # fmt: skip
+    """Answer a press the composer refuses (forged, out of step, no longer valid)."""
+    kind = (await state.get_data()).get("kind")
+    problem = check_press(await state.get_state(), data.step, data.value, settings, kind)
+    if problem is not None:
+        await callback.answer(problem)
+    return problem is not None
+
+
+async def _bad_text(message: Message) -> bool:
+    """Answer a typed text the composer refuses (empty, too long); the step stays."""
+    problem = check_text(message.text)
+    if problem is not None:
+        await message.answer(problem, reply_markup=CANCEL)
+    return problem is not None
 
 
 def _button(label: str, step: str, value: str = "") -> InlineKeyboardButton:
@@ -97,16 +101,15 @@ async def start(message: Message, state: FSMContext) -> None:
 
 
 async def german_text(message: Message, state: FSMContext, broadcasts: Broadcasts) -> None:
-    assert message.text is not None
+    if await _bad_text(message):
+        return
     await state.update_data(text_de=message.text)
     await _ask_languages(message, state, broadcasts.settings)
 
 
-async def prepared(
-    callback: CallbackQuery, callback_data: BroadcastData, state: FSMContext
-) -> None:
-    if callback_data.value not in PREPARED_NAMES:
-        await callback.answer("Unbekannte Nachricht.")
+async def prepared(callback: CallbackQuery, callback_data: BroadcastData, state: FSMContext,
+                   broadcasts: Broadcasts) -> None:  # fmt: skip
+    if await _refused(callback, callback_data, state, broadcasts.settings):
         return
     await state.update_data(template=callback_data.value, text_de="")
     await state.set_state(Compose.details)
@@ -120,14 +123,15 @@ async def prepared(
 
 
 async def details(message: Message, state: FSMContext) -> None:
+    if await _bad_text(message):
+        return
     await state.update_data(text_de=message.text)
     await _ask_segment(message, state)
 
 
 async def pick_language(callback: CallbackQuery, callback_data: BroadcastData, state: FSMContext,
                         broadcasts: Broadcasts) -> None:  # fmt: skip
-    if callback_data.value not in broadcasts.settings.languages:
-        await callback.answer("Diese Sprache ist nicht eingeschaltet.")
+    if await _refused(callback, callback_data, state, broadcasts.settings):
         return
     await state.update_data(language=callback_data.value)
     await state.set_state(Compose.language_text)
@@ -136,6 +140,8 @@ async def pick_language(callback: CallbackQuery, callback_data: BroadcastData, s
 
 
 async def language_text(message: Message, state: FSMContext, broadcasts: Broadcasts) -> None:
+    if await _bad_text(message):
+        return
     data = await state.get_data()
     texts = {**data.get("texts", {}), data["language"]: message.text}
     await state.update_data(texts=texts)
@@ -180,25 +186,24 @@ async def _ask_segment(message: Message, state: FSMContext) -> None:
 
 async def segment_kind(callback: CallbackQuery, callback_data: BroadcastData, state: FSMContext,
                        broadcasts: Broadcasts) -> None:  # fmt: skip
+    if await _refused(callback, callback_data, state, broadcasts.settings):
+        return
     if callback_data.value == "everyone":
         await _pressed(callback)
         await state.update_data(kind=None, values=[])
         await _preview(callback, state, broadcasts)
         return
     await callback.answer()
-    if callback_data.value not in SEGMENT_KINDS:
-        return
     await state.update_data(kind=callback_data.value, values=[])
     await _edit_choices(callback, callback_data.value, [], broadcasts.settings)
 
 
 async def segment_value(callback: CallbackQuery, callback_data: BroadcastData, state: FSMContext,
                         broadcasts: Broadcasts) -> None:  # fmt: skip
-    data = await state.get_data()
-    kind = data.get("kind")
-    if kind is None or callback_data.value not in dict(_options(kind, broadcasts.settings)):
-        await callback.answer("Diese Auswahl gilt nicht mehr.")
+    if await _refused(callback, callback_data, state, broadcasts.settings):
         return
+    data = await state.get_data()
+    kind = data["kind"]
     values = list(data.get("values", []))
     if callback_data.value in values:
         values.remove(callback_data.value)
@@ -219,22 +224,12 @@ async def segment_chosen(
     await _preview(callback, state, broadcasts)
 
 
-def _options(kind: str, settings: Settings) -> list[tuple[str, str]]:
-    if kind == "languages":
-        return [(code, language_name(code)) for code in settings.languages]
-    if kind == "districts":
-        return [(d.id, d.name) for d in settings.districts]
-    if kind == "statuses":
-        return [(s, STATUS_NAMES[s]) for s in STATUSES]
-    return [(f, FIELD_NAMES[f]) for f in FIELDS_OF_ACTION]
-
-
 async def _edit_choices(
     callback: CallbackQuery, kind: str, values: list[str], settings: Settings
 ) -> None:
     buttons = [
         _button(("✓ " if value in values else "") + label, "value", value)
-        for value, label in _options(kind, settings)
+        for value, label in options(kind, settings)
     ]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
     markup = _markup(*rows, [_button("Fertig ➡️", "chosen")], CANCEL_ROW)
@@ -251,19 +246,8 @@ async def _edit_choices(
 # --- Preview, send, schedule --------------------------------------------------------------------
 
 
-def draft_of(data: dict[str, Any]) -> Draft:
-    kind, values = data.get("kind"), tuple(data.get("values", ()))
-    segment = Segment(**{kind: values}) if kind else Segment()
-    return Draft(
-        text_de=data.get("text_de", ""),
-        texts=tuple(sorted(data.get("texts", {}).items())),
-        template=data.get("template"),
-        segment=segment,
-    )
-
-
 async def _preview(callback: CallbackQuery, state: FSMContext, broadcasts: Broadcasts) -> None:
-    draft = draft_of(await state.get_data())
+    draft = composer.draft_of(await state.get_data())
     assert isinstance(callback.message, Message)
     problems = draft.problems(broadcasts.settings)
     if problems:
@@ -290,7 +274,7 @@ async def _preview(callback: CallbackQuery, state: FSMContext, broadcasts: Broad
 
 
 async def send_now(callback: CallbackQuery, state: FSMContext, broadcasts: Broadcasts) -> None:
-    draft = draft_of(await state.get_data())
+    draft = composer.draft_of(await state.get_data())
     await state.clear()
     await _pressed(callback)
     assert isinstance(callback.message, Message)
@@ -315,7 +299,7 @@ async def schedule(message: Message, state: FSMContext, broadcasts: Broadcasts) 
             "Bitte ein Datum mit Uhrzeit in der Zukunft, zum Beispiel 03.12.2026 17:30"
         )
         return
-    draft = draft_of(await state.get_data())
+    draft = composer.draft_of(await state.get_data())
     await state.clear()
     progress = await message.answer("Rundschreiben wird geplant …")
     view = await broadcasts.schedule(draft, at, f"telegram:{message.from_user.id}",
@@ -341,7 +325,7 @@ async def recent(message: Message, broadcasts: Broadcasts) -> None:
     stoppable = tuple(
         (Button(f"#{v.id} stoppen", StopBroadcast(v.id)),)
         for v in views
-        if v.status in ("scheduled", "sending")
+        if v.status in (BroadcastStatus.SCHEDULED, BroadcastStatus.SENDING)
     )
     await message.answer("\n".join(lines), reply_markup=keyboard(stoppable, "de"))
 
@@ -352,35 +336,6 @@ async def stop_broadcast(callback: CallbackQuery, broadcasts: Broadcasts) -> Non
         action.broadcast_id, f"telegram:{callback.from_user.id}"
     )
     await callback.answer("Gestoppt." if stopped else "Läuft nicht mehr.")
-
-
-async def show_progress(bot: Bot | None, broadcasts: Broadcasts, view: BroadcastView) -> None:
-    """Edit the broadcast's progress message if it changed; at the end, send the report."""
-    if bot is None or view.progress_chat_id is None or view.progress_message_id is None:
-        return
-    text = progress_text(view, broadcasts.settings)
-    final = view.status in FINAL
-    if text != view.progress_shown:
-        try:
-            await bot.edit_message_text(text=text, chat_id=view.progress_chat_id,
-                                        message_id=view.progress_message_id)  # fmt: skip
-        except TelegramAPIError as error:
-            # Gone, not modified, or the coordinator blocked the bot: nothing to repair here.
-            log.info("progress of broadcast %s not shown: %s", view.id, type(error).__name__)
-    if final and view.status != "missed":
-        try:
-            await bot.send_message(view.progress_chat_id, report_text(view))
-        except TelegramAPIError as error:
-            log.info("report of broadcast %s not sent: %s", view.id, type(error).__name__)
-    if text != view.progress_shown or final:
-        await broadcasts.shown(view.id, text, final)
-
-
-async def refresh_progress(bot: Bot, broadcasts: Broadcasts) -> None:
-    """A periodic job: close finished broadcasts, then update every watched progress message."""
-    await broadcasts.close_finished()
-    for view in await broadcasts.watched():
-        await show_progress(bot, broadcasts, view)
 
 
 async def _reply(
@@ -399,43 +354,47 @@ async def _pressed(callback: CallbackQuery) -> None:
             await callback.message.edit_reply_markup(reply_markup=None)
 
 
+async def out_of_step(callback: CallbackQuery) -> None:
+    await callback.answer("Diese Auswahl gilt nicht mehr.")
+
+
+# Handlers of the composer's steps (bot/broadcasts/composer.py declares which step takes what).
+TYPED_STEPS = {
+    Step.text: german_text,
+    Step.details: details,
+    Step.language_text: language_text,
+    Step.at: schedule,
+}
+PRESSES = {
+    "prepared": prepared,
+    "lang": pick_language,
+    "segment": segment_menu,
+    "kind": segment_kind,
+    "value": segment_value,
+    "chosen": segment_chosen,
+    "now": send_now,
+    "later": ask_time,
+    "cancel": cancel_dialog,
+}
+
+
 def build_router() -> Router:
     """The coordinators' router; private chats only. Include it before the respondents' one."""
     router = Router(name="coordination")
     router.message.filter(PRIVATE)
     router.callback_query.filter(PRIVATE_PRESS)
     router.message.register(start, Command("broadcast"), CoordinatorOnly())
-    router.message.register(german_text, Compose.text, TYPED)
-    router.callback_query.register(
-        prepared, Compose.text, BroadcastData.filter(F.step == "prepared")
-    )
-    router.message.register(details, Compose.details, TYPED)
-    router.callback_query.register(
-        pick_language, Compose.languages, BroadcastData.filter(F.step == "lang")
-    )
-    router.message.register(language_text, Compose.language_text, TYPED)
-    router.callback_query.register(
-        segment_menu, BroadcastData.filter(F.step == "segment"), CoordinatorOnly()
-    )
-    router.callback_query.register(
-        segment_kind, Compose.segment, BroadcastData.filter(F.step == "kind")
-    )
-    router.callback_query.register(
-        segment_value, Compose.segment, BroadcastData.filter(F.step == "value")
-    )
-    router.callback_query.register(
-        segment_chosen, Compose.segment, BroadcastData.filter(F.step == "chosen")
-    )
-    router.callback_query.register(send_now, Compose.preview, BroadcastData.filter(F.step == "now"))
-    router.callback_query.register(
-        ask_time, Compose.preview, BroadcastData.filter(F.step == "later")
-    )
-    router.message.register(schedule, Compose.at, TYPED)
-    router.callback_query.register(
-        cancel_dialog, BroadcastData.filter(F.step == "cancel"), CoordinatorOnly()
-    )
+    for step, handler in TYPED_STEPS.items():
+        router.message.register(handler, _states((step,)), TYPED)
+    for button, handler in PRESSES.items():
+        steps = composer.steps_accepting(button)
+        router.callback_query.register(
+            handler, _states(steps), BroadcastData.filter(F.step == button), CoordinatorOnly()
+        )
     router.message.register(recent, Command("broadcasts"), CoordinatorOnly())
     router.callback_query.register(
         stop_broadcast, BroadcastData.filter(F.step == "stop"), CoordinatorOnly()
     )
+    # Any other step's button (pressed late, twice, or forged): refused, never run.
+    router.callback_query.register(out_of_step, BroadcastData.filter(), CoordinatorOnly())
     return router
