@@ -9,7 +9,7 @@ from bot.core.i18n import N_, Msg, translator
 from bot.core.service import Event, Person, after_commit
 from bot.intake.service import Conversation
 from bot.ui.labels import labels_from_code, question_text
-from bot.ui.model import Button, Confirm, Document, Reply, Screen, note
+from bot.ui.model import Document, Reply, Screen, confirmation, note
 from storage import inbox, interviews, respondents
 from storage.db import empty_wal
 
@@ -96,27 +96,14 @@ class DataRights:
         )
 
     async def ask_delete(self, person: Person) -> Reply:
-        language = await self._guess(person)
-        return Reply(
-            language,
-            messages=(
-                Screen(
-                    (
-                        Msg(
-                            N_(
-                                "Möchten Sie wirklich alle Ihre Daten löschen? Das kann man nicht "
-                                "rückgängig machen."
-                            )
-                        ),
-                    ),
-                    (
-                        (
-                            Button(Msg(N_("Ja, alles löschen")), Confirm("delete", True)),
-                            Button(Msg(N_("Nein")), Confirm("delete", False)),
-                        ),
-                    ),
-                ),
+        return confirmation(
+            await self._guess(person),
+            N_(
+                "Möchten Sie wirklich alle Ihre Daten löschen? "
+                "Das kann man nicht rückgängig machen."
             ),
+            "delete",
+            N_("Ja, alles löschen"),
         )
 
     async def delete(self, person: Person, yes: bool, event: Event) -> Reply:

@@ -18,7 +18,6 @@ from bot.intake.review import Reviewing
 from bot.intake.texts import COMMANDS, HELP, REASONS, STALE, WELCOME_BACK
 from bot.ui.model import (
     Action,
-    Button,
     Choose,
     Confirm,
     Consent,
@@ -28,8 +27,8 @@ from bot.ui.model import (
     Reply,
     Resume,
     Review,
-    Screen,
     Toggle,
+    confirmation,
     note,
 )
 from storage import interviews, respondents
@@ -155,27 +154,14 @@ class Conversation(Onboarding, Reviewing, FlowService):
         )
 
     async def ask_restart(self, person: Person) -> Reply:
-        language = await self.language_of(person)
-        return Reply(
-            language,
-            messages=(
-                Screen(
-                    (
-                        Msg(
-                            N_(
-                                "Möchten Sie den Fragebogen wirklich neu beginnen? Ihre bisherigen "
-                                "Antworten werden dann gelöscht."
-                            )
-                        ),
-                    ),
-                    (
-                        (
-                            Button(Msg(N_("Ja, neu beginnen")), Confirm("restart", True)),
-                            Button(Msg(N_("Nein")), Confirm("restart", False)),
-                        ),
-                    ),
-                ),
+        return confirmation(
+            await self.language_of(person),
+            N_(
+                "Möchten Sie den Fragebogen wirklich neu beginnen? Ihre bisherigen Antworten "
+                "werden dann gelöscht."
             ),
+            "restart",
+            N_("Ja, neu beginnen"),
         )
 
     async def restart(self, person: Person, yes: bool, event: Event) -> Reply:

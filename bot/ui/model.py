@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.core.i18n import Msg
+from bot.core.i18n import N_, Msg
 
 Label = Msg | str  # a str is shown as it is (language names, district names, typed answers)
 
@@ -189,3 +189,12 @@ class Edit:
 def note(language: str, *texts: str) -> Reply:
     """One plain message of source-language texts (marked with N_), translated when shown."""
     return Reply(language, messages=(Screen(tuple(Msg(text) for text in texts)),))
+
+
+def confirmation(
+    language: str, question: str, what: Literal["restart", "delete"], yes: str
+) -> Reply:
+    """A question asked before something that cannot be undone, with the yes and a "Nein" button
+    that press Confirm(what, …); texts marked with N_, translated when shown."""
+    buttons = (Button(Msg(yes), Confirm(what, True)), Button(Msg(N_("Nein")), Confirm(what, False)))
+    return Reply(language, messages=(Screen((Msg(question),), (buttons,)),))
