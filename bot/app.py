@@ -15,6 +15,7 @@ what it uses. The channels add only what is theirs: the Telegram bot, its render
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -24,13 +25,16 @@ from bot.core.service import Clock, utc_now
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+    from bot.broadcasts.progress import Progress
     from bot.broadcasts.service import Broadcasts
+    from bot.casework.contact import Contact
     from bot.casework.service import Casework
     from bot.casework.staff import StaffService
     from bot.core.inbox import Inbox
     from bot.flows.schema import Flow
     from bot.intake.data_rights import DataRights
     from bot.intake.service import Conversation
+    from bot.outbox.sender import Kind
     from bot.reminders import Reminders
     from bot.reports.service import Reports
     from bot.retention import Retention
@@ -102,10 +106,17 @@ class Services:
         )
 
     @cached_property
+    def contact(self) -> Contact:
+        """Messages between a caseworker and the person of their case."""
+        from bot.casework.contact import Contact
+
+        return Contact(self.sessions, self.settings, clock=self.clock)
+
+    @cached_property
     def data_rights(self) -> DataRights:
         from bot.intake.data_rights import DataRights
 
-        return DataRights(self.conversation, erased=self.casework.wake)
+        return DataRights(self.conversation, erased=lambda: self.casework.wake())
 
     @cached_property
     def staff(self) -> StaffService:
@@ -126,6 +137,12 @@ class Services:
         return Broadcasts(self.sessions, self.settings, self.flow, clock=self.clock)
 
     @cached_property
+    def progress(self) -> Progress:
+        from bot.broadcasts.progress import Progress
+
+        return Progress(self.broadcasts)
+
+    @cached_property
     def reminders(self) -> Reminders:
         from bot.reminders import Reminders
 
@@ -142,3 +159,22 @@ class Services:
         from bot.core.inbox import Inbox
 
         return Inbox(self.sessions, clock=self.clock)
+
+    # --- The outbox: every message that is not a direct reply -----------------------------------
+
+    def outbox_kinds(self) -> dict[str, Kind]:
+        """Every kind of message in the outbox, and the service that composes and settles it."""
+        from bot.outbox.sender import Kind
+
+        return {
+            "broadcast": Kind(self.broadcasts.compose),
+            "reminder": Kind(self.reminders.compose),
+            **self.progress.kinds(),
+            **self.casework.kinds(),
+            **self.contact.kinds(),
+        }
+
+    def wake_outbox(self, wake: Callable[[], None]) -> None:
+        """`wake` is called after every commit that put something in the outbox."""
+        for service in (self.broadcasts, self.casework, self.contact):
+            service.wake = wake

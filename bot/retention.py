@@ -36,8 +36,8 @@ class Retention(SettingsService):
         async with self.transaction() as session:
             expired = await respondents.silent_since(session, people_cutoff)
             for respondent_id in expired:
-                await respondents.erase_respondent(session, respondent_id)
-            cases = await erase_cases_closed_before(session, cases_cutoff)
+                await respondents.erase_respondent(session, respondent_id, now)
+            cases = await erase_cases_closed_before(session, cases_cutoff, now)
             marks = await updates.forget_processed_before(session, now - UPDATE_MARKS_KEPT)
             drafts = await dialogs.forget_untouched_since(session, now - DRAFTS_KEPT)
         if expired or cases:

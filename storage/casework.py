@@ -8,23 +8,22 @@ At most one case per person is open (a partial unique index on every database).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
 
+from storage import deliveries
 from storage.db import insert
-from storage.types import CaseStatus, when
+from storage.types import CaseStatus, NoticeState, when
 
 CASE_STATUSES = tuple(CaseStatus)
 ROLES = ("caseworker", "coordinator")
-# pending: to send; sending: claimed for sending; sent: in the group; outdated: in the group,
-# but flags joined since, so it is to be drawn again in place; editing: claimed for that.
-NOTICE_STATES = ("pending", "sending", "sent", "outdated", "editing")
-IN_THE_GROUP = ("sent", "outdated", "editing")
+IN_THE_GROUP = (NoticeState.SHOWN, NoticeState.OUTDATED)
 _OPEN = sa.text("status != 'closed'")
 MAX_ID = 2**31 - 1  # the largest value of an INTEGER column on PostgreSQL
+REDACTION = "redaction"  # the outbox kind that overwrites an erased case's notice
 
 
 class Case(SQLModel, table=True):
@@ -67,9 +66,8 @@ class Case(SQLModel, table=True):
     updated_at: datetime = when(nullable=False)
     claimed_at: datetime | None = when()
     closed_at: datetime | None = when()
-    # The notice in the team's group: sent once, then edited as the case moves on.
-    notice_state: str = Field(default="pending", max_length=8)
-    notice_claimed_at: datetime | None = when()
+    # The notice in the team's group (sent by the outbox): once, then edited as the case moves on.
+    notice_state: str = Field(default=NoticeState.NEW, max_length=8)  # a NoticeState
     notice_chat_id: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger))
     notice_message_id: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger))
     # When an unclaimed case is raised again in the group, and how often it was.
@@ -143,17 +141,6 @@ class AuditEntry(SQLModel, table=True):
     detail: str = Field(default="", max_length=200)
 
 
-class NoticeRedaction(SQLModel, table=True):
-    """A group notice about an erased case, still to be overwritten in Telegram."""
-
-    __tablename__ = "notice_redaction"
-
-    id: int | None = Field(default=None, primary_key=True)
-    case_id: int
-    chat_id: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False))
-    message_id: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False))
-
-
 # --- Cases --------------------------------------------------------------------------------------
 
 
@@ -206,42 +193,6 @@ async def get_case(session: AsyncSession, case_id: int) -> Case | None:
     return await session.get(Case, case_id)
 
 
-async def claim_notices(
-    session: AsyncSession, now: datetime, lease: timedelta, limit: int = 20
-) -> list[int]:
-    """Cases whose notice is due, taken for this sender (a dead sender's after the lease)."""
-    due = sa.or_(
-        Case.notice_state.in_(("pending", "outdated")),
-        sa.and_(
-            Case.notice_state.in_(("sending", "editing")), Case.notice_claimed_at <= now - lease
-        ),
-    )
-    in_place = sa.and_(
-        Case.notice_state.in_(("outdated", "editing")), Case.notice_message_id.is_not(None)
-    )
-    ids = list(
-        (
-            await session.execute(
-                sa.select(Case.id)
-                .where(due)
-                .order_by(Case.id)
-                .limit(limit)
-                .with_for_update(skip_locked=True)
-            )
-        ).scalars()
-    )
-    if not ids:
-        return []
-    claimed = await session.execute(
-        sa.update(Case)
-        .where(Case.id.in_(ids), due)
-        .values(notice_state=sa.case((in_place, "editing"), else_="sending"), notice_claimed_at=now)
-        .returning(Case.id)
-        .execution_options(synchronize_session=False)
-    )
-    return sorted(claimed.scalars())
-
-
 async def claim_reminders(session: AsyncSession, now: datetime, limit: int = 50) -> list[Case]:
     """Unclaimed cases whose reminder time has come (the caller moves `remind_at` on)."""
     query = (
@@ -250,6 +201,7 @@ async def claim_reminders(session: AsyncSession, now: datetime, limit: int = 50)
             Case.status == CaseStatus.new,
             Case.remind_at <= now,
             Case.notice_state.in_(IN_THE_GROUP),
+            Case.notice_message_id.is_not(None),
         )
         .order_by(Case.remind_at, Case.id)
         .limit(limit)
@@ -258,19 +210,24 @@ async def claim_reminders(session: AsyncSession, now: datetime, limit: int = 50)
     return list((await session.execute(query)).scalars())
 
 
-async def erase_casework(session: AsyncSession, respondent_id: int) -> int:
+async def erase_casework(
+    session: AsyncSession, respondent_id: int, now: datetime | None = None
+) -> int:
     """Delete the person's cases (flags go with them); their group notices are to be redacted."""
-    return await _erase_cases(session, Case.respondent_id == respondent_id)
+    return await _erase_cases(session, Case.respondent_id == respondent_id, now)
 
 
-async def erase_cases_closed_before(session: AsyncSession, cutoff: datetime) -> int:
+async def erase_cases_closed_before(
+    session: AsyncSession, cutoff: datetime, now: datetime | None = None
+) -> int:
     """Delete closed cases older than `cutoff` (retention); returns how many."""
-    return await _erase_cases(
-        session, sa.and_(Case.status == CaseStatus.closed, Case.closed_at < cutoff)
-    )
+    closed = sa.and_(Case.status == CaseStatus.closed, Case.closed_at < cutoff)
+    return await _erase_cases(session, closed, now)
 
 
-async def _erase_cases(session: AsyncSession, which: sa.ColumnElement[bool]) -> int:
+async def _erase_cases(
+    session: AsyncSession, which: sa.ColumnElement[bool], now: datetime | None
+) -> int:
     rows = (
         await session.execute(
             sa.delete(Case)
@@ -279,25 +236,19 @@ async def _erase_cases(session: AsyncSession, which: sa.ColumnElement[bool]) -> 
             .execution_options(synchronize_session=False)
         )
     ).all()
-    redactions = [
-        NoticeRedaction(case_id=case_id, chat_id=chat, message_id=message)
-        for case_id, chat, message in rows
-        if chat is not None and message is not None
-    ]
-    session.add_all(redactions)
+    for case_id, chat, message in rows:
+        if chat is not None and message is not None:
+            # The group keeps the notice: the outbox overwrites it (no person any more).
+            await deliveries.enqueue(
+                session,
+                REDACTION,
+                str(case_id),
+                now or datetime.now(UTC),
+                chat_id=chat,
+                message_id=message,
+                case_id=case_id,
+            )
     return len(rows)
-
-
-async def take_redactions(session: AsyncSession, limit: int = 50) -> list[tuple[int, int, int]]:
-    """Notices to overwrite: (case, chat, message), removed from the list."""
-    first = sa.select(NoticeRedaction.id).order_by(NoticeRedaction.id).limit(limit)
-    rows = await session.execute(
-        sa.delete(NoticeRedaction)
-        .where(NoticeRedaction.id.in_(first.scalar_subquery()))
-        .returning(NoticeRedaction.case_id, NoticeRedaction.chat_id, NoticeRedaction.message_id)
-        .execution_options(synchronize_session=False)
-    )
-    return [tuple(row) for row in rows]
 
 
 # --- Staff and invitations ----------------------------------------------------------------------

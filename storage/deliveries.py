@@ -18,7 +18,7 @@ from sqlmodel import Field, SQLModel
 
 from storage.db import insert
 from storage.models import Respondent
-from storage.types import DeliveryStatus
+from storage.types import DeliveryStatus, Lane
 from storage.types import when as _when
 
 OPEN = (DeliveryStatus.PENDING, DeliveryStatus.SENDING)
@@ -26,13 +26,28 @@ _CHUNK = 500  # ids per IN (…) list
 
 
 class Delivery(SQLModel, table=True):
-    """One message to one person: the outbox row the sender claims, sends and settles."""
+    """One message to send: the outbox row the sender claims, sends and settles.
+
+    To a person (`respondent_id`, their own chat), or about one to another chat (`chat_id`: a
+    team's group, a caseworker, a coordinator), or to a chat alone (a notice of an erased case).
+    `message_id` is the message to edit or to answer, `body` what was written (a relayed text,
+    JSON), cleared once settled; `version` grows each time the row is armed again (a notice or a
+    progress message to draw anew), so that a send composed from an older state does not count.
+    """
 
     __tablename__ = "delivery"
     __table_args__ = (
         sa.UniqueConstraint("broadcast_id", "respondent_id", name="uq_delivery_broadcast_person"),
         sa.UniqueConstraint("respondent_id", "kind", "ref", name="uq_delivery_person_kind_ref"),
-        sa.Index("ix_delivery_due", "status", "next_attempt_at"),
+        sa.Index(
+            "uq_delivery_kind_ref_no_person",
+            "kind",
+            "ref",
+            unique=True,
+            sqlite_where=sa.text("respondent_id IS NULL"),
+            postgresql_where=sa.text("respondent_id IS NULL"),
+        ),
+        sa.Index("ix_delivery_due", "status", "lane", "next_attempt_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -40,16 +55,25 @@ class Delivery(SQLModel, table=True):
         default=None,
         sa_column=sa.Column(sa.Integer, sa.ForeignKey("broadcast.id", ondelete="CASCADE")),
     )
-    respondent_id: int = Field(
+    respondent_id: int | None = Field(
+        default=None,
         sa_column=sa.Column(
-            sa.Integer,
-            sa.ForeignKey("respondent.id", ondelete="CASCADE"),
-            nullable=False,
-            index=True,
-        )
+            sa.Integer, sa.ForeignKey("respondent.id", ondelete="CASCADE"), index=True
+        ),
     )
-    kind: str = Field(max_length=16)  # broadcast | reminder | …
+    kind: str = Field(max_length=16)  # broadcast | reminder | notice | relay | …
     ref: str = Field(max_length=40)  # what the message is about, unique per person and kind
+    lane: int = Field(
+        default=Lane.BULK,
+        sa_column=sa.Column(sa.SmallInteger, nullable=False, default=Lane.BULK, server_default="1"),
+    )
+    chat_id: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger))
+    message_id: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger))
+    case_id: int | None = Field(default=None, sa_column=sa.Column(sa.Integer))
+    body: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    version: int = Field(
+        default=0, sa_column=sa.Column(sa.Integer, nullable=False, default=0, server_default="0")
+    )
     status: str = Field(default=DeliveryStatus.PENDING, max_length=12)
     attempts: int = 0
     reclaims: int = 0  # claims of a row whose sender died with it in hand (possibly sent)
@@ -61,23 +85,77 @@ class Delivery(SQLModel, table=True):
     created_at: datetime = _when(nullable=False)
 
 
-async def enqueue_message(
-    session: AsyncSession, respondent_id: int, kind: str, ref: str, due: datetime, now: datetime
+async def enqueue(
+    session: AsyncSession,
+    kind: str,
+    ref: str,
+    now: datetime,
+    *,
+    respondent_id: int | None = None,
+    chat_id: int | None = None,
+    message_id: int | None = None,
+    case_id: int | None = None,
+    body: str | None = None,
+    lane: Lane = Lane.INTERACTIVE,
+    due: datetime | None = None,
+    again: bool = False,
 ) -> bool:
-    """One pending delivery of `kind` about `ref`; False if it exists already."""
+    """One pending delivery of `kind` about `ref`; False if it exists already.
+
+    `again`: a delivery that exists is armed anew (due at once, with this chat, message and
+    body), even while a sender has it in hand: its next version is sent after that one.
+    """
     row = {
         "broadcast_id": None,
         "respondent_id": respondent_id,
         "kind": kind,
         "ref": ref,
+        "lane": int(lane),
+        "chat_id": chat_id,
+        "message_id": message_id,
+        "case_id": case_id,
+        "body": body,
+        "version": 0,
         "status": DeliveryStatus.PENDING,
         "attempts": 0,
         "reclaims": 0,
-        "next_attempt_at": due,
+        "next_attempt_at": due or now,
         "created_at": now,
     }
-    result = await session.execute(insert_ignoring_duplicates(session, [row]))
-    return result.rowcount == 1
+    statement = insert(session, Delivery).values(row)
+    if not again:
+        return (await session.execute(statement.on_conflict_do_nothing())).rowcount == 1
+    sending = Delivery.status == DeliveryStatus.SENDING
+    if respondent_id is None:
+        no_person = Delivery.respondent_id.is_(None)
+        target = {"index_elements": ["kind", "ref"], "index_where": no_person}
+    else:
+        target = {"index_elements": ["respondent_id", "kind", "ref"]}
+    await session.execute(
+        statement.on_conflict_do_update(
+            **target,
+            set_={
+                "version": Delivery.version + 1,
+                "status": sa.case((sending, DeliveryStatus.SENDING), else_=DeliveryStatus.PENDING),
+                "attempts": sa.case((sending, Delivery.attempts), else_=0),
+                "next_attempt_at": statement.excluded.next_attempt_at,
+                "chat_id": statement.excluded.chat_id,
+                "message_id": statement.excluded.message_id,
+                "body": statement.excluded.body,
+                "last_error": None,
+            },
+        )
+    )
+    return True
+
+
+async def enqueue_message(
+    session: AsyncSession, respondent_id: int, kind: str, ref: str, due: datetime, now: datetime
+) -> bool:
+    """One pending bulk message of `kind` about `ref` to a person; False if it exists already."""
+    return await enqueue(
+        session, kind, ref, now, respondent_id=respondent_id, lane=Lane.BULK, due=due
+    )
 
 
 def insert_ignoring_duplicates(session: AsyncSession, rows: list[dict[str, Any]]) -> Any:
@@ -92,14 +170,20 @@ class Claim:
     kind: str
     ref: str
     broadcast_id: int | None
-    respondent_id: int
+    respondent_id: int | None
     attempts: int
     created_at: datetime
-    chat_id: int | None = None
+    chat_id: int | None = None  # where it goes: the row's chat, else the person's
     language: str | None = None
     unreachable: bool = False
     opted_out: bool = False
     exists: bool = True
+    to_person: bool = True  # to the person's own chat (not to staff about them)
+    lane: Lane = Lane.BULK
+    message_id: int | None = None
+    case_id: int | None = None
+    body: str | None = None
+    version: int = 0
 
 
 async def claim_due(
@@ -121,7 +205,7 @@ async def claim_due(
     chosen = (
         sa.select(Delivery.id)
         .where(due)
-        .order_by(Delivery.next_attempt_at, Delivery.id)
+        .order_by(Delivery.lane, Delivery.next_attempt_at, Delivery.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
         .cte("chosen")
@@ -146,14 +230,20 @@ async def claim_due(
             Delivery.respondent_id,
             Delivery.attempts,
             Delivery.created_at,
+            Delivery.lane,
+            Delivery.chat_id,
+            Delivery.message_id,
+            Delivery.case_id,
+            Delivery.body,
+            Delivery.version,
         )
         .execution_options(synchronize_session=False)
     )
     rows = (await session.execute(claim)).all()
-    people = await _people(session, [row.respondent_id for row in rows])
+    people = await _people(session, [r.respondent_id for r in rows if r.respondent_id is not None])
     claims = []
-    for row in sorted(rows, key=lambda r: r.id):
-        person = people.get(row.respondent_id)
+    for row in sorted(rows, key=lambda r: (r.lane, r.id)):
+        person = people.get(row.respondent_id) if row.respondent_id is not None else None
         claims.append(
             Claim(
                 id=row.id,
@@ -163,14 +253,24 @@ async def claim_due(
                 respondent_id=row.respondent_id,
                 attempts=row.attempts,
                 created_at=row.created_at,
-                chat_id=person.chat_id if person else None,
+                chat_id=row.chat_id if row.chat_id is not None else _chat_of(person),
                 language=person.language if person else None,
                 unreachable=bool(person.unreachable) if person else False,
                 opted_out=bool(person.broadcasts_opt_out) if person else False,
-                exists=person is not None,
+                exists=person is not None or row.respondent_id is None,
+                to_person=row.chat_id is None,
+                lane=Lane(row.lane),
+                message_id=row.message_id,
+                case_id=row.case_id,
+                body=row.body,
+                version=row.version,
             )
         )
     return claims
+
+
+def _chat_of(person: Any) -> int | None:
+    return person.chat_id if person is not None else None
 
 
 async def _people(session: AsyncSession, ids: list[int]) -> dict[int, Any]:
@@ -224,10 +324,20 @@ async def settle(
     error: str | None = None,
     retry_at: datetime | None = None,
     count_attempt: bool = True,
+    version: int = 0,
 ) -> bool:
-    """Record the outcome of a claim (`status` pending means: try again at `retry_at`)."""
+    """Record the outcome of a claim (`status` pending means: try again at `retry_at`).
+
+    A row armed again while it was in hand (a newer `version`) is due again at once instead of
+    ending; its body goes once it ends, since it may hold what a person wrote.
+    """
     status = DeliveryStatus(status)
     values: dict[str, Any] = {"status": status, "claimed_at": None, "claimed_by": None}
+    if not status.open:
+        armed_again = Delivery.version != version
+        values["status"] = sa.case((armed_again, DeliveryStatus.PENDING), else_=status)
+        values["next_attempt_at"] = sa.case((armed_again, now), else_=Delivery.next_attempt_at)
+        values["body"] = sa.case((armed_again, Delivery.body), else_=None)
     if status == DeliveryStatus.SENT:
         values["sent_at"] = now
     if error is not None:
@@ -259,7 +369,11 @@ async def mark_unreachable(session: AsyncSession, respondent_id: int) -> None:
     )
     await session.execute(
         sa.update(Delivery)
-        .where(Delivery.respondent_id == respondent_id, Delivery.status == DeliveryStatus.PENDING)
+        .where(
+            Delivery.respondent_id == respondent_id,
+            Delivery.chat_id.is_(None),
+            Delivery.status == DeliveryStatus.PENDING,
+        )
         .values(status=DeliveryStatus.BLOCKED)
         .execution_options(synchronize_session=False)
     )

@@ -65,10 +65,12 @@ async def create_respondent(
     return respondent
 
 
-async def erase_respondent(session: AsyncSession, respondent_id: int) -> None:
+async def erase_respondent(
+    session: AsyncSession, respondent_id: int, now: datetime | None = None
+) -> None:
     """Delete the person and every row about them, explicitly (not trusting cascades alone)."""
     # Cases and the outbox first, then the intake rows, so nothing about the person stays.
-    await erase_casework(session, respondent_id)
+    await erase_casework(session, respondent_id, now)
     await erase_outbox(session, respondent_id)
     interview_ids = select(Interview.id).where(Interview.respondent_id == respondent_id)
     await session.execute(delete(Answer).where(Answer.interview_id.in_(interview_ids)))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,6 +24,22 @@ class InterviewStatus(StrEnum):
     in_progress = "in_progress"
     finished = "finished"
     abandoned = "abandoned"  # begun anew
+
+
+class NoticeState(StrEnum):
+    """Where a case's notice in the team's group stands (stored as these values)."""
+
+    NEW = "pending"  # to be sent as a new message
+    OUTDATED = "outdated"  # in the group, but flags joined since: to be drawn again in place
+    SHOWN = "sent"  # in the group as it is
+
+
+class Lane(IntEnum):
+    """The outbox's two lanes (stored as these numbers): interactive messages (case notices,
+    relays, progress) go before bulk ones (broadcasts, reminders); both share one rate."""
+
+    INTERACTIVE = 0
+    BULK = 1
 
 
 class UTCDateTime(sa.TypeDecorator):

@@ -269,12 +269,12 @@ class Broadcasts(FlowService):
             broadcast = await broadcast_store.get_broadcast(session, broadcast_id)
             if broadcast is None:
                 return None
-            return await self._view(session, broadcast)
+            return await self.view_of(session, broadcast)
 
     async def recent(self, limit: int = 20) -> list[BroadcastView]:
         async with self.transaction() as session:
             return [
-                await self._view(session, b)
+                await self.view_of(session, b)
                 for b in await broadcast_store.list_broadcasts(session, limit)
             ]
 
@@ -282,7 +282,7 @@ class Broadcasts(FlowService):
         """Broadcasts whose coordinator watches a progress message that is not final yet."""
         async with self.transaction() as session:
             return [
-                await self._view(session, b)
+                await self.view_of(session, b)
                 for b in await broadcast_store.watched_broadcasts(session)
             ]
 
@@ -292,7 +292,7 @@ class Broadcasts(FlowService):
                 session, broadcast_id, text, self.clock() if final else None
             )
 
-    async def _view(self, session: AsyncSession, broadcast: Broadcast) -> BroadcastView:
+    async def view_of(self, session: AsyncSession, broadcast: Broadcast) -> BroadcastView:
         assert broadcast.id is not None
         counts = await broadcast_store.delivery_counts(session, broadcast.id)
         return BroadcastView(

@@ -17,6 +17,7 @@ from storage import casework as store
 from storage import interviews
 from storage.casework import Case
 from storage.models import Interview, Respondent
+from storage.types import NoticeState
 
 
 async def handover(
@@ -77,15 +78,15 @@ async def _district(session: AsyncSession, flow: Flow, interview_id: int | None)
     return row.code if row is not None and not row.skipped else None
 
 
-def notice_after_new_flags(case: Case, more_pressing: bool) -> str:
+def notice_after_new_flags(case: Case, more_pressing: bool) -> NoticeState:
     """How the team hears of flags that joined an open case: a notice not yet sent shows them
     anyway; one in the group is brought up to date in place, or, when the flags make the case
     more pressing, followed by a new notice."""
-    if case.notice_state == "pending":
-        return "pending"
+    if case.notice_state == NoticeState.NEW:
+        return NoticeState.NEW
     if more_pressing and case.notice_message_id is not None:
-        return "pending"
-    return "outdated"
+        return NoticeState.NEW
+    return NoticeState.OUTDATED
 
 
 def route(teams: list[Team], flags: list[engine.Flag], district: str | None, language: str):

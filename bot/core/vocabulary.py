@@ -20,6 +20,14 @@ CASE_STATUS_NAMES = {
     "closed": "abgeschlossen",
 }
 
+# How a coordinator picks the people of a broadcast.
+SEGMENT_KINDS = {
+    "languages": "Nach Sprache",
+    "districts": "Nach Stadtteil",
+    "statuses": "Nach Stand des Fragebogens",
+    "fields": "Nach Handlungsfeld mit Bedarf",
+}
+
 
 def field_name(field: str) -> str:
     """The German name of a field of action; an unknown code as it is."""

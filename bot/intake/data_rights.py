@@ -117,7 +117,7 @@ class DataRights:
                     language,
                     N_("Gut, nichts wurde gelöscht."),
                 )
-            await respondents.erase_respondent(session, respondent.id)
+            await respondents.erase_respondent(session, respondent.id, self.conversation.clock())
             await inbox.forget_sender(session, person.user_id)
             after_commit(session, self.erased)
         await empty_wal(self.conversation.sessions)  # no copy of the erased rows stays on disk

@@ -1,28 +1,62 @@
-"""How fast the outbox sends: an overall rate, a gap per chat, and backoff with jitter."""
+"""How fast the bot sends: one rate budget for the bot, a gap per chat, backoff with jitter.
+
+Telegram lets a bot send about 30 messages per second in all. Direct replies to people who are
+answering, the outbox's interactive lane (case notices, relays, progress) and its bulk lane
+(broadcasts, reminders) share that budget: a direct reply takes its slot at once and is never
+slowed, the interactive lane waits only for the budget, and the bulk lane keeps to its own
+configured rate below it, so that answers always find room while a broadcast runs.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from storage.types import Lane
 
-@dataclass
-class Pacer:
-    """Evenly spaced slots at `rate` per second; no burst credit builds up while idle."""
+TELEGRAM_RATE = 30.0  # messages per second a bot may send in all
+MOST_AHEAD = 1.0  # seconds of direct replies that may push the outbox back
 
-    rate: float
-    next_slot: float = field(default_factory=time.monotonic)
 
-    async def slot(self) -> None:
-        interval = 1.0 / self.rate
-        now = time.monotonic()
-        if self.next_slot < now - interval:
-            self.next_slot = now
-        if self.next_slot > now:
-            await asyncio.sleep(self.next_slot - now)
-        self.next_slot += interval
+class RateBudget:
+    """The bot's messages per second, shared by direct replies and the outbox's two lanes.
+
+    No credit builds up while idle: after a quiet minute the next messages are still spaced.
+    """
+
+    def __init__(
+        self,
+        bulk_rate: float,
+        overall_rate: float = TELEGRAM_RATE,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.interval = 1.0 / overall_rate
+        self.bulk_interval = 1.0 / min(bulk_rate, overall_rate)
+        self.clock = clock
+        self.next_free = self.next_bulk = clock()
+
+    def spend(self) -> None:
+        """A direct reply went out now: it needed no slot, but the outbox's next one moves."""
+        now = self.clock()
+        self.next_free = min(max(self.next_free, now) + self.interval, now + MOST_AHEAD)
+
+    def reserve(self, lane: Lane) -> float:
+        """Take the next slot of `lane`: seconds to wait for it (0: now)."""
+        now = self.clock()
+        at = max(self.next_free, now)
+        if lane is Lane.BULK:
+            at = max(at, self.next_bulk)
+            self.next_bulk = at + self.bulk_interval
+        self.next_free = at + self.interval
+        return at - now
+
+    async def slot(self, lane: Lane) -> None:
+        wait = self.reserve(lane)
+        if wait > 0:
+            await asyncio.sleep(wait)
 
 
 @dataclass

@@ -1,8 +1,12 @@
 """The sender: sends the outbox at Telegram's limits, each message once, surviving any crash.
 
-It claims due delivery rows in small batches, paces them evenly at the configured overall rate
-and at most one message per chat per interval, waits out a 429 as Telegram asks, marks people
-who blocked the bot (403) unreachable, and retries server errors and time-outs with backoff.
+Every message that is not a direct reply goes this way: broadcasts and reminders (the bulk
+lane), case notices, relays between caseworker and person, and progress (the interactive lane,
+claimed first). It claims due delivery rows in small batches, paces them within the bot's one
+rate budget (bot/outbox/pacing.py) and at most one message per chat per interval, waits out a
+429 as Telegram asks, marks people who blocked the bot (403) unreachable, and retries server
+errors and time-outs with backoff. What a kind of message needs once it is settled (a notice's
+message id on its case, the note that a relay arrived) runs in the settling transaction.
 
 A row is claimed (committed) before its message goes out and settled after; a process killed in
 between leaves it claimed, and it becomes due again when the lease runs out. So a crash loses
@@ -19,17 +23,27 @@ import os
 import random
 import socket
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.core.config import Settings
 from bot.core.service import Clock, utc_now
-from bot.outbox.pacing import ChatGaps, Pacer, backoff
-from bot.outbox.transport import Blocked, Delivered, Failed, Outgoing, RetryAfter, Transport
-from storage import deliveries, locks
+from bot.outbox.leader import Leadership
+from bot.outbox.pacing import ChatGaps, RateBudget, backoff
+from bot.outbox.transport import (
+    Blocked,
+    Delivered,
+    Failed,
+    Gone,
+    Outgoing,
+    Result,
+    RetryAfter,
+    Transport,
+)
+from storage import deliveries
 from storage.deliveries import Claim
 from storage.types import DeliveryStatus
 
@@ -37,8 +51,6 @@ log = logging.getLogger(__name__)
 
 # Kinds a person silences with /stop; messages from their case manager are not among them.
 SILENCED_BY_STOP = frozenset({"broadcast", "reminder"})
-# One sender at a time keeps the overall rate across replicas (PostgreSQL session lock).
-SENDER_LOCK_KEY = 0x4B494D5345  # "KIMSE"
 
 
 @dataclass(frozen=True)
@@ -57,6 +69,18 @@ class Defer:
 
 
 Composer = Callable[[AsyncSession, Claim], Awaitable[Outgoing | Skip | Defer]]
+# After a delivery ended, in its settling transaction: what was sent (None: skipped), and
+# Delivered, or None (it did not arrive).
+Settled = Callable[[AsyncSession, Claim, Outgoing | None, Delivered | None], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of message in the outbox (a delivery's `kind`): how a claim becomes a message,
+    and what follows once it is settled (in the settling transaction)."""
+
+    compose: Composer
+    settled: Settled | None = None
 
 
 @dataclass
@@ -70,15 +94,16 @@ class SenderStats:
 
 
 class Sender:
-    """Sends due deliveries until stopped. Composers turn a claim into text, by kind."""
+    """Sends due deliveries until stopped; `kinds` say how to compose and settle each kind."""
 
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
         transport: Transport,
         settings: Settings,
-        composers: dict[str, Composer],
+        kinds: Mapping[str, Kind],
         *,
+        budget: RateBudget | None = None,
         clock: Clock = utc_now,
         engine: AsyncEngine | None = None,
         lease: timedelta = timedelta(minutes=2),
@@ -89,7 +114,7 @@ class Sender:
         self.sessions = sessions
         self.transport = transport
         self.settings = settings
-        self.composers = composers
+        self.kinds = kinds
         self.clock = clock
         self.engine: AsyncEngine = engine or sessions.kw["bind"]
         self.lease = lease
@@ -100,13 +125,13 @@ class Sender:
         self.worker = f"{socket.gethostname()[:30]}:{os.getpid()}:{random.randrange(16**6):06x}"
         self.batch_size = max(1, math.ceil(limits.rate_per_second / 2))  # half a second of sends
         self.stats = SenderStats()
-        self._pacer = Pacer(limits.rate_per_second)
+        self.budget = budget or RateBudget(limits.rate_per_second)
         self._slots = asyncio.Semaphore(max_in_flight)
         self._in_flight: set[asyncio.Task[None]] = set()
         self._gaps = ChatGaps(limits.per_chat_interval_seconds)
         self._paused_until = 0.0
         self._wake = asyncio.Event()
-        self._lock_connection: AsyncConnection | None = None
+        self._leader = Leadership(self.engine)
 
     @property
     def dialect(self) -> str:
@@ -126,7 +151,7 @@ class Sender:
                 log.warning("%d deliveries were claimed by a stopped process; due again", left)
         try:
             while not stop.is_set():
-                if not await self._lead():
+                if not await self._leader.lead():
                     await _pause(stop, self.idle_seconds)
                     continue
                 await _pause(stop, self._paused_until - time.monotonic())
@@ -143,7 +168,7 @@ class Sender:
                 task.cancel()
             raise
         finally:
-            await self._resign()
+            await self._leader.resign()
 
     async def _claim(self) -> list[Claim]:
         async with self.sessions() as session, session.begin():
@@ -163,14 +188,14 @@ class Sender:
 
     async def _send_batch(self, claims: list[Claim], stop: asyncio.Event) -> None:
         async with self.sessions() as session, session.begin():
-            messages = {c.id: await compose(self.composers, session, c) for c in claims}
+            messages = {c.id: await compose(self.kinds, session, c) for c in claims}
         for number, claim in enumerate(claims):
             if stop.is_set() or self._paused_until > time.monotonic():
                 await self._give_back(claims[number:])
                 return
             message = messages[claim.id]
             if isinstance(message, Skip):
-                await self._settle(claim, message.status, error=message.reason)
+                await self._end(claim, None, message.status, error=message.reason)
                 self.stats.skipped += 1
                 continue
             if isinstance(message, Defer):
@@ -179,34 +204,27 @@ class Sender:
                     claim, DeliveryStatus.PENDING, retry_in=max(wait, 0.0), count_attempt=False
                 )
                 continue
-            assert claim.chat_id is not None
-            wait = self._gaps.wait(claim.chat_id)
-            if wait > 0:
-                await self._settle(
-                    claim,
-                    DeliveryStatus.PENDING,
-                    retry_in=wait,
-                    count_attempt=False,
-                    error="per-chat limit",
-                )
-                continue
-            await self._pacer.slot()
+            chat_id = message.chat_id or claim.chat_id
+            assert chat_id is not None
+            # At most one message per chat per interval: a second one to the same chat (a
+            # team's group) waits here, at most that interval.
+            await asyncio.sleep(max(0.0, self._gaps.wait(chat_id)))
+            await self.budget.slot(claim.lane)
             await self._slots.acquire()
             if stop.is_set() or self._paused_until > time.monotonic():
                 self._slots.release()
                 await self._give_back(claims[number:])
                 return
-            self._gaps.mark(claim.chat_id)
-            task = asyncio.create_task(self._deliver(claim, message))
+            self._gaps.mark(chat_id)
+            task = asyncio.create_task(self._deliver(claim, chat_id, message))
             self._in_flight.add(task)
             task.add_done_callback(self._in_flight.discard)
 
-    async def _deliver(self, claim: Claim, message: Outgoing) -> None:
-        assert claim.chat_id is not None
+    async def _deliver(self, claim: Claim, chat_id: int, message: Outgoing) -> None:
         try:
-            await self._deliver_once(claim, message)
+            await self._deliver_once(claim, chat_id, message)
             # From the answer on, so that the next message cannot arrive within the interval.
-            self._gaps.mark(claim.chat_id)
+            self._gaps.mark(chat_id)
         except Exception:
             log.exception(
                 "delivery %s: unexpected error; it stays claimed until its lease ends", claim.id
@@ -214,9 +232,8 @@ class Sender:
         finally:
             self._slots.release()
 
-    async def _deliver_once(self, claim: Claim, message: Outgoing) -> None:
-        assert claim.chat_id is not None
-        result = await self.transport.send(claim.chat_id, message)
+    async def _deliver_once(self, claim: Claim, chat_id: int, message: Outgoing) -> None:
+        result = await self._transmit(chat_id, message)
         if isinstance(result, RetryAfter):
             # Telegram's flood control is per bot: everything waits, this row goes back.
             self.stats.rate_limited += 1
@@ -229,33 +246,62 @@ class Sender:
                 count_attempt=False,
                 error="429",
             )
+        elif isinstance(result, Failed) and result.retryable:
+            await self._retry_or_fail(claim, message, result.error)
+        elif isinstance(result, Delivered):
+            self.stats.sent += 1
+            await self._end(claim, message, DeliveryStatus.SENT, result)
         elif isinstance(result, Blocked):
             self.stats.blocked += 1
-            async with self.sessions() as session, session.begin():
-                await deliveries.settle(
-                    session,
-                    claim.id,
-                    self.worker,
-                    DeliveryStatus.BLOCKED,
-                    self.clock(),
-                    error="403",
-                )
-                await deliveries.mark_unreachable(session, claim.respondent_id)
-        elif isinstance(result, Failed) and result.retryable:
-            await self._retry_or_fail(claim, result.error)
-        elif isinstance(result, Failed):
-            self.stats.failed += 1
-            await self._settle(claim, DeliveryStatus.FAILED, error=result.error)
+            await self._end(claim, message, DeliveryStatus.BLOCKED, error="403")
         else:
-            assert isinstance(result, Delivered)
-            self.stats.sent += 1
-            await self._settle(claim, DeliveryStatus.SENT)
+            self.stats.failed += 1
+            error = result.error if isinstance(result, Failed) else "message gone"
+            await self._end(claim, message, DeliveryStatus.FAILED, error=error)
 
-    async def _retry_or_fail(self, claim: Claim, error: str) -> None:
+    async def _transmit(self, chat_id: int, message: Outgoing) -> Result:
+        if message.edit is None:
+            return await self.transport.send(chat_id, message)
+        result = await self.transport.edit(chat_id, message.edit, message)
+        if isinstance(result, Gone) and message.or_send:
+            return await self.transport.send(chat_id, message)
+        return result
+
+    async def _end(
+        self,
+        claim: Claim,
+        message: Outgoing | None,
+        status: DeliveryStatus,
+        delivered: Delivered | None = None,
+        *,
+        error: str | None = None,
+    ) -> None:
+        """Settle a delivery for good, with what its kind does then, in one transaction."""
+        kind = self.kinds.get(claim.kind)
+        hook = kind.settled if kind is not None else None
+        async with self.sessions() as session, session.begin():
+            settled = await deliveries.settle(
+                session,
+                claim.id,
+                self.worker,
+                status,
+                self.clock(),
+                error=error,
+                version=claim.version,
+            )
+            if delivered is None and status == DeliveryStatus.BLOCKED and claim.to_person:
+                assert claim.respondent_id is not None
+                await deliveries.mark_unreachable(session, claim.respondent_id)
+            if settled and hook is not None:
+                await hook(session, claim, message, delivered)
+        if hook is not None:
+            self.wake()  # the hook may have put a message in the outbox
+
+    async def _retry_or_fail(self, claim: Claim, message: Outgoing, error: str) -> None:
         if claim.attempts >= self.settings.broadcasts.max_attempts:
             self.stats.failed += 1
             log.warning("delivery %s failed after %d attempts", claim.id, claim.attempts)
-            await self._settle(claim, DeliveryStatus.FAILED, error=error)
+            await self._end(claim, message, DeliveryStatus.FAILED, error=error)
             return
         self.stats.retried += 1
         delay = backoff(claim.attempts, self.backoff_seconds)
@@ -282,6 +328,7 @@ class Sender:
                 error=error,
                 retry_at=retry_at,
                 count_attempt=count_attempt,
+                version=claim.version,
             )
 
     async def _give_back(self, claims: list[Claim]) -> None:
@@ -299,63 +346,24 @@ class Sender:
                     count_attempt=False,
                 )
 
-    # --- One sender among replicas (PostgreSQL) --------------------------------------------------
-
-    async def _lead(self) -> bool:
-        """On PostgreSQL, only the holder of the sender lock sends, so the rate is the bot's.
-
-        The claims would keep several senders apart anyway (SKIP LOCKED); the lock keeps their
-        sum at the configured rate. A replica that dies drops its connection and with it the
-        lock; another one takes over at its next try.
-        """
-        if self.dialect != "postgresql":
-            return True
-        if self._lock_connection is not None:
-            try:
-                await locks.still_held(self._lock_connection)
-                return True
-            except Exception:
-                log.warning("lost the database connection that holds the sender lock")
-                await self._resign()
-        connection = await self.engine.connect()
-        try:
-            held = await locks.try_lock(connection, SENDER_LOCK_KEY)
-        except Exception:
-            await connection.close()
-            raise
-        if not held:
-            await connection.close()
-            return False
-        self._lock_connection = connection
-        log.info("this replica sends the outbox")
-        return True
-
-    async def _resign(self) -> None:
-        connection, self._lock_connection = self._lock_connection, None
-        if connection is None:
-            return
-        with contextlib.suppress(Exception):
-            await locks.unlock(connection, SENDER_LOCK_KEY)
-        with contextlib.suppress(Exception):
-            await connection.close()
-
 
 async def compose(
-    composers: dict[str, Composer], session: AsyncSession, claim: Claim
+    kinds: Mapping[str, Kind], session: AsyncSession, claim: Claim
 ) -> Outgoing | Skip | Defer:
     """What to do with a claimed delivery: the message, or why it is not sent (now)."""
     if not claim.exists:
         return Skip(DeliveryStatus.CANCELLED, "person erased")
     if claim.chat_id is None:
         return Skip(DeliveryStatus.FAILED, "no chat")
-    if claim.unreachable:
+    # A message to staff about the person goes whatever the person's own chat allows.
+    if claim.to_person and claim.unreachable:
         return Skip(DeliveryStatus.BLOCKED, "person blocked the bot")
-    if claim.opted_out and claim.kind in SILENCED_BY_STOP:
+    if claim.to_person and claim.opted_out and claim.kind in SILENCED_BY_STOP:
         return Skip(DeliveryStatus.CANCELLED, "person used /stop")
-    composer = composers.get(claim.kind)
-    if composer is None:
+    kind = kinds.get(claim.kind)
+    if kind is None:
         return Skip(DeliveryStatus.FAILED, f"nothing composes {claim.kind!r}")
-    return await composer(session, claim)
+    return await kind.compose(session, claim)
 
 
 async def _pause(stop: asyncio.Event, seconds: float) -> None:

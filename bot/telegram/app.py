@@ -29,6 +29,7 @@ from bot.core.logs import setup_logging
 from bot.core.service import Clock, utc_now
 from bot.flows.schema import Flow
 from bot.intake.service import Conversation
+from bot.outbox.pacing import RateBudget
 from bot.outbox.sender import Sender
 from bot.scheduler import Scheduler
 from bot.telegram.background import start_background
@@ -95,7 +96,8 @@ async def create_application(
     services = await Services.open(settings, flow=flow, clock=clock)
     conversation, casework = services.conversation, services.casework
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
-    session.middleware(ReplyMiddleware(conversation))
+    budget = RateBudget(settings.broadcasts.rate_per_second)  # the bot's one rate budget
+    session.middleware(ReplyMiddleware(conversation, budget))
     bot = Bot(settings.bot_token.get_secret_value(), session=session)
     dispatcher = Dispatcher(
         storage=DatabaseStorage(services.sessions, clock=clock)
@@ -106,22 +108,28 @@ async def create_application(
     dispatcher["renderer"] = Renderer(bot)
     dispatcher["staff"] = services.staff
     dispatcher["casework"] = casework
+    dispatcher["contact"] = services.contact
     # --- reports: /stats, before coordination and intake so neither takes the command ---
     dispatcher["reports"] = services.reports
     dispatcher.include_router(stats.build_router())
     # --- end reports ---
     # --- outbox: broadcasts, reminders, the sender and the periodic jobs ---
     broadcasts, reminders = services.broadcasts, services.reminders
-    composers = {"broadcast": broadcasts.compose, "reminder": reminders.compose}
-    sessions, engine = services.sessions, services.engine
     sender = Sender(
-        sessions, TelegramTransport(bot), settings, composers, clock=clock, engine=engine
+        services.sessions,
+        TelegramTransport(bot),
+        settings,
+        services.outbox_kinds(),
+        budget=budget,
+        clock=clock,
+        engine=services.engine,
     )
-    broadcasts.wake = sender.wake
+    services.wake_outbox(sender.wake)
     dispatcher["broadcasts"] = broadcasts
+    dispatcher["progress"] = services.progress
     dispatcher["reminders"] = reminders
     dispatcher["sender"] = sender
-    dispatcher["scheduler"] = Scheduler(settings.database_url, sessions, clock)
+    dispatcher["scheduler"] = Scheduler(settings.database_url, services.sessions, clock)
     dispatcher.include_router(coordination.build_router())  # before intake: coordinators' text
     # --- end outbox ---
     dispatcher["retention"] = services.retention

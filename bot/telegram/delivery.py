@@ -5,14 +5,15 @@ from __future__ import annotations
 from aiogram import Bot
 from aiogram.exceptions import (
     TelegramAPIError,
+    TelegramBadRequest,
     TelegramForbiddenError,
     TelegramNetworkError,
     TelegramRetryAfter,
     TelegramServerError,
 )
 
-from bot.outbox.transport import Blocked, Delivered, Failed, Outgoing, Result, RetryAfter
-from bot.telegram.render import keyboard
+from bot.outbox.transport import Blocked, Delivered, Failed, Gone, Outgoing, Result, RetryAfter
+from bot.telegram.render import keyboard, send_long
 from bot.ui.text import TEXT_LIMIT, screen_text
 
 
@@ -24,15 +25,15 @@ class TelegramTransport:
         self.request_timeout = request_timeout
 
     async def send(self, chat_id: int, message: Outgoing) -> Result:
-        body = screen_text(message.screen, message.language)[:TEXT_LIMIT]
+        body = screen_text(message.screen, message.language)
         markup = keyboard(message.screen, message.language)
         try:
-            sent = await self.bot.send_message(
-                chat_id, body, reply_markup=markup, request_timeout=self.request_timeout
+            sent = await send_long(
+                self.bot, chat_id, body, markup, message.reply_to, self.request_timeout
             )
         except TelegramAPIError as error:
             return _result(error)
-        return Delivered(sent.message_id)
+        return Delivered(tuple(m.message_id for m in sent))
 
     async def edit(self, chat_id: int, message_id: int, message: Outgoing) -> Result:
         body = screen_text(message.screen, message.language)[:TEXT_LIMIT]
@@ -47,9 +48,11 @@ class TelegramTransport:
             )
         except TelegramAPIError as error:
             if "message is not modified" in error.message:
-                return Delivered(message_id)
+                return Delivered((message_id,))
+            if isinstance(error, TelegramBadRequest) and "to edit not found" in error.message:
+                return Gone()
             return _result(error)
-        return Delivered(message_id)
+        return Delivered((message_id,))
 
 
 def _result(error: TelegramAPIError) -> Result:

@@ -25,12 +25,14 @@ from aiogram.types import Chat, TelegramObject, Update, User
 
 from bot.core.service import DuplicateEvent, Event, Person, Service, current_handling, handling
 from bot.intake.service import Conversation
+from bot.outbox.pacing import RateBudget
 from bot.telegram.render import Blocked
 
 log = logging.getLogger(__name__)
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 REPLY_ATTEMPTS = 4
+MESSAGES = ("Send", "Edit", "Copy", "Forward")  # the calls Telegram's message limits count
 LONGEST_WAIT = 60  # seconds; a longer retry_after is not waited out inside a reply
 
 
@@ -100,8 +102,9 @@ async def _answer_quietly(bot: Bot, callback_id: str) -> None:
 class ReplyMiddleware(BaseRequestMiddleware):
     """Every Bot API call made while an update is handled: mark first, wait out a 429."""
 
-    def __init__(self, service: Service) -> None:
+    def __init__(self, service: Service, budget: RateBudget | None = None) -> None:
         self.service = service
+        self.budget = budget
 
     async def __call__(
         self,
@@ -114,6 +117,8 @@ class ReplyMiddleware(BaseRequestMiddleware):
         if type(method).__name__.startswith("Get"):  # getMe for a /cmd@bot filter: no reply
             return await make_request(bot, method)
         await self.service.mark_before_reply()
+        if self.budget is not None and type(method).__name__.startswith(MESSAGES):
+            self.budget.spend()  # never waits; the outbox leaves room for it
         press = _press.get()
         if press is not None and isinstance(method, AnswerCallbackQuery):
             press.answered = True

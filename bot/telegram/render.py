@@ -66,6 +66,7 @@ async def send_long(
     text: str,
     markup: InlineKeyboardMarkup | None = None,
     reply_to: int | None = None,
+    request_timeout: int | None = None,
 ) -> list[Message]:
     """Send a text of any length as one or more messages, cut at paragraph, line or word
     boundaries; the buttons go on the last part, the reply on the first. Returns them all."""
@@ -80,6 +81,7 @@ async def send_long(
             reply_parameters=ReplyParameters(message_id=reply_to, allow_sending_without_reply=True)
             if replying
             else None,
+            request_timeout=request_timeout,
         )
         sent.append(message)
     return sent

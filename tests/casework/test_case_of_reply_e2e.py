@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from bot.casework import contact, notices, texts
 from bot.casework import service as casework_service
-from bot.casework import texts
 from bot.core.i18n import Msg, translator
 from bot.flows.loader import load_configured_flow
 from bot.telegram.routers.casework import STAFF_HELP
@@ -23,8 +23,14 @@ def reworded(monkeypatch) -> None:
     def without_number(build):
         return lambda *args, **kwargs: build(*args, **kwargs).replace("Fall #", "Vorgang ")
 
-    for name in ("notice_text", "claimed_text", "details_text", "reply_text"):
-        monkeypatch.setattr(casework_service, name, without_number(getattr(texts, name)))
+    for module, name in (
+        (notices, "notice_text"),
+        (casework_service, "notice_text"),
+        (casework_service, "claimed_text"),
+        (casework_service, "details_text"),
+        (contact, "reply_text"),
+    ):
+        monkeypatch.setattr(module, name, without_number(getattr(texts, name)))
 
 
 async def test_the_case_of_a_reply_is_found_after_the_notice_text_changed(
@@ -35,7 +41,7 @@ async def test_the_case_of_a_reply_is_found_after_the_notice_text_changed(
     group, carla, _ = team
     settings = e2e_settings(fake, database_url, **options)
     amina = Respondent(fake, fake.person("Amina"), load_configured_flow(settings), "de")
-    header = translator("de")(Msg(casework_service.FROM_CASEWORKER, args={"city": settings.city}))
+    header = translator("de")(Msg(contact.FROM_CASEWORKER, args={"city": settings.city}))
 
     async with running_bot(fake, database_url, **options):
         await register(fake, sessions, settings, carla)
@@ -65,7 +71,7 @@ async def test_the_case_of_a_reply_is_found_after_the_notice_text_changed(
         amina.person.send("Danke, bis morgen")
         forwarded = await carla.next_message()
         assert "Fall #" not in forwarded.text and "Danke, bis morgen" in forwarded.text
-        delivered = translator("de")(Msg(casework_service.DELIVERED))
+        delivered = translator("de")(Msg(contact.DELIVERED))
         assert (await amina.person.next_message()).text == delivered
         carla.reply("Bis morgen!", to=forwarded)
         assert "Bis morgen!" in (await amina.person.next_message()).text

@@ -24,9 +24,9 @@ from bot.flows.loader import load_configured_flow
 from bot.flows.schema import Priority
 from bot.retention import Retention
 from bot.ui.model import AskOutcome, ClaimCase, CloseCase
-from storage import interviews, respondents
+from storage import deliveries, interviews, respondents
 from storage.casework import AuditEntry, Case, CaseFlag, Invitation, Staff
-from storage.models import Respondent
+from storage.models import Interview, Respondent
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
@@ -87,23 +87,33 @@ async def test_later_flags_join_the_open_case_and_raise_its_priority(sessions, c
     assert sorted(rules) == ["a", "b"]
 
 
-async def test_a_notice_is_claimed_by_one_sender_only_and_again_after_a_dead_senders_lease(
-    sessions, casework
-):
+async def test_a_case_puts_one_notice_in_the_outbox_which_new_flags_arm_again(sessions, casework):
     async with sessions() as session, session.begin():
         respondent, interview = await person(session)
         await casework.handover(session, respondent, interview, [flag("a", "language")])
-    claims = await asyncio.gather(*(casework.claim_notices() for _ in range(4)))
-    assert sorted(len(c) for c in claims) == [0, 0, 0, 1]
-    assert await casework.claim_notices() == []
-    later = Casework(casework.sessions, casework.settings, casework.flow,
-                     clock=lambda: NOW + timedelta(minutes=6))  # fmt: skip
-    assert await later.claim_notices() == [1]  # the first sender never said it was sent
-    await later.notice_sent(1, -100, None)  # the group refused it: tried again after the lease
-    assert await later.claim_notices() == []
-    latest = Casework(casework.sessions, casework.settings, casework.flow,
-                      clock=lambda: NOW + timedelta(minutes=12))  # fmt: skip
-    assert await latest.claim_notices() == [1]
+    claims = await asyncio.gather(*(claim(sessions, f"sender {n}") for n in range(4)))
+    [(notice,)] = [c for c in claims if c]  # one sender has it, whoever asks at the same time
+    assert (notice.kind, notice.ref, notice.case_id, notice.lane) == ("notice", "1", 1, 0)
+    assert not notice.to_person  # to the team's group, whatever the person's chat allows
+
+    for flags, expected in (("a", 0), ("ab", 1)):  # nothing new: nothing to tell; then a flag
+        async with sessions() as session, session.begin():
+            respondent = await session.get(Respondent, 1)
+            interview = await session.get(Interview, 1)
+            raised = [flag(rule, "work") for rule in flags]
+            await casework.handover(session, respondent, interview, raised)
+        assert await versions(sessions) == [("notice", expected)]  # the same notice, anew
+
+
+async def claim(sessions, worker: str) -> list[deliveries.Claim]:
+    async with sessions() as session, session.begin():
+        return await deliveries.claim_due(session, NOW, 10, worker, timedelta(minutes=2))
+
+
+async def versions(sessions) -> list[tuple[str, int]]:
+    async with sessions() as session:
+        query = sa.select(deliveries.Delivery.kind, deliveries.Delivery.version)
+        return [tuple(row) for row in await session.execute(query)]
 
 
 async def test_only_caseworkers_of_the_cases_team_may_act(sessions, casework):

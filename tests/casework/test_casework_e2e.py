@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from bot.casework.service import DELIVERED, END_CONTACT, FROM_CASEWORKER
+from bot.casework.contact import DELIVERED, END_CONTACT, FROM_CASEWORKER
 from bot.casework.staff import StaffService
 from bot.casework.texts import ERASED, NOT_YOUR_TEAM
 from bot.core.i18n import LRI, PDI, Msg, translator
@@ -21,7 +21,13 @@ from bot.intake.screens import BACK, EMERGENCY, URGENT_HEARD
 from bot.intake.texts import ALREADY_DONE
 from bot.ui.labels import question_text
 from storage.casework import AuditEntry, Case
-from tests.fixtures.bot import Respondent, default_answer, e2e_settings, running_bot
+from tests.fixtures.bot import (
+    Respondent,
+    default_answer,
+    e2e_settings,
+    outbox_sent,
+    running_bot,
+)
 
 ARABIC = re.compile("[\u0600-\u06ff]")
 PHONE = "٠١٧٦/١٢٣٤٥٦٧"  # Arabic-Indic digits, as typed on an Arabic keyboard
@@ -207,11 +213,13 @@ async def test_an_unclaimed_case_is_raised_again_once_after_its_time(
 
         clock.now += timedelta(hours=1, minutes=59)  # urgent: after 2 hours (config.yaml)
         await remind(clock())
+        await outbox_sent(app)
         assert len(group.messages) == 1
 
         clock.now += timedelta(minutes=2)
         await remind(clock())
         await remind(clock())  # a second run at the same time sends nothing more
+        await outbox_sent(app)
         assert len(group.messages) == 2
         reminder = group.messages[1]
         assert reminder.text.startswith("⏰ Fall #1 (🔴 dringend) wartet seit 2 Stunden")
@@ -222,10 +230,11 @@ async def test_an_unclaimed_case_is_raised_again_once_after_its_time(
         remind = await unclaimed_job(fake, app)
         clock.now += timedelta(hours=1)
         await remind(clock())
+        await outbox_sent(app)
         assert len(group.messages) == 2
         clock.now += timedelta(hours=1, minutes=1)
         await remind(clock())
-        assert len(group.messages) == 3
+        await fake.wait_until(lambda: len(group.messages) == 3)
 
         # The person erases their data: the case goes, and its notice no longer shows anything.
         amina.person.send("/delete")

@@ -24,6 +24,7 @@ from storage import casework as store
 from storage.casework import AuditEntry, Case, CaseFlag
 from storage.db import create_engine
 from storage.models import Interview
+from tests.fixtures.outbox import Recorder, drain, rows
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
@@ -37,16 +38,20 @@ def settings(database_url):
     return load_settings(ROOT / "config.yaml", database_url=database_url, teams=teams)
 
 
-def replica(engine, settings) -> tuple[Conversation, Casework]:
+def replica(engine, settings) -> Services:
     """One process of the bot, wired as it runs: its conversation hands over to its casework."""
     flow = load_flow(ROOT / "tests" / "data" / "conversation_flow.yaml", settings.districts)
-    services = Services(settings, engine, flow=flow, clock=lambda: NOW)
-    return services.conversation, services.casework
+    return Services(settings, engine, flow=flow, clock=lambda: NOW)
 
 
 @pytest.fixture
-def bot(engine, settings):
+def services(engine, settings) -> Services:
     return replica(engine, settings)
+
+
+@pytest.fixture
+def bot(services) -> tuple[Conversation, Casework]:
+    return services.conversation, services.casework
 
 
 async def to_housing(conversation: Conversation, sessions) -> int:
@@ -76,7 +81,7 @@ def said(reply: Reply) -> list[str]:
 
 
 async def test_an_urgent_answer_opens_the_case_at_once_and_tells_where_to_get_help(bot, sessions):
-    conversation, casework = bot
+    conversation, _ = bot
     iid = await to_housing(conversation, sessions)
     reply = await conversation.press(AMINA, Navigate(iid, "housing_problems", "done"), Event(5))
 
@@ -89,15 +94,18 @@ async def test_an_urgent_answer_opens_the_case_at_once_and_tells_where_to_get_he
     assert "110" in help_now and "112" in help_now
     assert "Briefe vom Vermieter" in help_now  # the rule's own help
     assert "Wovon leben Sie?" in screen_text(reply.prompt, "de")  # and the questionnaire goes on
-    assert await casework.claim_notices() == [1]
+    assert await rows(sessions) == [("notice", "1", "pending")]  # the team hears at once
 
 
-async def test_going_back_a_redelivered_update_and_submit_tell_the_team_once(bot, sessions):
-    conversation, casework = bot
+async def test_going_back_a_redelivered_update_and_submit_tell_the_team_once(
+    bot, services, sessions
+):
+    conversation, _ = bot
+    group = Recorder(first_id=70)
     iid = await to_housing(conversation, sessions)
     await conversation.press(AMINA, Navigate(iid, "housing_problems", "done"), Event(5))
-    assert await casework.claim_notices() == [1]
-    await casework.notice_sent(1, GROUP, 70)
+    [notice] = await drain(services, group)
+    assert (notice.chat_id, notice.edit) == (GROUP, None)
 
     # Back, the urgent choice taken away, and given again: the case has the flag already.
     await conversation.press(AMINA, Navigate(iid, "income", "back"), Event(6))
@@ -110,7 +118,7 @@ async def test_going_back_a_redelivered_update_and_submit_tell_the_team_once(bot
     again = await conversation.press(AMINA, Navigate(iid, "housing_problems", "done"), Event(12))
     assert URGENT_HEARD in said(again)[0]  # the person is told again where to get help …
     assert await cases(sessions) == [(1, "urgent", "new", "sent")]  # … the team not again
-    assert await casework.claim_notices() == []
+    assert await drain(services, group) == []
     with pytest.raises(DuplicateEvent):
         await conversation.press(AMINA, Navigate(iid, "housing_problems", "done"), Event(12))
 
@@ -121,12 +129,11 @@ async def test_going_back_a_redelivered_update_and_submit_tell_the_team_once(bot
     assert "meldet sich bald" in said(reply)[-1]
     assert sorted(await flags(sessions)) == ["low_income", "urgent_housing_loss"]
     assert await cases(sessions) == [(1, "urgent", "new", "outdated")]
-    assert await casework.claim_notices() == [1]
-    notice = await casework.notice(1)
-    assert notice.replaces == (GROUP, 70)
-    assert "Lebt von Bürgergeld" in notice.text
-    await casework.notice_sent(1, GROUP, 70)
+    [update] = await drain(services, group)
+    assert (update.chat_id, update.edit) == (GROUP, 70)
+    assert "Lebt von Bürgergeld" in update.text
     assert await cases(sessions) == [(1, "urgent", "new", "sent")]
+    assert await rows(sessions) == [("notice", "1", "sent")]  # one row, armed twice
     async with sessions() as session:
         audit = list((await session.execute(sa.select(AuditEntry.action))).scalars())
     assert audit == ["notice", "notice_update"]
@@ -135,11 +142,11 @@ async def test_going_back_a_redelivered_update_and_submit_tell_the_team_once(bot
 async def test_two_replicas_handling_the_same_urgent_update_open_one_case(
     bot, sessions, settings, database_url
 ):
-    conversation, casework = bot
+    conversation, _ = bot
     iid = await to_housing(conversation, sessions)
     other_engine = create_engine(database_url)
     try:
-        other, _ = replica(other_engine, settings)
+        other = replica(other_engine, settings).conversation
         done = Navigate(iid, "housing_problems", "done")
         results = await asyncio.gather(
             conversation.press(AMINA, done, Event(5)),
@@ -150,7 +157,7 @@ async def test_two_replicas_handling_the_same_urgent_update_open_one_case(
         await other_engine.dispose()
     assert sorted(type(r).__name__ for r in results) == ["DuplicateEvent", "Reply"]
     assert await cases(sessions) == [(1, "urgent", "new", "pending")]
-    assert await casework.claim_notices() == [1]
+    assert await rows(sessions) == [("notice", "1", "pending")]
 
 
 async def test_a_case_another_transaction_opened_first_is_joined_not_doubled(bot, sessions):
@@ -171,9 +178,9 @@ async def test_a_case_another_transaction_opened_first_is_joined_not_doubled(bot
     ("state", "message_id", "more_pressing", "after"),
     [
         ("pending", None, True, "pending"),  # not sent yet: it shows the new flags anyway
-        ("sending", None, False, "outdated"),  # in flight: drawn again once it is in the group
+        ("pending", None, False, "pending"),
         ("sent", 70, False, "outdated"),  # in the group: drawn again in place
-        ("editing", 70, False, "outdated"),
+        ("outdated", 70, False, "outdated"),
         ("sent", 70, True, "pending"),  # more pressing now: a new notice
     ],
 )

@@ -92,6 +92,7 @@ class _Failure:
     status: int
     retry_after: int | None
     times: int
+    chat_id: int | None = None  # only calls to this chat
 
 
 @dataclass
@@ -167,9 +168,16 @@ class FakeTelegram:
     def expect_violations(self) -> None:
         self.expected_violations = True
 
-    def fail_next(self, method: str, status: int = 502, retry_after: int | None = None,
-                  times: int = 1) -> None:  # fmt: skip
-        self._failures[method].append(_Failure(status, retry_after, times))
+    def fail_next(
+        self,
+        method: str,
+        status: int = 502,
+        retry_after: int | None = None,
+        times: int = 1,
+        chat_id: int | None = None,
+    ) -> None:
+        """Answer the next `times` calls of `method` (to `chat_id` only, if given) so."""
+        self._failures[method].append(_Failure(status, retry_after, times, chat_id))
 
     def slow_down(self, method: str, seconds: float) -> None:
         """Answer every call of `method` only after `seconds` (a slow network or server)."""
@@ -268,7 +276,7 @@ class FakeTelegram:
         call = Call(method, params, time.monotonic())
         self.calls.append(call)
         try:
-            failure = self._injected(method)
+            failure = self._injected(method, params)
             if failure is not None:
                 call.status = failure.status
                 return failure_response(failure)
@@ -292,14 +300,17 @@ class FakeTelegram:
         finally:
             self._notify()
 
-    def _injected(self, method: str) -> _Failure | None:
+    def _injected(self, method: str, params: dict[str, Any]) -> _Failure | None:
         queue = self._failures.get(method)
-        if not queue:
+        chat = str(params.get("chat_id"))
+        failure = next(
+            (f for f in queue or () if f.chat_id is None or str(f.chat_id) == chat), None
+        )
+        if failure is None:
             return None
-        failure = queue[0]
         failure.times -= 1
         if failure.times <= 0:
-            queue.popleft()
+            queue.remove(failure)
         if failure.status == 429:
             self.count_429 += 1
         return failure

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from bot.core.config import load_settings
 from bot.flows.loader import load_flow
-from bot.outbox.sender import Defer, Outgoing, Skip, compose
+from bot.outbox.sender import Defer, Kind, Outgoing, Skip, compose
 from bot.reminders import Reminders
 from bot.telegram import background
 from bot.telegram.app import create_application, serve
@@ -95,8 +95,8 @@ async def deliver_all(sessions, reminders, clock) -> list[Outgoing | Skip | Defe
     """What the sender would do with every due reminder now: compose it and mark it sent."""
     async with sessions() as session, session.begin():
         claims = await deliveries.claim_due(session, clock(), 100, "test", timedelta(minutes=2))
-        composers = {"reminder": reminders.compose}
-        results = [await compose(composers, session, claim) for claim in claims]
+        kinds = {"reminder": Kind(reminders.compose)}
+        results = [await compose(kinds, session, claim) for claim in claims]
         for claim, result in zip(claims, results, strict=True):
             status = "sent" if isinstance(result, Outgoing) else "pending"
             if isinstance(result, Skip):

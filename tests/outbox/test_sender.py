@@ -18,7 +18,7 @@ from bot.broadcasts.service import Broadcasts, Draft
 from bot.core.config import load_settings
 from bot.core.service import utc_now
 from bot.flows.loader import load_flow
-from bot.outbox.sender import Sender
+from bot.outbox.sender import Kind, Sender
 from bot.telegram.delivery import TelegramTransport
 from storage import respondents
 from storage.deliveries import Delivery
@@ -57,8 +57,8 @@ def broadcasts(sessions, settings):
 
 def new_sender(sessions, bot, settings, broadcasts, **options) -> Sender:
     options = {"backoff_seconds": 0.05, "idle_seconds": 0.1, **options}
-    composers = {"broadcast": broadcasts.compose}
-    sender = Sender(sessions, TelegramTransport(bot), settings, composers, **options)
+    kinds = {"broadcast": Kind(broadcasts.compose)}
+    sender = Sender(sessions, TelegramTransport(bot), settings, kinds, **options)
     broadcasts.wake = sender.wake
     return sender
 

@@ -6,7 +6,7 @@ The real application polls the fake Bot API server over HTTP.
 
 from __future__ import annotations
 
-from bot.casework.service import NOT_DELIVERED
+from bot.casework.contact import NOT_DELIVERED
 from bot.flows.loader import load_configured_flow
 from tests.casework.test_casework_e2e import homeless_with_phone, register
 from tests.fixtures.bot import Respondent, e2e_settings, running_bot

@@ -11,8 +11,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.app import Services
 from bot.casework import texts as case_notices
-from bot.casework.service import Casework
 from bot.casework.texts import CaseView
 from bot.core.config import load_settings
 from bot.core.service import Event, Person
@@ -24,6 +24,7 @@ from bot.ui.staff_text import for_staff
 from storage import interviews, respondents
 from storage.casework import Case, CaseFlag, Staff
 from storage.models import Respondent
+from tests.fixtures.outbox import Recorder, drain
 
 ROOT = Path(__file__).resolve().parents[2]
 SETTINGS = load_settings(ROOT / "config.yaml")
@@ -175,7 +176,8 @@ HOSTILE_TEXT = "Ich bin\u2066 zu Hause\u2069\x00\r\n\u202eGruß\ufeff"
 
 
 async def test_the_persons_name_and_message_reach_the_caseworker_cleaned(sessions):
-    casework = Casework(sessions, SETTINGS, FLOW, clock=lambda: NOW)
+    services = Services(SETTINGS, sessions.kw["bind"], flow=FLOW, clock=lambda: NOW)
+    casework, contact, channel = services.casework, services.contact, Recorder(first_id=99)
     async with sessions() as session, session.begin():
         respondent = await respondents.create_respondent(
             session, "telegram", "7", chat_id=7, first_name=HOSTILE_NAME, language="ar", now=NOW
@@ -188,23 +190,23 @@ async def test_the_persons_name_and_message_reach_the_caseworker_cleaned(session
                   created_at=NOW),
             Staff(telegram_user_id=12, name="Olaf", role="caseworker", team="kim", created_at=NOW),
         ])  # fmt: skip
-    await casework.notice_sent(1, -100, 99)
+    await drain(services, channel)  # the notice
     person = Person("telegram", "7", chat_id=7, first_name=HOSTILE_NAME)
 
     claimed = await casework.act(11, ClaimCase(1), Event(1))
     taken = await casework.act(12, ClaimCase(1), Event(2))
-    relay, text = await casework.from_person(person, HOSTILE_TEXT, Event(3))
-    _, (chat, ended) = await casework.end_contact(person, 1, Event(4))
-    refused = await casework.to_person(11, 1, Event(5))
+    assert await contact.from_person(person, HOSTILE_TEXT, Event(3))
+    await contact.end_contact(person, 1, Event(4))
+    refused = await contact.write_to_person(11, 1, "Hallo", Event(5))
+    text, ended = [w.text for w in await drain(services, channel) if w.chat_id == 11]
 
     assert (
         claimed.messages[0].parts[0].startswith("Fall #1 gehört jetzt Ihnen (Alievil, Arabisch).")
     )
     assert "Übernommen von Carla am" in claimed.edits[0].screen.parts[0]
     assert taken.toast == "Schon übernommen von Carla."
-    assert (relay.chat_id, relay.first_name) == (11, "Alievil")
     assert text == "✉️ Fall #1 – Antwort von Alievil (Arabisch):\n\nIch bin zu Hause\nGruß"
-    assert (chat, ended.split(" hat ")[0]) == (11, "Fall #1: Alievil")
+    assert ended.split(" hat ")[0] == "Fall #1: Alievil"
     assert refused == "Alievil hat den Kontakt beendet. Die Nachricht wurde nicht gesendet."
     shown = [
         claimed.messages[0].parts[0],

@@ -1,7 +1,7 @@
 """Coordinators in a private chat: /broadcast composes, previews, sends or schedules; progress.
 
 The dialog's steps, what each accepts and where it goes: bot/broadcasts/composer.py; this module
-asks and answers in Telegram. Progress messages and reports: bot/telegram/progress.py.
+asks and answers in Telegram. Progress messages and reports: bot/broadcasts/progress.py.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 
 from aiogram import F, Router
-from aiogram.exceptions import TelegramBadRequest
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -17,24 +17,17 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 
 from bot.broadcasts import composer
 from bot.broadcasts.composer import Step, check_press, check_text, options
-from bot.broadcasts.service import Broadcasts
-from bot.broadcasts.texts import PREPARED_NAMES, parse_time, status_line
+from bot.broadcasts.service import Broadcasts, BroadcastView
+from bot.broadcasts.texts import PREPARED_NAMES, parse_time, progress_text, status_line
 from bot.core.config import Settings
 from bot.core.i18n import language_name
+from bot.core.vocabulary import SEGMENT_KINDS
 from bot.telegram.callbacks import BroadcastData, unpack
 from bot.telegram.filters import PRIVATE, PRIVATE_PRESS, TYPED
 from bot.telegram.filters import Coordinator as CoordinatorOnly
-from bot.telegram.progress import show_progress
 from bot.telegram.render import keyboard, send_long
 from bot.ui.model import Button, StopBroadcast
 from storage.types import BroadcastStatus
-
-SEGMENT_KINDS = {
-    "languages": "Nach Sprache",
-    "districts": "Nach Stadtteil",
-    "statuses": "Nach Stand des Fragebogens",
-    "fields": "Nach Handlungsfeld mit Bedarf",
-}
 
 
 class Compose(StatesGroup):
@@ -83,6 +76,7 @@ def _markup(*rows: list[InlineKeyboardButton]) -> InlineKeyboardMarkup:
 
 CANCEL_ROW = [_button("✖️ Abbrechen", "cancel")]
 CANCEL = _markup(CANCEL_ROW)
+FUTURE_TIME = "Bitte ein Datum mit Uhrzeit in der Zukunft, zum Beispiel 03.12.2026 17:30"
 
 
 # --- Composing ----------------------------------------------------------------------------------
@@ -279,9 +273,9 @@ async def send_now(callback: CallbackQuery, state: FSMContext, broadcasts: Broad
     await _pressed(callback)
     assert isinstance(callback.message, Message)
     progress = await callback.message.answer("Rundschreiben wird vorbereitet …")
-    view = await broadcasts.send_now(draft, f"telegram:{callback.from_user.id}",
-                                     progress=(progress.chat.id, progress.message_id))  # fmt: skip
-    await show_progress(callback.bot, broadcasts, view)
+    where = (progress.chat.id, progress.message_id)
+    view = await broadcasts.send_now(draft, f"telegram:{callback.from_user.id}", where)
+    await _first_progress(progress, broadcasts, view)
 
 
 async def ask_time(callback: CallbackQuery, state: FSMContext, broadcasts: Broadcasts) -> None:
@@ -295,16 +289,22 @@ async def schedule(message: Message, state: FSMContext, broadcasts: Broadcasts) 
     assert message.text is not None and message.from_user is not None
     at = parse_time(message.text, broadcasts.settings)
     if at is None or at <= broadcasts.clock():
-        await message.answer(
-            "Bitte ein Datum mit Uhrzeit in der Zukunft, zum Beispiel 03.12.2026 17:30"
-        )
+        await message.answer(FUTURE_TIME)
         return
     draft = composer.draft_of(await state.get_data())
     await state.clear()
     progress = await message.answer("Rundschreiben wird geplant …")
-    view = await broadcasts.schedule(draft, at, f"telegram:{message.from_user.id}",
-                                     progress=(progress.chat.id, progress.message_id))  # fmt: skip
-    await show_progress(message.bot, broadcasts, view)
+    where = (progress.chat.id, progress.message_id)
+    view = await broadcasts.schedule(draft, at, f"telegram:{message.from_user.id}", where)
+    await _first_progress(progress, broadcasts, view)
+
+
+async def _first_progress(progress: Message, broadcasts: Broadcasts, view: BroadcastView) -> None:
+    """The first figures, in the reply; the outbox keeps them up to date (broadcasts/progress)."""
+    text = progress_text(view, broadcasts.settings)
+    with contextlib.suppress(TelegramAPIError):
+        await progress.edit_text(text)
+    await broadcasts.shown(view.id, text, final=False)
 
 
 async def cancel_dialog(callback: CallbackQuery, state: FSMContext) -> None:

@@ -17,32 +17,17 @@ from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.filters import Command, CommandObject, CommandStart, Filter
 from aiogram.types import CallbackQuery, Message
 
-from bot.casework.service import (
-    CONTACT_ENDED,
-    DELIVERED,
-    END_CONTACT,
-    NOT_DELIVERED,
-    STAFF,
-    Casework,
-)
+from bot.casework.contact import CONTACT_ENDED, Contact
+from bot.casework.notices import STAFF
+from bot.casework.service import Casework
 from bot.casework.staff import StaffService
-from bot.casework.texts import Notice
 from bot.core.i18n import Msg, translator
 from bot.core.service import Event, Person
 from bot.telegram.callbacks import EndContactData, unpack
 from bot.telegram.filters import PRIVATE, PRIVATE_PRESS, TYPED, Staff, inline
-from bot.telegram.render import Blocked, Renderer, keyboard, send_long
-from bot.ui.model import (
-    AskOutcome,
-    Button,
-    CaseAction,
-    EndContact,
-    PersonAction,
-    Reply,
-    Screen,
-    ShowDetails,
-)
-from bot.ui.text import label_text, split_text
+from bot.telegram.render import Blocked, Renderer
+from bot.ui.model import AskOutcome, CaseAction, PersonAction, Reply, Screen, ShowDetails
+from bot.ui.text import label_text
 
 log = logging.getLogger(__name__)
 
@@ -82,76 +67,22 @@ class CasePress(Filter):
 class InContact(Filter):
     """A respondent's typed text that goes to their caseworker (see Casework.contact_of)."""
 
-    async def __call__(self, message: Message, person: Person | None = None,
-                       casework: Casework | None = None) -> bool:  # fmt: skip
-        if person is None or casework is None:
+    async def __call__(
+        self, message: Message, person: Person | None = None, contact: Contact | None = None
+    ) -> bool:
+        if person is None or contact is None:
             return False
-        return await casework.contact_of(person, message.reply_to_message is not None)
+        return await contact.contact_of(person, message.reply_to_message is not None)
 
 
-# --- Sending ------------------------------------------------------------------------------------
-
-
-async def send_pending_notices(bot: Bot, casework: Casework) -> int:
-    """Send every due notice once, bring outdated ones up to date in place, and overwrite those
-    of erased cases; returns how many went."""
-    for chat_id, message_id, text in await casework.redactions():
-        try:
-            await bot.edit_message_text(text=text, chat_id=chat_id, message_id=message_id)
-        except TelegramAPIError as error:
-            log.warning("redacting a case notice failed: %s", type(error).__name__)
-    sent = 0
-    for case_id in await casework.claim_notices():
-        notice = await casework.notice(case_id)
-        if notice is None:
-            await casework.notice_sent(case_id, 0, None)
-            continue
-        try:
-            chat_id, message_id = await deliver_notice(bot, notice)
-        except TelegramAPIError as error:
-            log.warning(
-                "case %s: notice to team %s failed: %s", case_id, notice.team.id,
-                type(error).__name__,
-            )  # fmt: skip
-            await casework.notice_sent(case_id, notice.team.chat_id, None)
-            continue
-        await casework.notice_sent(case_id, chat_id, message_id)
-        sent += 1
-    return sent
-
-
-async def deliver_notice(bot: Bot, notice: Notice) -> tuple[int, int]:
-    """Edit the notice in place, or send it (also when the old one is gone): chat and message."""
-    keys = keyboard(notice.buttons, STAFF)
-    if notice.replaces is not None:
-        chat_id, message_id = notice.replaces
-        try:
-            await bot.edit_message_text(
-                text=split_text(notice.text)[0], chat_id=chat_id, message_id=message_id,
-                reply_markup=keys,
-            )  # fmt: skip
-            return chat_id, message_id
-        except TelegramBadRequest as error:
-            if "not modified" in str(error):
-                return chat_id, message_id
-            if "not found" not in str(error):
-                raise
-    messages = await send_long(bot, notice.team.chat_id, notice.text, keys)
-    return notice.team.chat_id, messages[-1].message_id
-
-
-async def remind_unclaimed(bot: Bot, casework: Casework, now) -> int:
-    reminders = await casework.due_reminders(now)
-    for chat_id, message_id, text in reminders:
-        try:
-            await send_long(bot, chat_id, text, reply_to=message_id)
-        except TelegramAPIError as error:
-            log.warning("reminder to chat %s failed: %s", chat_id, type(error).__name__)
-    return len(reminders)
-
-
-async def apply(renderer: Renderer, casework: Casework, action: CaseAction, user_id: int,
-                reply: Reply, callback: CallbackQuery | None = None) -> None:  # fmt: skip
+async def apply(
+    renderer: Renderer,
+    casework: Casework,
+    action: CaseAction,
+    user_id: int,
+    reply: Reply,
+    callback: CallbackQuery | None = None,
+) -> None:
     """Show what a staff action decided: notices drawn again, messages in the private chat (noted
     as about the case, for replies), the toast; a caseworker the bot cannot write to privately is
     told how to open the chat."""
@@ -171,24 +102,31 @@ async def apply(renderer: Renderer, casework: Casework, action: CaseAction, user
 # --- Handlers -----------------------------------------------------------------------------------
 
 
-async def case_pressed(callback: CallbackQuery, action: CaseAction, renderer: Renderer,
-                       casework: Casework, incoming: Event) -> None:  # fmt: skip
+async def case_pressed(
+    callback: CallbackQuery,
+    action: CaseAction,
+    renderer: Renderer,
+    casework: Casework,
+    incoming: Event,
+) -> None:
     in_group = callback.message is not None and callback.message.chat.type != "private"
     user_id = callback.from_user.id
     reply = await casework.act(user_id, action, incoming, pressed_in_group=in_group)
     await apply(renderer, casework, action, user_id, reply, callback)
 
 
-async def register(message: Message, command: CommandObject, staff: StaffService,
-                   incoming: Event) -> None:  # fmt: skip
+async def register(
+    message: Message, command: CommandObject, staff: StaffService, incoming: Event
+) -> None:
     if not command.args:
         await message.answer(
             "Bitte schreiben Sie den Code dazu, zum Beispiel: /register ABCDE-FGHJK"
         )
         return
     assert message.from_user is not None
-    done = await staff.register(message.from_user.id, message.from_user.first_name or "",
-                                command.args.strip(), incoming)  # fmt: skip
+    done = await staff.register(
+        message.from_user.id, message.from_user.first_name or "", command.args.strip(), incoming
+    )
     await message.answer(done.text)
 
 
@@ -206,19 +144,34 @@ def _number(command: CommandObject) -> tuple[int | None, str]:
     return (int(number) if number.isdigit() else None), rest.strip()
 
 
-async def case_details(message: Message, command: CommandObject, renderer: Renderer,
-                       casework: Casework, incoming: Event) -> None:  # fmt: skip
+async def case_details(
+    message: Message,
+    command: CommandObject,
+    renderer: Renderer,
+    casework: Casework,
+    incoming: Event,
+) -> None:
     await _private_action(message, command, renderer, casework, incoming, ShowDetails)
 
 
-async def close(message: Message, command: CommandObject, renderer: Renderer,
-                casework: Casework, incoming: Event) -> None:  # fmt: skip
+async def close(
+    message: Message,
+    command: CommandObject,
+    renderer: Renderer,
+    casework: Casework,
+    incoming: Event,
+) -> None:
     await _private_action(message, command, renderer, casework, incoming, AskOutcome)
 
 
-async def _private_action(message: Message, command: CommandObject, renderer: Renderer,
-                          casework: Casework, incoming: Event,
-                          action: type[ShowDetails | AskOutcome]) -> None:  # fmt: skip
+async def _private_action(
+    message: Message,
+    command: CommandObject,
+    renderer: Renderer,
+    casework: Casework,
+    incoming: Event,
+    action: type[ShowDetails | AskOutcome],
+) -> None:
     number, _ = _number(command)
     if number is None:
         await message.answer(f"Bitte mit Fallnummer, zum Beispiel: /{command.command} 12")
@@ -231,79 +184,62 @@ async def _private_action(message: Message, command: CommandObject, renderer: Re
     await apply(renderer, casework, pressed, message.chat.id, replace(reply, toast=None))
 
 
-async def write(message: Message, command: CommandObject, bot: Bot, casework: Casework,
-                incoming: Event) -> None:  # fmt: skip
+async def write(
+    message: Message, command: CommandObject, contact: Contact, incoming: Event
+) -> None:
     number, text = _number(command)
     if number is None or not text:
         await message.answer("So schreiben Sie der Person eines Falls: /write 12 Ihr Text")
         return
-    await _relay_to_person(message, bot, casework, number, text, incoming)
+    await _relay_to_person(message, contact, number, text, incoming)
 
 
-async def staff_reply(message: Message, bot: Bot, casework: Casework, incoming: Event) -> None:
+async def staff_reply(
+    message: Message, casework: Casework, contact: Contact, incoming: Event
+) -> None:
     replied = message.reply_to_message
     assert replied is not None and message.text is not None
     case_id = await casework.case_of_message(replied.chat.id, replied.message_id)
     if case_id is None:
         await message.answer(STAFF_HELP)
         return
-    await _relay_to_person(message, bot, casework, case_id, message.text, incoming)
+    await _relay_to_person(message, contact, case_id, message.text, incoming)
 
 
-async def _relay_to_person(message: Message, bot: Bot, casework: Casework, case_id: int,
-                           text: str, incoming: Event) -> None:  # fmt: skip
+async def _relay_to_person(
+    message: Message, contact: Contact, case_id: int, text: str, incoming: Event
+) -> None:
+    """On its way through the outbox; the caseworker hears when it arrived, or why not now."""
     assert message.from_user is not None
-    relay = await casework.to_person(message.from_user.id, case_id, incoming)
-    if isinstance(relay, str):
-        await message.answer(relay)
-        return
-    button = Button(Msg(END_CONTACT), EndContact(relay.case_id))
-    keys = keyboard(((button,),), relay.language)
-    try:
-        await send_long(bot, relay.chat_id, casework.person_text(relay.language, text), keys)
-    except TelegramAPIError as error:
-        log.info("case %s: message to the person failed: %s", case_id, type(error).__name__)
-        await message.answer(
-            f"Fall #{case_id}: Die Nachricht kam nicht an (die Person hat den Bot vielleicht "
-            "blockiert). Versuchen Sie einen anderen Weg."
-        )
-        return
-    sent = await message.answer(f"✓ Fall #{case_id}: an {relay.first_name} gesendet.")
-    await casework.remember(case_id, sent.chat.id, [sent.message_id])
+    refused = await contact.write_to_person(message.from_user.id, case_id, text, incoming)
+    if refused:
+        await message.answer(refused)
 
 
-async def person_writes(message: Message, bot: Bot, casework: Casework, person: Person,
-                        incoming: Event) -> None:  # fmt: skip
+async def person_writes(
+    message: Message, contact: Contact, person: Person, incoming: Event
+) -> None:
+    """On its way to the caseworker through the outbox; the person hears when it arrived."""
     assert message.text is not None
-    found = await casework.from_person(person, message.text, incoming)
-    if found is None:
-        return
-    relay, text = found
-    delivered = DELIVERED
-    try:
-        sent = await send_long(bot, relay.chat_id, text)
-        await casework.remember(relay.case_id, relay.chat_id, [m.message_id for m in sent])
-    except TelegramAPIError as error:
-        log.warning("case %s: message to the caseworker failed: %s", relay.case_id,
-                    type(error).__name__)  # fmt: skip
-        delivered = NOT_DELIVERED
-    await message.answer(translator(relay.language)(Msg(delivered)))
+    await contact.from_person(person, message.text, incoming)
 
 
-async def end_contact(callback: CallbackQuery, callback_data: EndContactData, bot: Bot,
-                      casework: Casework, person: Person, incoming: Event) -> None:  # fmt: skip
-    language, caseworker = await casework.end_contact(person, callback_data.case, incoming)
-    tr = translator(language)
+async def end_contact(
+    callback: CallbackQuery,
+    callback_data: EndContactData,
+    bot: Bot,
+    contact: Contact,
+    person: Person,
+    incoming: Event,
+) -> None:
+    language = await contact.end_contact(person, callback_data.case, incoming)
     await callback.answer()
     if callback.message is not None:
         with contextlib.suppress(TelegramBadRequest):
-            await bot.edit_message_reply_markup(chat_id=callback.message.chat.id,
-                                                message_id=callback.message.message_id)  # fmt: skip
-    await bot.send_message(callback.from_user.id, tr(Msg(CONTACT_ENDED)))
-    if caseworker is not None:
-        with contextlib.suppress(TelegramAPIError):
-            told = await bot.send_message(*caseworker)
-            await casework.remember(callback_data.case, told.chat.id, [told.message_id])
+            await bot.edit_message_reply_markup(
+                chat_id=callback.message.chat.id, message_id=callback.message.message_id
+            )
+    await bot.send_message(callback.from_user.id, translator(language)(Msg(CONTACT_ENDED)))
 
 
 async def unknown_press(callback: CallbackQuery) -> None:

@@ -1,0 +1,78 @@
+"""The outbox's two lanes and the bot's one rate budget."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from bot.core.service import utc_now
+from bot.outbox.pacing import MOST_AHEAD, RateBudget
+from storage import deliveries, respondents
+from storage.types import Lane
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def slots_within(budget: RateBudget, clock: Clock, lane: Lane, seconds: float) -> int:
+    """How many messages of `lane` the budget lets go within `seconds`, each sent on time."""
+    end, count = clock.now + seconds, 0
+    while True:
+        at = clock.now + budget.reserve(lane)
+        if at >= end:
+            return count
+        clock.now, count = at, count + 1
+
+
+@pytest.mark.parametrize(("lane", "expected"), [(Lane.BULK, 25), (Lane.INTERACTIVE, 30)])
+def test_the_bulk_lane_keeps_to_its_rate_and_the_interactive_lane_to_telegrams(lane, expected):
+    clock = Clock()
+    budget = RateBudget(bulk_rate=25, clock=clock)
+    assert slots_within(budget, clock, lane, 10.0) == pytest.approx(10 * expected, abs=1)
+
+
+def test_direct_replies_take_their_slots_at_once_and_the_bulk_lane_gives_way():
+    clock = Clock()
+    budget = RateBudget(bulk_rate=25, clock=clock)
+    start, bulk, direct = clock.now, 0, 0
+    while clock.now < start + 10:
+        if direct < 20 * (clock.now - start):  # people answering: 20 replies a second
+            budget.spend()
+            direct += 1
+            continue
+        clock.now += budget.reserve(Lane.BULK)
+        bulk += 1
+    assert 195 <= direct <= 205
+    assert bulk + direct <= 10 * 30 + 2  # together within Telegram's 30 a second
+    assert bulk >= 80  # and the broadcast still moves
+
+
+def test_a_flood_of_replies_pushes_the_outbox_back_by_a_second_at_most():
+    clock = Clock()
+    budget = RateBudget(bulk_rate=25, clock=clock)
+    for _ in range(500):
+        budget.spend()
+    assert budget.reserve(Lane.INTERACTIVE) <= MOST_AHEAD
+
+
+async def test_interactive_messages_are_claimed_before_the_bulk_ones_put_in_earlier(sessions):
+    now = utc_now()
+    async with sessions() as session, session.begin():
+        person = await respondents.create_respondent(
+            session, "telegram", "1", chat_id=1, first_name="A", language="de", now=now
+        )
+        for number in range(20):
+            await deliveries.enqueue_message(session, person.id, "reminder", str(number), now, now)
+        later = now + timedelta(seconds=1)
+        await deliveries.enqueue(session, "note", "n", later, respondent_id=person.id, due=now)
+    async with sessions() as session, session.begin():
+        claims = await deliveries.claim_due(session, later, 5, "w", timedelta(minutes=2))
+    assert [(c.kind, c.lane) for c in claims] == [("note", Lane.INTERACTIVE)] + [
+        ("reminder", Lane.BULK)
+    ] * 4
