@@ -12,7 +12,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.casework import texts as case_notices
-from bot.casework.service import Casework
 from bot.casework.texts import CaseView
 from bot.core.config import load_settings
 from bot.core.service import Event, Person
@@ -174,8 +173,9 @@ HOSTILE_NAME = "Ali\u202eevil\u200b"
 HOSTILE_TEXT = "Ich bin\u2066 zu Hause\u2069\x00\r\n\u202eGruß\ufeff"
 
 
-async def test_the_persons_name_and_message_reach_the_caseworker_cleaned(sessions):
-    casework = Casework(sessions, SETTINGS, FLOW, clock=lambda: NOW)
+async def test_the_persons_name_and_message_reach_the_caseworker_cleaned(services, sessions, clock):
+    clock.set(NOW)
+    casework = services.casework
     async with sessions() as session, session.begin():
         respondent = await respondents.create_respondent(
             session, "telegram", "7", chat_id=7, first_name=HOSTILE_NAME, language="ar", now=NOW
