@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.deliveries import Delivery, chunks
 from storage.models import Answer, Interview, Respondent
-from storage.types import DeliveryStatus
+from storage.types import DeliveryStatus, InterviewStatus
 
 
 @dataclass(frozen=True)
@@ -108,7 +108,7 @@ async def paused_interviews(session: AsyncSession, idle_since: datetime) -> list
         )
         .join(Respondent, Respondent.id == Interview.respondent_id)
         .where(
-            Interview.status == "in_progress",
+            Interview.status == InterviewStatus.in_progress,
             Interview.started_at <= idle_since,
             Interview.updated_at <= idle_since,
             Respondent.last_active_at <= idle_since,

@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from storage.types import when
+from storage.types import InterviewStatus, when
 
 
 class Respondent(SQLModel, table=True):
@@ -49,7 +49,7 @@ class Interview(SQLModel, table=True):
     )
     flow_id: str = Field(max_length=32)
     flow_version: int
-    status: str = Field(default="in_progress", max_length=16)  # in_progress|finished|abandoned
+    status: str = Field(default=InterviewStatus.in_progress, max_length=16)  # an InterviewStatus
     position: str | None = Field(default=None, max_length=64)
     selection: str | None = Field(default=None, max_length=1024)  # pending multiple-choice ids
     started_at: datetime = when(nullable=False)

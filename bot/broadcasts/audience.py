@@ -13,6 +13,7 @@ from bot.flows.needs import decode_stored, needs_of
 from bot.flows.schema import Flow, QuestionType
 from storage import audience as audience_store
 from storage.audience import Member
+from storage.types import InterviewStatus
 
 Status = Literal["not_started", "unfinished", "finished"]
 STATUSES: tuple[Status, ...] = ("not_started", "unfinished", "finished")
@@ -71,7 +72,7 @@ class Segment:
 
 
 def questionnaire_status(member: Member) -> Status:
-    if member.interview_status == "finished":
+    if member.interview_status == InterviewStatus.finished:
         return "finished"
     return "unfinished" if member.answered > 0 else "not_started"
 

@@ -84,7 +84,7 @@ class BroadcastView:
     progress_shown: str | None
 
 
-class Broadcasts(FlowService):
+class Broadcasts(FlowService[Flow]):
     """Use cases of coordinators announcing things to the people in the bot."""
 
     def __init__(

@@ -8,16 +8,17 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager, context
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Generic, TypeVar
 from weakref import WeakKeyDictionary
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.config import Settings
-from bot.flows.schema import Flow
 from storage.updates import mark_processed
 
 Clock = Callable[[], datetime]
+FlowT = TypeVar("FlowT")
 
 
 def utc_now() -> datetime:
@@ -178,15 +179,18 @@ class SettingsService(Service):
         self.settings = settings
 
 
-class FlowService(SettingsService):
-    """A service of one deployment's questionnaire: its settings and flow beside the sessions."""
+class FlowService(SettingsService, Generic[FlowT]):
+    """A service of one deployment's questionnaire: its settings and flow beside the sessions.
+
+    The features name the flow's type, `FlowService[Flow]`: bot.flows is a layer above this one.
+    """
 
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
         settings: Settings,
-        flow: Flow,
+        flow: FlowT,
         clock: Clock = utc_now,
     ) -> None:
         super().__init__(sessions, settings, clock)
-        self.flow = flow
+        self.flow: FlowT = flow

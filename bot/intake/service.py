@@ -35,7 +35,7 @@ from storage import interviews, respondents
 from storage.types import InterviewStatus
 
 
-class Conversation(Onboarding, Reviewing, FlowService):
+class Conversation(Onboarding, Reviewing, FlowService[Flow]):
     """Use cases of a respondent answering the questionnaire, one transaction per event.
 
     Onboarding (language, consent), answering and the review live in their own modules; this

@@ -351,7 +351,7 @@ def share_text(value: float | None) -> str:
 # --- The service ----------------------------------------------------------------------------------
 
 
-class Reports(FlowService):
+class Reports(FlowService[Flow]):
     """Reads the database and builds the report; used by /stats and the command line."""
 
     async def records(self, viewer: str = "cli") -> list[Record]:

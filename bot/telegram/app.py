@@ -21,7 +21,6 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import Services
-from bot.cli.check import report, settings_problems
 from bot.core.config import Settings, load_settings
 from bot.core.i18n import N_, translator
 from bot.core.inbox import Inbox
@@ -32,6 +31,7 @@ from bot.intake.service import Conversation
 from bot.outbox.pacing import RateBudget
 from bot.outbox.sender import Sender
 from bot.scheduler import Scheduler
+from bot.startup import report, settings_problems
 from bot.telegram.background import start_background
 from bot.telegram.delivery import TelegramTransport
 from bot.telegram.fsm_storage import DatabaseStorage

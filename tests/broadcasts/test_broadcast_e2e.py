@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -27,14 +27,6 @@ from storage.casework import AuditEntry
 
 ROOT = Path(__file__).resolve().parents[2]
 BERLIN = ZoneInfo("Europe/Berlin")
-
-
-class Clock:
-    def __init__(self, now: datetime | None = None) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now or utc_now()
 
 
 @pytest.fixture(autouse=True)
@@ -178,9 +170,9 @@ async def test_people_without_a_text_in_their_language_get_german_with_an_englis
 
 
 async def test_a_scheduled_broadcast_fires_after_a_restart(
-    fake_telegram, coordinator, settings, flow
+    fake_telegram, coordinator, settings, flow, clock
 ):
-    clock = Clock(datetime(2026, 12, 1, 10, 0, tzinfo=BERLIN).astimezone(UTC))
+    clock.set(datetime(2026, 12, 1, 10, 0, tzinfo=BERLIN))
     async with running_bot(settings, flow, clock) as app:
         persons = await people(app, fake_telegram, "de")
         coordinator.send("/broadcast")
@@ -199,7 +191,7 @@ async def test_a_scheduled_broadcast_fires_after_a_restart(
         )
     assert all(p.messages == [] for p in persons)
 
-    clock.now = datetime(2026, 12, 3, 17, 31, tzinfo=BERLIN).astimezone(UTC)
+    clock.set(datetime(2026, 12, 3, 17, 31, tzinfo=BERLIN))
     async with running_bot(settings, flow, clock):
         await fake_telegram.wait_until(lambda: all(p.messages for p in persons))
         await fake_telegram.wait_until(

@@ -3,34 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 import pytest
 
-from bot.casework.staff import StaffService
-from bot.core.config import load_settings
 from bot.core.service import Event, NestedTransaction, Person, Service
-from bot.flows.loader import load_flow
-from bot.intake.data_rights import DataRights
-from bot.intake.service import Conversation
 from tests.fixtures.database import database_kind
 
-ROOT = Path(__file__).resolve().parents[2]
 STRANGER = Person("telegram", "777", chat_id=777, first_name="Fremd", device_language="en")
 OTHER = Person("telegram", "778", chat_id=778, first_name="Other", device_language="de")
 # Generous: the guard raises at once; without it the await never returns at all.
 NEVER = 10
-
-
-@pytest.fixture
-def settings(database_url):
-    return load_settings(ROOT / "config.yaml", database_url=database_url)
-
-
-@pytest.fixture
-def conversation(sessions, settings):
-    flow = load_flow(ROOT / "bot" / "flows" / "needs.yaml", settings.districts)
-    return Conversation(sessions, settings, flow)
 
 
 async def test_a_transaction_inside_another_of_the_same_task_raises_at_once(sessions):
@@ -41,8 +23,8 @@ async def test_a_transaction_inside_another_of_the_same_task_raises_at_once(sess
                 pass
 
 
-async def test_two_services_on_one_database_share_the_guard(sessions, settings):
-    first, second = Service(sessions), StaffService(sessions, settings)
+async def test_two_services_on_one_database_share_the_guard(services):
+    first, second = services.staff, services.reminders
     async with first.transaction():
         with pytest.raises(NestedTransaction):
             async with asyncio.timeout(NEVER), second.transaction():
@@ -67,10 +49,8 @@ async def test_another_task_waits_its_turn_on_sqlite_and_then_gets_it(sessions):
 
 
 @pytest.mark.parametrize("command", ["stop", "mydata", "delete"])
-async def test_data_rights_of_a_stranger_answer_and_the_next_person_is_answered(
-    conversation, command
-):
-    rights = DataRights(conversation)
+async def test_data_rights_of_a_stranger_answer_and_the_next_person_is_answered(services, command):
+    rights, conversation = services.data_rights, services.conversation
     async with asyncio.timeout(NEVER):
         if command == "stop":
             reply = await rights.stop(STRANGER, Event(update_id=1))

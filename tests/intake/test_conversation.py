@@ -9,11 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot.core.config import load_settings
-from bot.core.inbox import Inbox
 from bot.core.service import DuplicateEvent, Event, Person
 from bot.flows.loader import load_flow
-from bot.intake.data_rights import DataRights
 from bot.intake.service import Conversation
 from bot.ui.model import Choose, Confirm, Consent, Navigate, PickLanguage, Reply, Review, Toggle
 from bot.ui.text import screen_text
@@ -25,8 +22,8 @@ AMINA = Person("telegram", "1001", chat_id=1001, first_name="Amina", device_lang
 
 
 @pytest.fixture
-def settings(database_url):
-    return load_settings(ROOT / "config.yaml", database_url=database_url)
+def flow(settings):
+    return load_flow(ROOT / "tests" / "data" / "conversation_flow.yaml", settings.districts)
 
 
 @pytest.fixture
@@ -35,13 +32,15 @@ def handovers():
 
 
 @pytest.fixture
-def conversation(sessions, settings, handovers):
-    flow = load_flow(ROOT / "tests" / "data" / "conversation_flow.yaml", settings.districts)
+def conversation(services, clock, handovers, monkeypatch):
+    """The intake as the bot wires it, with the handover to casework recorded instead."""
 
     async def handover(session, respondent, interview, flags):
         handovers.append((respondent.id, interview.id, [f.rule_id for f in flags]))
 
-    return Conversation(sessions, settings, flow, clock=lambda: NOW, handover=handover)
+    monkeypatch.setattr(services.casework, "handover", handover)
+    clock.set(NOW)
+    return services.conversation
 
 
 def prompt_text(reply: Reply) -> str:
@@ -256,9 +255,9 @@ async def test_restart_asks_first_and_then_clears_the_answers(conversation, sess
     assert await count(sessions, Answer) == 0
 
 
-async def test_my_data_contains_exactly_the_persons_answers(conversation, sessions):
+async def test_my_data_contains_exactly_the_persons_answers(conversation, sessions, services):
     await walk_to_housing(conversation, sessions)
-    reply = await DataRights(conversation).my_data(AMINA)
+    reply = await services.data_rights.my_data(AMINA)
     text = screen_text(reply.messages[0], "de")
     assert "Spich" in text and "Schule" in text
     export = json.loads(reply.document.content)
@@ -267,9 +266,9 @@ async def test_my_data_contains_exactly_the_persons_answers(conversation, sessio
     assert export["respondent"]["first_name"] == "Amina"
 
 
-async def test_delete_erases_every_row_about_the_person(conversation, sessions):
+async def test_delete_erases_every_row_about_the_person(conversation, sessions, services):
     await walk_to_housing(conversation, sessions)
-    rights = DataRights(conversation)
+    rights = services.data_rights
     await rights.delete(AMINA, False, Event(30))
     assert await count(sessions, Respondent) == 1
     await rights.delete(AMINA, True, Event(31))
@@ -277,25 +276,24 @@ async def test_delete_erases_every_row_about_the_person(conversation, sessions):
         assert await count(sessions, model) == 0
 
 
-async def test_delete_also_erases_the_person_s_updates_still_in_hand(conversation, sessions):
+async def test_delete_also_erases_the_person_s_updates_still_in_hand(
+    conversation, sessions, services
+):
     await agreed(conversation)
-    inbox = Inbox(sessions)
+    inbox = services.inbox
     await inbox.keep([(50, AMINA.user_id, '{"text": "Amina"}'), (51, "4711", "{}")])
-    await DataRights(conversation).delete(AMINA, True, Event(52))
+    await services.data_rights.delete(AMINA, True, Event(52))
     assert [update_id for update_id, _ in await inbox.pending()] == [51]
 
 
-async def test_stop_ends_broadcasts_for_the_person(conversation, sessions):
+async def test_stop_ends_broadcasts_for_the_person(conversation, sessions, services):
     await agreed(conversation)
-    await DataRights(conversation).stop(AMINA, Event(40))
+    await services.data_rights.stop(AMINA, Event(40))
     async with sessions() as session:
         assert (await session.execute(select(Respondent))).scalar_one().broadcasts_opt_out
 
 
-async def test_activity_is_written_once_a_minute_not_at_every_answer(sessions, settings):
-    flow = load_flow(ROOT / "tests" / "data" / "conversation_flow.yaml", settings.districts)
-    now = [NOW]
-    conversation = Conversation(sessions, settings, flow, clock=lambda: now[0])
+async def test_activity_is_written_once_a_minute_not_at_every_answer(conversation, sessions, clock):
     await conversation.consent(AMINA, Consent("de", True), Event(update_id=1))
 
     async def last_active():
@@ -303,10 +301,10 @@ async def test_activity_is_written_once_a_minute_not_at_every_answer(sessions, s
             return (await session.execute(select(Respondent.last_active_at))).scalar_one()
 
     interview = await interview_of(sessions)
-    now[0] = NOW + timedelta(seconds=30)
+    clock.set(NOW + timedelta(seconds=30))
     await conversation.press(AMINA, Choose(interview.id, "district", "spich"), Event(2))
     assert await last_active() == NOW
-    now[0] = NOW + timedelta(seconds=90)
+    clock.set(NOW + timedelta(seconds=90))
     await conversation.text(AMINA, "3", Event(update_id=3))
     assert await last_active() == NOW + timedelta(seconds=90)
     assert await count(sessions, Answer) == 2  # both answers stored all the same

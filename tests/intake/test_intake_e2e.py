@@ -10,19 +10,14 @@ from sqlalchemy import func, select
 
 from bot.core.i18n import language_name
 from bot.flows.loader import load_configured_flow
-from storage.db import create_engine, session_factory
 from storage.models import Answer, Interview, ProcessedUpdate, Respondent
 from tests.fixtures.bot import Respondent as Walker
 from tests.fixtures.bot import e2e_settings, running_bot
 
 
-async def rows(database_url: str, model) -> int:
-    engine = create_engine(database_url)
-    try:
-        async with session_factory(engine)() as session:
-            return (await session.execute(select(func.count()).select_from(model))).scalar_one()
-    finally:
-        await engine.dispose()
+async def rows(sessions, model) -> int:
+    async with sessions() as session:
+        return (await session.execute(select(func.count()).select_from(model))).scalar_one()
 
 
 def flow_for(fake, database_url):
@@ -39,7 +34,7 @@ async def started(fake, database_url, name: str = "Amina") -> AsyncIterator[Walk
 
 
 async def test_a_person_completes_the_questionnaire_and_hears_what_happens_next(
-    fake_telegram, database_url
+    fake_telegram, database_url, sessions
 ):
     async with started(fake_telegram, database_url) as walker:
         person = walker.person
@@ -47,7 +42,7 @@ async def test_a_person_completes_the_questionnaire_and_hears_what_happens_next(
         await walker.submit()
         closing = person.messages[-1].text
         assert "/mydata" in closing
-    assert await rows(database_url, Answer) == len(walker.answers)
+    assert await rows(sessions, Answer) == len(walker.answers)
     assert not fake_telegram.unanswered_callbacks()
 
 
@@ -63,7 +58,7 @@ async def test_the_phone_language_is_offered_first_and_each_language_in_its_own_
 
 
 async def test_declining_consent_stores_nothing_and_says_how_to_come_back(
-    fake_telegram, database_url
+    fake_telegram, database_url, sessions
 ):
     async with running_bot(fake_telegram, database_url):
         person = fake_telegram.person("Ali", "de")
@@ -73,8 +68,8 @@ async def test_declining_consent_stores_nothing_and_says_how_to_come_back(
         await fake_telegram.wait_until(lambda: "❌ Nein, danke" in person.buttons())
         person.tap("❌ Nein, danke")
         await fake_telegram.wait_until(lambda: "/start" in (person.last.text or ""))
-    assert await rows(database_url, Respondent) == 0
-    assert await rows(database_url, Interview) == 0
+    assert await rows(sessions, Respondent) == 0
+    assert await rows(sessions, Interview) == 0
 
 
 async def test_a_question_shows_progress_and_the_answered_one_loses_its_buttons(
@@ -127,7 +122,9 @@ async def test_the_next_question_does_not_wait_for_the_answer_to_the_press(
         await fake_telegram.wait_until(lambda: not fake_telegram.unanswered_callbacks())
 
 
-async def test_a_stale_button_is_answered_politely_and_changes_nothing(fake_telegram, database_url):
+async def test_a_stale_button_is_answered_politely_and_changes_nothing(
+    fake_telegram, database_url, sessions
+):
     async with started(fake_telegram, database_url) as walker:
         person = walker.person
         await walker.answer(walker.flow.questions[0], "spich")
@@ -140,14 +137,14 @@ async def test_a_stale_button_is_answered_politely_and_changes_nothing(fake_tele
         )
         answer = fake_telegram.callback_answers[forged["callback_query"]["id"]]
         assert "gilt nicht mehr" in answer["text"]
-    engine = create_engine(database_url)
-    async with session_factory(engine)() as session:
+    async with sessions() as session:
         codes = (await session.execute(select(Answer.code))).scalars().all()
-    await engine.dispose()
     assert codes == ["spich"]
 
 
-async def test_garbage_callback_data_is_answered_and_changes_nothing(fake_telegram, database_url):
+async def test_garbage_callback_data_is_answered_and_changes_nothing(
+    fake_telegram, database_url, sessions
+):
     async with started(fake_telegram, database_url) as walker:
         person = walker.person
         await walker.shows("Stadtteil")
@@ -155,11 +152,13 @@ async def test_garbage_callback_data_is_answered_and_changes_nothing(fake_telegr
             update = person.tap_data(data)
             query = update["callback_query"]["id"]
             await fake_telegram.wait_until(lambda q=query: fake_telegram.callback_answers[q])
-    assert await rows(database_url, Answer) == 0
-    assert await rows(database_url, Respondent) == 1
+    assert await rows(sessions, Answer) == 0
+    assert await rows(sessions, Respondent) == 1
 
 
-async def test_the_same_update_delivered_twice_is_handled_once(fake_telegram, database_url):
+async def test_the_same_update_delivered_twice_is_handled_once(
+    fake_telegram, database_url, sessions
+):
     async with started(fake_telegram, database_url) as walker:
         person = walker.person
         await walker.answer(walker.flow.questions[0], "spich")
@@ -172,11 +171,11 @@ async def test_the_same_update_delivered_twice_is_handled_once(fake_telegram, da
         person.send("/help")
         await fake_telegram.wait_until(lambda: "So funktioniert es" in (person.last.text or ""))
         assert len(fake_telegram.calls_to("sendMessage")) == sent_before + 1
-    assert await rows(database_url, Answer) == 2
+    assert await rows(sessions, Answer) == 2
 
 
 async def test_photos_stickers_voice_and_other_things_get_a_hint_and_nothing_is_stored(
-    fake_telegram, database_url
+    fake_telegram, database_url, sessions
 ):
     async with started(fake_telegram, database_url) as walker:
         person = walker.person
@@ -189,11 +188,11 @@ async def test_photos_stickers_voice_and_other_things_get_a_hint_and_nothing_is_
             send()
             await fake_telegram.wait_until(lambda before=before: len(person.messages) > before)
             assert "kann ich leider nicht lesen" in person.last.text
-    assert await rows(database_url, Answer) == 0
+    assert await rows(sessions, Answer) == 0
 
 
 async def test_a_long_text_is_refused_with_the_limit_and_nothing_is_stored(
-    fake_telegram, database_url
+    fake_telegram, database_url, sessions
 ):
     async with started(fake_telegram, database_url) as walker:
         person = walker.person
@@ -204,11 +203,11 @@ async def test_a_long_text_is_refused_with_the_limit_and_nothing_is_stored(
         await fake_telegram.wait_until(lambda: "Die Zahl ist zu groß" in person.messages[-2].text)
         person.send("   ")
         await fake_telegram.wait_until(lambda: "Die Antwort ist leer" in person.messages[-2].text)
-    assert await rows(database_url, Answer) == 2
+    assert await rows(sessions, Answer) == 2
 
 
 async def test_a_person_who_blocked_the_bot_does_not_stop_it_for_others(
-    fake_telegram, database_url
+    fake_telegram, database_url, sessions
 ):
     async with started(fake_telegram, database_url) as walker:
         amina = walker.person
@@ -218,10 +217,8 @@ async def test_a_person_who_blocked_the_bot_does_not_stop_it_for_others(
         john = fake_telegram.person("John", "en")
         john.send("/start")
         await fake_telegram.wait_until(lambda: john.buttons())
-    engine = create_engine(database_url)
-    async with session_factory(engine)() as session:
+    async with sessions() as session:
         respondent = (await session.execute(select(Respondent))).scalar_one()
-    await engine.dispose()
     assert respondent.unreachable
 
 
@@ -244,7 +241,7 @@ async def test_my_data_sends_the_answers_as_a_message_and_a_json_file(fake_teleg
 
 
 async def test_delete_asks_first_and_then_leaves_no_row_about_the_person(
-    fake_telegram, database_url
+    fake_telegram, database_url, sessions
 ):
     async with started(fake_telegram, database_url) as walker:
         person = walker.person
@@ -255,8 +252,8 @@ async def test_delete_asks_first_and_then_leaves_no_row_about_the_person(
         person.tap("Ja, alles löschen")
         await fake_telegram.wait_until(lambda: "Daten sind gelöscht" in (person.last.text or ""))
     for model in (Respondent, Interview, Answer):
-        assert await rows(database_url, model) == 0
-    assert await rows(database_url, ProcessedUpdate) > 0  # update ids only, nothing personal
+        assert await rows(sessions, model) == 0
+    assert await rows(sessions, ProcessedUpdate) > 0  # update ids only, nothing personal
 
 
 async def test_the_command_menu_is_set_for_every_language(fake_telegram, database_url):

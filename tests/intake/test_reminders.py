@@ -13,7 +13,6 @@ from sqlalchemy import select
 from bot.core.config import load_settings
 from bot.flows.loader import load_flow
 from bot.outbox.sender import Defer, Kind, Outgoing, Skip, compose
-from bot.reminders import Reminders
 from bot.telegram import background
 from bot.telegram.app import create_application, serve
 from bot.telegram.callbacks import pack
@@ -22,23 +21,11 @@ from bot.ui.model import Resume
 from storage import deliveries, interviews, respondents
 from storage.deliveries import Delivery
 from storage.models import Interview, Respondent
+from tests.fixtures.clock import Clock
 
 ROOT = Path(__file__).resolve().parents[2]
 BERLIN = ZoneInfo("Europe/Berlin")
 MONDAY_10 = datetime(2026, 11, 23, 10, 0, tzinfo=BERLIN)  # UTC+1 in November
-
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now.astimezone(UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def set(self, moment: datetime) -> None:
-        self.now = moment.astimezone(UTC)
 
 
 @pytest.fixture
@@ -60,8 +47,8 @@ def clock():
 
 
 @pytest.fixture
-def reminders(sessions, settings, clock):
-    return Reminders(sessions, settings, clock=clock)
+def reminders(services):
+    return services.reminders
 
 
 async def paused_person(sessions, last_active: datetime, language: str = "en", number: int = 1):
@@ -227,7 +214,7 @@ async def test_finishing_stop_and_delete_end_the_reminders(sessions, reminders, 
 
 
 async def test_the_reminder_reaches_the_person_and_its_button_continues_where_they_were(
-    database_url, fake_telegram, monkeypatch
+    database_url, fake_telegram, monkeypatch, clock
 ):
     monkeypatch.setattr(background, "INTERVALS", dict.fromkeys(background.INTERVALS, 0.3))
     # The overall limit as Telegram's; per chat none, because the bot's answers to a person's own
@@ -240,7 +227,6 @@ async def test_the_reminder_reaches_the_person_and_its_button_continues_where_th
         telegram_api_url=fake_telegram.base_url,
     )
     flow = load_flow(ROOT / "tests" / "data" / "conversation_flow.yaml", settings.districts)
-    clock = Clock(MONDAY_10)
     app = await create_application(settings, flow=flow, clock=clock)
     stop = asyncio.Event()
     serving = asyncio.create_task(serve(app, stop))

@@ -19,7 +19,6 @@ from bot.reports.export import (
     write_csv,
     write_xlsx,
 )
-from bot.reports.service import Reports
 from tests.reports.test_reports import (
     FIRST_USER_ID,
     FREE_TEXT,
@@ -48,9 +47,9 @@ HEADER = [
 
 
 @pytest.fixture
-async def records(sessions, settings, flow):
+async def records(services, sessions, flow):
     await seed(sessions, flow)
-    return await Reports(sessions, settings, flow).records()
+    return await services.reports.records()
 
 
 def expected_pseudonym(kind: str, number: int) -> str:

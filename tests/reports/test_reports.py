@@ -40,7 +40,6 @@ from bot.reports.service import (
     STAY_QUESTION,
     CaseFacts,
     NeedTable,
-    Reports,
     build_report,
     case_table,
 )
@@ -251,9 +250,10 @@ async def kim_intake(database_url: str, tmp_path: Path, *args: str) -> tuple[int
 
 
 @pytest.fixture
-async def report(sessions, settings, flow):
+async def report(services, sessions, flow, clock):
     await seed(sessions, flow)
-    return await Reports(sessions, settings, flow, clock=lambda: NOW).report()
+    clock.set(NOW)
+    return await services.reports.report()
 
 
 def counts(table: NeedTable) -> dict[str, list[str]]:
@@ -551,7 +551,7 @@ def test_a_small_total_is_suppressed_like_any_other_count():
     assert shown(table) == [["< 5", "9"], ["< 5", "30"], ["< 5", "39"]]
 
 
-async def test_the_report_reads_the_cases_stored_by_casework(sessions, settings, flow):
+async def test_the_report_reads_the_cases_stored_by_casework(services, sessions, flow, clock):
     await seed(sessions, flow)
     async with sessions() as session, session.begin():
         people = (await session.execute(sa.select(Respondent.id).order_by(Respondent.id))).all()
@@ -559,7 +559,8 @@ async def test_the_report_reads_the_cases_stored_by_casework(sessions, settings,
             session.add(Case(respondent_id=respondent_id, language="de", priority=facts.priority,
                              team="kim", status=facts.status, created_at=facts.created_at,
                              updated_at=facts.created_at, claimed_at=facts.claimed_at))  # fmt: skip
-    report = await Reports(sessions, settings, flow, clock=lambda: NOW).report()
+    clock.set(NOW)
+    report = await services.reports.report()
     assert report.cases == case_table(CASES[:27])
     # The first 27: urgent 1 new, 6 claimed, 5 closed; high 5 claimed, 7 closed; normal 3 new.
     # Column totals 4 | 11 | 12 of 27: the 4 is small, so the 11 is hidden with it.

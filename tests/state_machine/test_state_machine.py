@@ -31,7 +31,6 @@ from hypothesis.stateful import (
 )
 from sqlalchemy import select
 
-from bot.casework.staff import StaffService
 from bot.telegram.callbacks import pack
 from bot.ui.model import Confirm, Consent, PickLanguage
 from storage import interviews
@@ -175,10 +174,8 @@ class People(RuleBasedStateMachine):
     @initialize()
     def staff_arrive(self) -> None:
         stage = self.stage
-        assert stage.app is not None and stage.sessions is not None
-        code = stage.run(
-            StaffService(stage.sessions, stage.settings).invite("caseworker", "kim", 72)
-        )
+        assert stage.app is not None
+        code = stage.run(stage.app.dispatcher["staff"].invite("caseworker", "kim", 72))
         self.send(CASEWORKER, f"/register {code}")
 
     # --- everyone ---------------------------------------------------------------------------

@@ -12,23 +12,19 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.casework.service import Casework
+from bot.app import Services
 from bot.core.config import load_settings
 from bot.core.service import Event, Person
 from bot.flows import engine as flow_engine
-from bot.flows.loader import load_configured_flow
 from bot.flows.schema import Priority
-from bot.intake.data_rights import DataRights
-from bot.intake.service import Conversation
-from bot.retention import Retention
 from storage import interviews, respondents
-from storage.db import create_engine, session_factory
+from storage.db import create_engine
 from storage.migrate import upgrade
 from storage.models import Respondent
+from tests.fixtures.clock import Clock
 
 ROOT = Path(__file__).resolve().parents[2]
 SETTINGS = load_settings(ROOT / "config.yaml")
-FLOW = load_configured_flow(SETTINGS)
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 NAME = "Qwyxname4711"
 TYPED = "Qwyxtyped0815"
@@ -48,6 +44,13 @@ async def sqlite_file(tmp_path: Path) -> AsyncIterator[tuple[Path, AsyncEngine]]
     await engine.dispose()
 
 
+@pytest.fixture
+def services(sqlite_file: tuple[Path, AsyncEngine], clock: Clock) -> Services:
+    """The bot's services on that file."""
+    _, engine = sqlite_file
+    return Services(SETTINGS, engine, clock=clock)
+
+
 def _library_default(connection, _record) -> None:
     connection.execute("PRAGMA secure_delete=OFF")
 
@@ -58,12 +61,12 @@ def files_holding(path: Path, marker: str) -> list[str]:
     return [f.name for f in files if f.exists() and marker.encode() in f.read_bytes()]
 
 
-async def people_with_a_case(sessions, since: datetime) -> None:
+async def people_with_a_case(services: Services, since: datetime) -> None:
     """Two people on the same pages: "7", last active at `since`, with the markers as name and
     typed answer and a case, and "8", active now, who stays. Their rows are copied into the
     database file as SQLite's automatic checkpoint would, then both answer once more: the
-    markers are in both files."""
-    casework = Casework(sessions, SETTINGS, FLOW, clock=lambda: since)
+    markers are in both files. The clock stands at `since` meanwhile."""
+    sessions, casework = services.sessions, services.casework
     async with sessions() as session, session.begin():
         for user_id, name in (("7", NAME), ("8", "Bleibt")):
             respondent = await respondents.create_respondent(
@@ -85,30 +88,32 @@ async def people_with_a_case(sessions, since: datetime) -> None:
                                          else "0176 7654321", False, since)  # fmt: skip
 
 
-async def test_after_delete_the_name_and_answers_are_in_none_of_the_database_files(sqlite_file):
-    path, engine = sqlite_file
-    sessions = session_factory(engine)
-    await people_with_a_case(sessions, NOW)
+async def test_after_delete_the_name_and_answers_are_in_none_of_the_database_files(
+    sqlite_file, services, clock
+):
+    path, _ = sqlite_file
+    clock.set(NOW)
+    await people_with_a_case(services, NOW)
     assert files_holding(path, NAME) == ["kim-intake.db", "kim-intake.db-wal"]
     assert files_holding(path, TYPED) == ["kim-intake.db", "kim-intake.db-wal"]
-    conversation = Conversation(sessions, SETTINGS, FLOW, clock=lambda: NOW)
 
-    await DataRights(conversation).delete(Person("telegram", "7", chat_id=7), True, Event(1))
+    await services.data_rights.delete(Person("telegram", "7", chat_id=7), True, Event(1))
 
     assert files_holding(path, NAME) == []  # the engine is still open, as in the running bot
     assert files_holding(path, TYPED) == []
 
 
 async def test_after_retention_the_name_and_answers_are_in_none_of_the_database_files(
-    sqlite_file,
+    sqlite_file, services, clock
 ):
-    path, engine = sqlite_file
-    sessions = session_factory(engine)
+    path, _ = sqlite_file
     long_ago = NOW - timedelta(days=SETTINGS.retention.answers_days + 1)
-    await people_with_a_case(sessions, long_ago)
+    clock.set(long_ago)
+    await people_with_a_case(services, long_ago)
     assert files_holding(path, NAME) == ["kim-intake.db", "kim-intake.db-wal"]
+    clock.set(NOW)
 
-    erased = await Retention(sessions, SETTINGS, clock=lambda: NOW).erase_expired(NOW)
+    erased = await services.retention.erase_expired(NOW)
 
     assert erased.people == 1
     assert files_holding(path, NAME) == []
@@ -116,24 +121,23 @@ async def test_after_retention_the_name_and_answers_are_in_none_of_the_database_
 
 
 async def test_an_erasure_among_other_writes_holds_none_of_them_up_and_leaves_no_trace(
-    sqlite_file,
+    sqlite_file, services, clock
 ):
-    path, engine = sqlite_file
-    sessions = session_factory(engine)
-    await people_with_a_case(sessions, NOW)
-    conversation = Conversation(sessions, SETTINGS, FLOW, clock=lambda: NOW)
-    casework = Casework(sessions, SETTINGS, FLOW, clock=lambda: NOW)  # a writer of its own
+    path, _ = sqlite_file
+    clock.set(NOW)
+    await people_with_a_case(services, NOW)
+    conversation, casework = services.conversation, services.casework  # a writer each
 
     async def answer(number: int) -> None:
         service = conversation if number % 2 else casework
         async with service.transaction(Event(100 + number)) as session:
             await interviews.save_answer(session, 2, f"q{number}", "yes", False, NOW)
 
-    erase = DataRights(conversation).delete(Person("telegram", "7", chat_id=7), True, Event(1))
+    erase = services.data_rights.delete(Person("telegram", "7", chat_id=7), True, Event(1))
     # A generous bound that only a deadlock would reach.
     await asyncio.wait_for(asyncio.gather(erase, *(answer(n) for n in range(30))), timeout=120)
 
-    async with sessions() as session:
+    async with services.sessions() as session:
         assert len(await interviews.load_answers(session, 2)) == 2 + 30
     assert files_holding(path, NAME) == []
     assert files_holding(path, TYPED) == []

@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from sqlalchemy import func, select
 
-from bot.core.config import load_settings
-from bot.retention import Retention
 from storage import interviews, respondents, updates
 from storage.models import Answer, Interview, ProcessedUpdate, Respondent
 
-ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
 
 
-async def test_people_past_the_answers_period_are_erased_and_the_others_kept(sessions):
-    settings = load_settings(ROOT / "config.yaml")
-    days = settings.retention.answers_days
+async def test_people_past_the_answers_period_are_erased_and_the_others_kept(
+    services, sessions, clock
+):
+    clock.set(NOW)
+    days = services.settings.retention.answers_days
     async with sessions() as session, session.begin():
         for user_id, silent_days in (("old", days + 1), ("recent", days - 1)):
             since = NOW - timedelta(days=silent_days)
@@ -31,7 +29,7 @@ async def test_people_past_the_answers_period_are_erased_and_the_others_kept(ses
         await updates.mark_processed(session, 1, NOW - timedelta(days=3))
         await updates.mark_processed(session, 2, NOW - timedelta(hours=1))
 
-    erased = await Retention(sessions, settings, clock=lambda: NOW).erase_expired(NOW)
+    erased = await services.retention.erase_expired(NOW)
 
     assert (erased.people, erased.update_marks) == (1, 1)
     async with sessions() as session:

@@ -11,7 +11,6 @@ from aiogram.fsm.storage.base import StorageKey
 
 from bot.core.config import load_settings
 from bot.core.service import utc_now
-from bot.retention import Retention
 from bot.telegram.app import create_application
 from bot.telegram.fsm_storage import DatabaseStorage
 from storage import respondents
@@ -26,14 +25,6 @@ OTHER = StorageKey(bot_id=BOT, chat_id=43, user_id=43)
 class Steps(StatesGroup):
     text = State()
     preview = State()
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 async def rows(sessions) -> list[DialogState]:
@@ -84,14 +75,13 @@ async def test_data_that_is_not_a_dict_is_refused(sessions):
     assert await rows(sessions) == []
 
 
-async def test_retention_clears_drafts_untouched_for_a_week_and_keeps_newer_ones(sessions):
-    settings = load_settings(ROOT / "config.yaml", database_url="sqlite+aiosqlite://")
-    clock = Clock(datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
-    storage = DatabaseStorage(sessions, clock=clock)
+async def test_retention_clears_drafts_untouched_for_a_week_and_keeps_newer_ones(services, clock):
+    clock.set(datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
+    storage = DatabaseStorage(services.sessions, clock=clock)
     await storage.set_state(COORDINATOR, Steps.text)
-    clock.now += timedelta(days=6)
+    clock.advance(timedelta(days=6))
     await storage.set_state(OTHER, Steps.text)
-    await Retention(sessions, settings).erase_expired(clock.now + timedelta(days=1, minutes=1))
+    await services.retention.erase_expired(clock() + timedelta(days=1, minutes=1))
     assert await storage.get_state(COORDINATOR) is None
     assert await storage.get_state(OTHER) == Steps.text.state
 

@@ -11,7 +11,6 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.app import Services
 from bot.casework import texts as case_notices
 from bot.casework.texts import CaseView
 from bot.core.config import load_settings
@@ -175,8 +174,8 @@ HOSTILE_NAME = "Ali\u202eevil\u200b"
 HOSTILE_TEXT = "Ich bin\u2066 zu Hause\u2069\x00\r\n\u202eGruß\ufeff"
 
 
-async def test_the_persons_name_and_message_reach_the_caseworker_cleaned(sessions):
-    services = Services(SETTINGS, sessions.kw["bind"], flow=FLOW, clock=lambda: NOW)
+async def test_the_persons_name_and_message_reach_the_caseworker_cleaned(services, sessions, clock):
+    clock.set(NOW)
     casework, contact, channel = services.casework, services.contact, Recorder(first_id=99)
     async with sessions() as session, session.begin():
         respondent = await respondents.create_respondent(
