@@ -149,11 +149,11 @@ def _check_asked(
     before it outside repeat groups, and before it in its own group)."""
     yield from (FlowProblem(name, question.id, m) for m in _check_question(question, group))
     if question.when is not None:
-        for message in _check_condition(question.when, earlier, flow):
+        for message in _check_condition(question.when, earlier, flow, group):
             yield FlowProblem(name, question.id, f"condition: {message}")
     readable = {**earlier, question.id: question}
     for rule in question.flags:
-        for message in _check_condition(rule.when, readable, flow):
+        for message in _check_condition(rule.when, readable, flow, group):
             yield FlowProblem(name, question.id, f"flag rule {rule.id}: {message}")
         if rule.help is not None and rule.priority is not Priority.urgent:
             message = "only an urgent rule tells the person where to get help; remove `help`"
@@ -221,18 +221,18 @@ def _check_question(question: Question, group: Repeat | None = None) -> Iterator
 
 
 def _check_condition(
-    condition: Condition, readable: dict[str, Question], flow: Flow
+    condition: Condition, readable: dict[str, Question], flow: Flow, group: Repeat | None = None
 ) -> Iterator[str]:
     match condition:
         case AllOf(all=parts) | AnyOf(any=parts):
             for part in parts:
-                yield from _check_condition(part, readable, flow)
+                yield from _check_condition(part, readable, flow, group)
         case Not(not_=inner):
-            yield from _check_condition(inner, readable, flow)
+            yield from _check_condition(inner, readable, flow, group)
         case AnswerIn(answer=qid, in_=values):
             question = readable.get(qid)
             if question is None:
-                yield _unreadable(qid, flow)
+                yield _unreadable(qid, flow, group)
             elif not question.has_choices:
                 yield f"`in` needs a choice question, but {qid!r} is {question.type.value}"
             elif question.type is QuestionType.yes_no:
@@ -245,7 +245,7 @@ def _check_condition(
         case Compare(answer=qid):
             question = readable.get(qid)
             if question is None:
-                yield _unreadable(qid, flow)
+                yield _unreadable(qid, flow, group)
             elif question.type not in NUMERIC:
                 yield f"a comparison needs a number or year question, but {qid!r} is not one"
 
@@ -253,7 +253,7 @@ def _check_condition(
 _YN = {"yes", "no"}
 
 
-def _unreadable(qid: str, flow: Flow) -> str:
+def _unreadable(qid: str, flow: Flow, reader: Repeat | None) -> str:
     """Why a condition cannot read `qid`: another round, another group, or no earlier question."""
     group_id = qid.split(".")[0]
     if "." in qid and group_id in {group.id for group in flow.repeats}:
@@ -262,7 +262,7 @@ def _unreadable(qid: str, flow: Flow) -> str:
             "condition reads only its own round, by the question id alone"
         )
     group = flow.repeat_of(qid)
-    if group is not None:
+    if group is not None and group is not reader:
         return (
             f"refers to {qid!r}, a question of repeat group {group.id!r}; only a later question "
             "of the same group can read it (in the same round)"
