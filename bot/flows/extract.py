@@ -57,8 +57,8 @@ def _repeat(flow_id: str, group: dict[str, Node]) -> Iterator[Extracted]:
     group_id = _string(group.get("repeat"))
     if group_id is None:
         return
-    label = _string(group.get("label")) or ""
-    note = "Name of one round of a repeat group, shown with its number (“Angebot 2”)"
+    label = (_string(group.get("label")) or "").replace("{number}", "").strip()
+    note = "Heading of one round of a repeat group; keep {number}: “Angebot {number}”"
     yield from _message(group.get("label"), text_context(flow_id, group_id, "label"), note)
     note = f"Asked after each {label}: whether there is another one (answered yes or no)"
     yield from _message(group.get("another"), text_context(flow_id, group_id), note)

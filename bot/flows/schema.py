@@ -188,11 +188,12 @@ class Repeat(_Model):
     a yes/no question) until the person says no or `max` rounds are given. Before `min` rounds
     the only answer is yes; with `min: 0` the question comes before the first round as well.
 
-    YAML: `{repeat: offers, label: Angebot, min: 1, max: 10, another: "…?", questions: [...]}`.
+    YAML: `{repeat: offers, label: "Angebot {number}", min: 1, max: 10, another: "…?",
+    questions: [...]}`.
     """
 
     id: str = Field(alias="repeat")
-    label: str  # one round's name, shown with its number ("Angebot 2")
+    label: str  # one round's heading, `{number}` where its number goes: "Angebot {number}"
     another: str  # the question after each round, answered yes or no
     min: int = Field(1, ge=0)
     max: int | None = Field(None, ge=1)
@@ -203,6 +204,20 @@ class Repeat(_Model):
     def _not_blank(cls, value: str) -> str:
         if not value.strip():
             raise ValueError("text is empty")
+        return value
+
+    @field_validator("label")
+    @classmethod
+    def _numbered(cls, value: str) -> str:
+        try:
+            numbered = value.format(number=2)
+        except (KeyError, IndexError, ValueError):
+            numbered = value
+        if "{number}" not in value or numbered == value:
+            raise ValueError(
+                "the label needs {number} where the round's number goes, and no other braces: "
+                '"Angebot {number}"'
+            )
         return value
 
     @property

@@ -14,7 +14,7 @@ def test_the_extractor_yields_the_texts_of_a_repeat_group():
     with FLOW.open("rb") as flow:
         found = {(context, text) for _, _, (context, text), _ in extract_flow(flow, [], [], {})}
     assert {
-        ("survey:offers:label", "Angebot"),
+        ("survey:offers:label", "Angebot {number}"),
         ("survey:offers", "Möchten Sie noch ein Angebot eintragen?"),
         ("survey:offer_name", "Wie heißt das Angebot?"),
         ("survey:costs:choice:fee", "Es kostet etwas."),

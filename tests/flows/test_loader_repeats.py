@@ -43,7 +43,7 @@ def no_questions(data):
 
 
 def nested(data):
-    inner = {"repeat": "times", "label": "Termin", "another": "Noch ein Termin?",
+    inner = {"repeat": "times", "label": "Termin {number}", "another": "Noch ein Termin?",
              "questions": [{"id": "weekday", "type": "text", "text": "Welcher Tag?"}]}  # fmt: skip
     group(data)["questions"].append(inner)
 
@@ -102,6 +102,14 @@ def blank_another(data):
     group(data)["another"] = "  "
 
 
+def unnumbered_label(data):
+    group(data)["label"] = "Angebot"
+
+
+def other_braces_in_label(data):
+    group(data)["label"] = "Angebot {number} von {total}"
+
+
 def unknown_group_key(data):
     group(data)["colour"] = "blue"
 
@@ -134,6 +142,8 @@ def bad_group_id(data):
         (flag_in_group, "offers: costs: flag rules inside a repeat group are not supported"),
         (long_keys, "offers: answers of this group are stored under keys up to"),
         (blank_another, "offers: another: text is empty"),
+        (unnumbered_label, "offers: label: the label needs {number} where the round's number"),
+        (other_braces_in_label, "offers: label: the label needs {number}"),
         (unknown_group_key, "offers: colour: unknown key"),
         (bad_question_in_group, "costs: type: Input should be"),
         (bad_group_id, "repeat group id 'Offers' must be lowercase"),

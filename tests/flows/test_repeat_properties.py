@@ -42,8 +42,8 @@ def flows(draw) -> Flow:
             readable[question["id"]] = ["yes", "no"] if kind == "yes_no" else ["a", "b"]
         questions.append(question)
     low = draw(st.integers(0, 2))
-    group = {"repeat": GROUP, "label": "Angebot", "another": "Noch ein Angebot?", "min": low,
-             "questions": questions}  # fmt: skip
+    group = {"repeat": GROUP, "label": "Angebot {number}", "another": "Noch ein Angebot?",
+             "min": low, "questions": questions}  # fmt: skip
     high = draw(st.one_of(st.none(), st.integers(max(low, 1), 4)))
     if high is not None:
         group["max"] = high
