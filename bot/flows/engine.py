@@ -2,6 +2,11 @@
 
 No I/O, no clock, no logging: time comes in as `today`. A condition that reads a question which
 was skipped or not asked is false; `not` of it is therefore true.
+
+The walk goes over steps (bot/flows/steps.py): answers are keyed by a step's key, which is the
+question id outside repeat groups and `offers.2.name` (group, round, question) inside one, with
+`offers.2` for the "add another?" question after round 2. Inside a group a condition reads the
+answers of its own round.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from bot.flows.schema import (
     Question,
     QuestionType,
 )
+from bot.flows.steps import Step, path, scope
 
 EARLIEST_YEAR = 1930
 
@@ -120,48 +126,83 @@ def is_applicable(flow: Flow, question: Question, answers: Answers) -> bool:
     return question.when is None or evaluate(question.when, answers)
 
 
+def applies(step: Step, answers: Answers) -> bool:
+    """Whether the step's question is asked, reading the answers of its own round."""
+    when = step.question.when
+    return when is None or evaluate(when, scope(step, answers))
+
+
 # --- Walking ----------------------------------------------------------------------------------
 
 
-def next_question(flow: Flow, answers: Answers) -> Question | None:
-    """The first applicable question without an answer; None when all are answered."""
-    for question in flow.questions:
-        if question.id not in answers and is_applicable(flow, question, answers):
-            return question
+def next_step(flow: Flow, answers: Answers) -> Step | None:
+    """The first applicable step without an answer; None when all are answered."""
+    for step in path(flow, answers):
+        if step.key not in answers and applies(step, answers):
+            return step
     return None
+
+
+def previous_step(flow: Flow, answers: Answers, current: str | None) -> Step | None:
+    """The last answered, applicable step before the key `current` (None: before the summary).
+    Back from the first question of round n is the "add another?" question after round n - 1
+    (answered yes), or what comes before the group for round 1."""
+    steps = path(flow, answers)
+    keys = [step.key for step in steps]
+    if current is not None and current not in keys:
+        return None
+    end = len(steps) if current is None else keys.index(current)
+    for step in reversed(steps[:end]):
+        if step.key in answers and applies(step, answers):
+            return step
+    return None
+
+
+def answered_steps(flow: Flow, answers: Answers) -> list[Step]:
+    """The answered steps in order, round by round: what a summary lists."""
+    return [step for step in path(flow, answers) if step.key in answers]
+
+
+def next_question(flow: Flow, answers: Answers) -> Question | None:
+    step = next_step(flow, answers)
+    return step.question if step else None
 
 
 def previous_question(flow: Flow, answers: Answers, current: str | None) -> Question | None:
-    """The last answered, applicable question before `current` (None: before the summary)."""
-    questions = flow.questions
-    end = len(questions) if current is None else [q.id for q in questions].index(current)
-    for question in reversed(questions[:end]):
-        if question.id in answers and is_applicable(flow, question, answers):
-            return question
-    return None
+    step = previous_step(flow, answers, current)
+    return step.question if step else None
 
 
 def apply_answer(
-    flow: Flow, answers: Answers, question_id: str, value: AnswerValue | Skipped
+    flow: Flow, answers: Answers, key: str, value: AnswerValue | Skipped
 ) -> dict[str, AnswerValue | Skipped]:
-    """The answers with this one set; answers to questions that no longer apply are dropped."""
+    """The answers with this one set; answers to steps that no longer apply are dropped, and so
+    are those of rounds that no longer exist (a no to "add another?")."""
     result = dict(answers)
-    result[question_id] = value
+    result[key] = value
     changed = True
     while changed:  # dropping one answer can make another question inapplicable
         changed = False
-        for question in flow.questions:
-            if question.id in result and not is_applicable(flow, question, result):
-                del result[question.id]
+        steps = path(flow, result)
+        for step in steps:
+            if step.key in result and not applies(step, result):
+                del result[step.key]
                 changed = True
+        reachable = {step.key for step in steps}
+        for gone in [k for k in result if k not in reachable and _in_a_round(k)]:
+            del result[gone]
+            changed = True
     return result
 
 
+def _in_a_round(key: str) -> bool:
+    return "." in key
+
+
 def progress(flow: Flow, answers: Answers) -> Progress:
-    answered = sum(1 for q in flow.questions if q.id in answers)
-    open_ = sum(
-        1 for q in flow.questions if q.id not in answers and is_applicable(flow, q, answers)
-    )
+    steps = path(flow, answers)
+    answered = sum(1 for step in steps if step.key in answers)
+    open_ = sum(1 for step in steps if step.key not in answers and applies(step, answers))
     return Progress(answered, answered + open_)
 
 

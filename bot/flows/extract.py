@@ -45,7 +45,25 @@ def extract_flow(
         context = text_context(flow_id, "section", section_id)
         yield from _message(section.get("title"), context, "Section title")
         for question_node in _items(section.get("questions")):
-            yield from _question(flow_id, _fields(question_node))
+            entry = _fields(question_node)
+            if "repeat" in entry:
+                yield from _repeat(flow_id, entry)
+            else:
+                yield from _question(flow_id, entry)
+
+
+def _repeat(flow_id: str, group: dict[str, Node]) -> Iterator[Extracted]:
+    """A repeat group: its label, its "add another?" question and its questions."""
+    group_id = _string(group.get("repeat"))
+    if group_id is None:
+        return
+    label = (_string(group.get("label")) or "").replace("{number}", "").strip()
+    note = "Heading of one round of a repeat group; keep {number}: “Angebot {number}”"
+    yield from _message(group.get("label"), text_context(flow_id, group_id, "label"), note)
+    note = f"Asked after each {label}: whether there is another one (answered yes or no)"
+    yield from _message(group.get("another"), text_context(flow_id, group_id), note)
+    for question_node in _items(group.get("questions")):
+        yield from _question(flow_id, _fields(question_node))
 
 
 def _question(flow_id: str, question: dict[str, Node]) -> Iterator[Extracted]:

@@ -15,6 +15,8 @@ from bot.core.config import District, Settings, yaml_problem
 from bot.flows.schema import (
     CALLBACK_DATA_LIMIT,
     CALLBACK_RESERVED,
+    KEY_MAX_LENGTH,
+    MAX_ROUNDS,
     AllOf,
     AnswerIn,
     AnyOf,
@@ -26,6 +28,7 @@ from bot.flows.schema import (
     Priority,
     Question,
     QuestionType,
+    Repeat,
 )
 
 FLOWS_DIR = Path(__file__).parent
@@ -85,14 +88,7 @@ def load_flow(path: Path, districts: Sequence[District] = ()) -> Flow:
 
 
 def _schema_problem(name: str, data: dict, error: dict) -> FlowProblem:
-    loc = list(error["loc"])
-    question = None
-    if len(loc) >= 4 and loc[0] == "sections" and loc[2] == "questions":
-        try:
-            question = data["sections"][loc[1]]["questions"][loc[3]].get("id")
-        except (KeyError, IndexError, TypeError, AttributeError):
-            question = None
-        loc = loc[4:]
+    loc, question = _question_at(data, list(error["loc"]))
     where = ".".join(str(part) for part in loc if not str(part).startswith("function-"))
     message = error["msg"].removeprefix("Value error, ")
     if error["type"] == "extra_forbidden":
@@ -100,32 +96,103 @@ def _schema_problem(name: str, data: dict, error: dict) -> FlowProblem:
     return FlowProblem(name, question, f"{where}: {message}" if where else message)
 
 
+def _question_at(data: dict, loc: list) -> tuple[list, str | None]:
+    """The rest of an error's location below the innermost question (or repeat group) it names,
+    and that question's id: `sections.1.questions.2.repeat.questions.0.question.type`."""
+    if len(loc) < 4 or loc[0] != "sections" or loc[2] != "questions":
+        return loc, None
+    question, node, rest = None, _get(data, "sections", loc[1]), loc[2:]
+    while len(rest) >= 2 and rest[0] == "questions" and isinstance(rest[1], int):
+        node = _get(node, "questions", rest[1])
+        question = node.get("id") or node.get("repeat") if isinstance(node, dict) else None
+        rest = rest[2:]
+        if rest and rest[0] in ("question", "repeat") and (len(rest) > 1 or rest[0] == "question"):
+            rest = rest[1:]  # the tag of the kind of entry
+    return rest, question
+
+
+def _get(node: object, key: str, index: int) -> object:
+    try:
+        return node[key][index]  # type: ignore[index]
+    except (KeyError, IndexError, TypeError):
+        return None
+
+
 def _check(name: str, flow: Flow) -> Iterator[FlowProblem]:
+    groups = [group.id for group in flow.repeats]
     for kind, ids in (
         ("section", [s.id for s in flow.sections]),
-        ("question", [q.id for q in flow.questions]),
+        ("question", [q.id for q in flow.questions] + groups),
         ("flag rule", [r.id for q in flow.questions for r in q.flags]),
     ):
         for duplicate in sorted(i for i, n in Counter(ids).items() if n > 1):
             yield FlowProblem(name, None, f"{kind} id {duplicate!r} is used more than once")
+    for group in flow.repeats:
+        yield from (FlowProblem(name, group.id, m) for m in _check_repeat(group))
     earlier: dict[str, Question] = {}
-    for question in flow.questions:
-        yield from (FlowProblem(name, question.id, m) for m in _check_question(question))
-        if question.when is not None:
-            for message in _check_condition(question.when, earlier):
-                yield FlowProblem(name, question.id, f"condition: {message}")
-        readable = {**earlier, question.id: question}
-        for rule in question.flags:
-            for message in _check_condition(rule.when, readable):
-                yield FlowProblem(name, question.id, f"flag rule {rule.id}: {message}")
-            if rule.help is not None and rule.priority is not Priority.urgent:
-                message = "only an urgent rule tells the person where to get help; remove `help`"
-                yield FlowProblem(name, question.id, f"flag rule {rule.id}: {message}")
-        earlier[question.id] = question
+    for section in flow.sections:
+        for entry in section.entries:
+            if isinstance(entry, Repeat):
+                own = {**earlier}
+                for question in entry.own_questions:
+                    yield from _check_asked(name, question, own, flow, entry)
+                    own[question.id] = question
+                continue
+            yield from _check_asked(name, entry, earlier, flow, None)
+            earlier[entry.id] = entry
 
 
-def _check_question(question: Question) -> Iterator[str]:
+def _check_asked(
+    name: str, question: Question, earlier: dict[str, Question], flow: Flow, group: Repeat | None
+) -> Iterator[FlowProblem]:
+    """The question itself, and what its condition and flag rules read (`earlier`: the questions
+    before it outside repeat groups, and before it in its own group)."""
+    yield from (FlowProblem(name, question.id, m) for m in _check_question(question, group))
+    if question.when is not None:
+        for message in _check_condition(question.when, earlier, flow, group):
+            yield FlowProblem(name, question.id, f"condition: {message}")
+    readable = {**earlier, question.id: question}
+    for rule in question.flags:
+        for message in _check_condition(rule.when, readable, flow, group):
+            yield FlowProblem(name, question.id, f"flag rule {rule.id}: {message}")
+        if rule.help is not None and rule.priority is not Priority.urgent:
+            message = "only an urgent rule tells the person where to get help; remove `help`"
+            yield FlowProblem(name, question.id, f"flag rule {rule.id}: {message}")
+
+
+def _check_repeat(group: Repeat) -> Iterator[str]:
+    if not group.questions:
+        yield "a repeat group needs at least one question"
+    for inner in group.questions:
+        if isinstance(inner, Repeat):
+            yield (
+                f"repeat group {inner.id!r} is inside repeat group {group.id!r}: repeat groups "
+                "inside repeat groups are not supported"
+            )
+    if group.max is not None and group.min > group.max:
+        yield f"min ({group.min}) is greater than max ({group.max})"
+    if group.max is not None and group.max > MAX_ROUNDS:
+        yield f"max ({group.max}) is more than the {MAX_ROUNDS} rounds a group can have"
+    for question in group.own_questions:
+        if question.flags:
+            yield f"{question.id}: flag rules inside a repeat group are not supported"
+    longest = max([len(q.id) for q in group.own_questions], default=0)
+    key = f"{group.id}.{group.rounds_limit}.{'x' * longest}"
+    if len(key) > KEY_MAX_LENGTH:
+        yield (
+            f"answers of this group are stored under keys up to {len(key)} characters "
+            f"(group id, round, question id); at most {KEY_MAX_LENGTH} fit (shorten the ids)"
+        )
+    if len(f"{group.id}.{group.rounds_limit}".encode()) + len(b"yes") > ID_BUDGET:
+        yield "repeat group id is too long for Telegram's callback data"
+
+
+def _check_question(question: Question, group: Repeat | None = None) -> Iterator[str]:
     kind = question.type
+    # Buttons carry the question's key: inside a group, with the group id and round before it.
+    key_length = len(question.id.encode())
+    if group is not None:
+        key_length += len(f"{group.id}.{group.rounds_limit}.".encode())
     if kind in (QuestionType.single, QuestionType.multiple) and len(question.choices) < 2:
         yield f"a {kind.value} question needs at least two choices"
     if kind in (QuestionType.yes_no, QuestionType.district) and question.choices:
@@ -139,7 +206,7 @@ def _check_question(question: Question) -> Iterator[str]:
     for choice in question.choices:
         if not choice.text.strip():
             yield f"choice {choice.id}: text is empty"
-        size = len(question.id.encode()) + len(choice.id.encode())
+        size = key_length + len(choice.id.encode())
         if size > ID_BUDGET:
             yield (
                 f"choice {choice.id}: question id and choice id take {size} bytes; Telegram's "
@@ -149,21 +216,23 @@ def _check_question(question: Question) -> Iterator[str]:
         yield f"min ({question.min}) is greater than max ({question.max})"
     if kind is not QuestionType.number and (question.min is not None or question.max is not None):
         yield "only a number question has min and max"
-    if not question.has_choices and len(question.id.encode()) > ID_BUDGET:
+    if not question.has_choices and key_length > ID_BUDGET:
         yield "question id is too long for Telegram's callback data"
 
 
-def _check_condition(condition: Condition, readable: dict[str, Question]) -> Iterator[str]:
+def _check_condition(
+    condition: Condition, readable: dict[str, Question], flow: Flow, group: Repeat | None = None
+) -> Iterator[str]:
     match condition:
         case AllOf(all=parts) | AnyOf(any=parts):
             for part in parts:
-                yield from _check_condition(part, readable)
+                yield from _check_condition(part, readable, flow, group)
         case Not(not_=inner):
-            yield from _check_condition(inner, readable)
+            yield from _check_condition(inner, readable, flow, group)
         case AnswerIn(answer=qid, in_=values):
             question = readable.get(qid)
             if question is None:
-                yield f"refers to {qid!r}, which is not an earlier question"
+                yield _unreadable(qid, flow, group)
             elif not question.has_choices:
                 yield f"`in` needs a choice question, but {qid!r} is {question.type.value}"
             elif question.type is QuestionType.yes_no:
@@ -176,7 +245,7 @@ def _check_condition(condition: Condition, readable: dict[str, Question]) -> Ite
         case Compare(answer=qid):
             question = readable.get(qid)
             if question is None:
-                yield f"refers to {qid!r}, which is not an earlier question"
+                yield _unreadable(qid, flow, group)
             elif question.type not in NUMERIC:
                 yield f"a comparison needs a number or year question, but {qid!r} is not one"
 
@@ -184,17 +253,38 @@ def _check_condition(condition: Condition, readable: dict[str, Question]) -> Ite
 _YN = {"yes", "no"}
 
 
+def _unreadable(qid: str, flow: Flow, reader: Repeat | None) -> str:
+    """Why a condition cannot read `qid`: another round, another group, or no earlier question."""
+    group_id = qid.split(".")[0]
+    if "." in qid and group_id in {group.id for group in flow.repeats}:
+        return (
+            f"refers to {qid!r}, an answer of one round of repeat group {group_id!r}; a "
+            "condition reads only its own round, by the question id alone"
+        )
+    group = flow.repeat_of(qid)
+    if group is not None and group is not reader:
+        return (
+            f"refers to {qid!r}, a question of repeat group {group.id!r}; only a later question "
+            "of the same group can read it (in the same round)"
+        )
+    return f"refers to {qid!r}, which is not an earlier question"
+
+
 def _with_choices(flow: Flow, districts: Sequence[District]) -> Flow:
     """Yes/no questions get yes and no, district questions the city's districts."""
     district_choices = [Choice(id=d.id, text=d.name) for d in districts]
-    sections = []
-    for section in flow.sections:
-        questions = []
-        for question in section.questions:
-            if question.type is QuestionType.yes_no:
-                question = question.model_copy(update={"choices": list(YES_NO)})
-            elif question.type is QuestionType.district:
-                question = question.model_copy(update={"choices": district_choices})
-            questions.append(question)
-        sections.append(section.model_copy(update={"questions": questions}))
+
+    def filled(entry: Question | Repeat) -> Question | Repeat:
+        if isinstance(entry, Repeat):
+            return entry.model_copy(update={"questions": [filled(q) for q in entry.questions]})
+        if entry.type is QuestionType.yes_no:
+            return entry.model_copy(update={"choices": list(YES_NO)})
+        if entry.type is QuestionType.district:
+            return entry.model_copy(update={"choices": district_choices})
+        return entry
+
+    sections = [
+        section.model_copy(update={"entries": [filled(entry) for entry in section.entries]})
+        for section in flow.sections
+    ]
     return flow.model_copy(update={"sections": sections})

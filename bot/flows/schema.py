@@ -1,7 +1,9 @@
 """The flow model: a questionnaire as data, in the vocabulary of XLSForm.
 
 A flow has sections (one per field of action, plus general and closing parts), each with
-questions. Conditions and flag rules are structured data, never evaluated code.
+questions. Among a section's questions a repeat group (XLSForm's begin_repeat) asks the same
+questions once per round ("one or more offers"), and after each round whether there is another.
+Conditions and flag rules are structured data, never evaluated code.
 """
 
 from __future__ import annotations
@@ -10,7 +12,15 @@ import re
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    field_validator,
+    model_validator,
+)
 
 from bot.core.config import FIELDS_OF_ACTION
 
@@ -20,6 +30,12 @@ CALLBACK_DATA_LIMIT = 64
 CALLBACK_RESERVED = 16
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 TEXT_MAX_LENGTH = 1000
+# An answer is stored under its key (engine.Step.key: `offers.2.name` inside a repeat group), and
+# the interview's position is a key too: both columns hold 64 characters (storage/models.py,
+# Answer.question_id and Interview.position).
+KEY_MAX_LENGTH = 64
+# Rounds of a repeat group without `max`, and the most a `max` may allow.
+MAX_ROUNDS = 99
 
 FieldOfAction = Literal["language", "education", "work", "housing", "health", "residence", "social"]
 assert set(FieldOfAction.__args__) == set(FIELDS_OF_ACTION)
@@ -167,11 +183,86 @@ class Question(_Model):
         return self.type in PERSONAL_TYPES
 
 
+class Repeat(_Model):
+    """A repeat group: its questions are asked once per round, then "add another?" (`another`,
+    a yes/no question) until the person says no or `max` rounds are given. Before `min` rounds
+    the only answer is yes; with `min: 0` the question comes before the first round as well.
+
+    YAML: `{repeat: offers, label: "Angebot {number}", min: 1, max: 10, another: "…?",
+    questions: [...]}`.
+    """
+
+    id: str = Field(alias="repeat")
+    label: str  # one round's heading, `{number}` where its number goes: "Angebot {number}"
+    another: str  # the question after each round, answered yes or no
+    min: int = Field(1, ge=0)
+    max: int | None = Field(None, ge=1)
+    questions: list[Entry] = []  # the loader refuses an empty group and a repeat inside one
+
+    @field_validator("label", "another")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("text is empty")
+        return value
+
+    @field_validator("label")
+    @classmethod
+    def _numbered(cls, value: str) -> str:
+        try:
+            numbered = value.format(number=2)
+        except (KeyError, IndexError, ValueError):
+            numbered = value
+        if "{number}" not in value or numbered == value:
+            raise ValueError(
+                "the label needs {number} where the round's number goes, and no other braces: "
+                '"Angebot {number}"'
+            )
+        return value
+
+    @property
+    def rounds_limit(self) -> int:
+        return self.max if self.max is not None else MAX_ROUNDS
+
+    @property
+    def own_questions(self) -> list[Question]:
+        return [q for q in self.questions if isinstance(q, Question)]
+
+
+def _entry_kind(value: object) -> str:
+    if isinstance(value, dict):
+        return "repeat" if "repeat" in value else "question"
+    return "repeat" if isinstance(value, Repeat) else "question"
+
+
+# An item of a section's `questions`: a question, or a repeat group (it has the key `repeat`).
+Entry = Annotated[
+    Annotated[Question, Tag("question")] | Annotated[Repeat, Tag("repeat")],
+    Discriminator(_entry_kind),
+]
+Repeat.model_rebuild()
+
+
 class Section(_Model):
     id: str
     title: str
     field: FieldOfAction | None = None  # None for the general and closing sections
-    questions: list[Question] = Field(min_length=1)
+    entries: list[Entry] = Field(alias="questions", min_length=1)
+
+    @property
+    def questions(self) -> list[Question]:
+        """Every question of the section, those of its repeat groups included, in order."""
+        return [q for entry in self.entries for q in _flat(entry)]
+
+    @property
+    def repeats(self) -> list[Repeat]:
+        return [entry for entry in self.entries if isinstance(entry, Repeat)]
+
+
+def _flat(entry: Question | Repeat) -> list[Question]:
+    if isinstance(entry, Question):
+        return [entry]
+    return [q for inner in entry.questions for q in _flat(inner)]
 
 
 class Flow(_Model):
@@ -183,7 +274,13 @@ class Flow(_Model):
 
     @property
     def questions(self) -> list[Question]:
+        """Every question, those of repeat groups included (their answers are stored per round,
+        under keys the engine makes: see engine.Step)."""
         return [q for section in self.sections for q in section.questions]
+
+    @property
+    def repeats(self) -> list[Repeat]:
+        return [group for section in self.sections for group in section.repeats]
 
     def question(self, question_id: str) -> Question:
         for q in self.questions:
@@ -191,9 +288,25 @@ class Flow(_Model):
                 return q
         raise KeyError(question_id)
 
+    def repeat(self, repeat_id: str) -> Repeat:
+        for group in self.repeats:
+            if group.id == repeat_id:
+                return group
+        raise KeyError(repeat_id)
+
+    def repeat_of(self, question_id: str) -> Repeat | None:
+        """The repeat group the question belongs to; None for a question outside every group."""
+        for group in self.repeats:
+            if any(q.id == question_id for q in group.own_questions):
+                return group
+        return None
+
     def section_of(self, question_id: str) -> Section:
+        """The section of a question, or of a repeat group given by its id."""
         for section in self.sections:
             if any(q.id == question_id for q in section.questions):
+                return section
+            if any(group.id == question_id for group in section.repeats):
                 return section
         raise KeyError(question_id)
 
@@ -202,6 +315,9 @@ class Flow(_Model):
         for q in self.questions:
             if not ID_PATTERN.match(q.id):
                 raise ValueError(f"question id {q.id!r} must be lowercase a-z, 0-9 and _")
+        for group in self.repeats:
+            if not ID_PATTERN.match(group.id):
+                raise ValueError(f"repeat group id {group.id!r} must be lowercase a-z, 0-9 and _")
         return self
 
 
@@ -211,5 +327,6 @@ class Flow(_Model):
 
 
 def text_context(flow_id: str, *parts: str) -> str:
-    """`needs:age_group`, `needs:age_group:choice:u18`, `needs:age_group:help`, …"""
+    """`needs:age_group`, `needs:age_group:choice:u18`, `needs:age_group:help`, …; a repeat
+    group's "add another?" question is `survey:offers`, its label `survey:offers:label`."""
     return ":".join((flow_id, *parts))

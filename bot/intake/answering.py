@@ -11,8 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.config import Settings
 from bot.core.i18n import Msg
 from bot.core.service import Clock, Person
-from bot.flows import engine
+from bot.flows import engine, steps
 from bot.flows.schema import Flow, Question
+from bot.flows.steps import Step
 from bot.intake import screens as prompts
 from bot.intake.prompt_memory import PromptMemory
 from bot.intake.texts import ALREADY_DONE, REASONS, STALE
@@ -71,44 +72,49 @@ class Answering:
     async def _answers(self, session: AsyncSession, interview: Interview) -> dict:
         stored = await interviews.load_answers(session, interview.id)
         answers: dict[str, engine.AnswerValue | engine.Skipped] = {}
-        for question in self.flow.questions:
-            row = stored.get(question.id)
-            if row is None:
-                continue
+        for key, row in stored.items():
+            if not steps.is_key(self.flow, key):
+                continue  # a question this version of the flow no longer has
+            question = steps.step(self.flow, key).question
             if row.skipped or row.code is None:
-                answers[question.id] = engine.SKIPPED
+                answers[key] = engine.SKIPPED
             else:
-                answers[question.id] = engine.decode_answer(question, row.code)
+                answers[key] = engine.decode_answer(question, row.code)
         return answers
 
     def _first_question_id(self) -> str | None:
-        first = engine.next_question(self.flow, {})
-        return first.id if first else None
+        first = engine.next_step(self.flow, {})
+        return first.key if first else None
 
-    async def _submit(self, session: AsyncSession, state: State, qid: str, raw: str) -> Reply:
-        question = self.flow.question(qid)
-        parsed = engine.parse_input(question, raw, today=self._today())
-        return await self._settle(session, state, question, parsed)
+    def _step(self, key: str) -> Step:
+        """The step an interview's position or a button names (KeyError: none)."""
+        return steps.step(self.flow, key)
+
+    async def _submit(self, session: AsyncSession, state: State, key: str, raw: str) -> Reply:
+        step = self._step(key)
+        parsed = engine.parse_input(step.question, raw, today=self._today())
+        return await self._settle(session, state, step, parsed)
 
     async def _settle(
-        self, session: AsyncSession, state: State, question: Question, parsed: engine.Parsed
+        self, session: AsyncSession, state: State, step: Step, parsed: engine.Parsed
     ) -> Reply:
+        question = step.question
         if isinstance(parsed, engine.Rejected):
             return self._current(state, self._reason(question, parsed), retire=True)
         value = parsed.value
         if isinstance(value, engine.Skipped) and not question.skippable:
             return Reply(state.language, toast=Msg(STALE))
         before = state.answers
-        after = engine.apply_answer(self.flow, before, question.id, value)
+        after = engine.apply_answer(self.flow, before, step.key, value)
         now = self.clock()
         skipped = isinstance(value, engine.Skipped)
         code = None if skipped else engine.encode_answer(question, value)
-        await interviews.save_answer(session, state.interview.id, question.id, code, skipped, now)
+        await interviews.save_answer(session, state.interview.id, step.key, code, skipped, now)
         dropped = set(before) - set(after)
         if dropped:
             await interviews.delete_answers(session, state.interview.id, dropped)
-        following = engine.next_question(self.flow, after)
-        state.interview.position = following.id if following else None
+        following = engine.next_step(self.flow, after)
+        state.interview.position = following.key if following else None
         state.interview.selection = None
         state.interview.updated_at = now
         state.answers = after
@@ -133,11 +139,11 @@ class Answering:
             await self.handover(session, state.respondent, state.interview, urgent)
         return raised
 
-    def _toggle(self, state: State, question: Question, choice: str) -> Reply:
-        selection = engine.toggle_choice(question, _selection(state.interview), choice)
+    def _toggle(self, state: State, step: Step, choice: str) -> Reply:
+        selection = engine.toggle_choice(step.question, _selection(state.interview), choice)
         state.interview.selection = " ".join(sorted(selection)) or None
         screen = prompts.question_screen(
-            self.flow, state.interview.id, question, state.answers, selection
+            self.flow, state.interview.id, step, state.answers, selection
         )
         return self._edited(state, screen)
 
@@ -150,12 +156,12 @@ class Answering:
             prompt_ref=state.respondent.prompt_message_id,
         )
 
-    def _back(self, state: State, qid: str) -> Reply:
-        previous = engine.previous_question(self.flow, state.answers, qid)
+    def _back(self, state: State, key: str) -> Reply:
+        previous = engine.previous_step(self.flow, state.answers, key)
         if previous is None:
             return Reply(state.language, toast=Msg(STALE))
-        state.interview.position = previous.id
-        earlier = state.answers.get(previous.id)
+        state.interview.position = previous.key
+        earlier = state.answers.get(previous.key)
         state.interview.selection = _selection_code(earlier)
         return self._current(state, None, retire=True)
 
@@ -178,14 +184,17 @@ class Answering:
         if interview.status == InterviewStatus.finished:
             return Reply(state.language, messages=(*notes, Screen((Msg(ALREADY_DONE),))))
         if interview.position is None:
-            following = engine.next_question(self.flow, state.answers)
-            interview.position = following.id if following else None
+            following = engine.next_step(self.flow, state.answers)
+            interview.position = following.key if following else None
         if interview.position is None:
             screen = prompts.summary_screen(self.flow, interview.id, state.answers)
         else:
-            question = self.flow.question(interview.position)
             screen = prompts.question_screen(
-                self.flow, interview.id, question, state.answers, _selection(interview)
+                self.flow,
+                interview.id,
+                self._step(interview.position),
+                state.answers,
+                _selection(interview),
             )
         return Reply(
             state.language,

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from bot.core.i18n import N_, Msg, translator
 from bot.core.service import Event, Person, after_commit
+from bot.flows import steps
 from bot.intake.service import Conversation
 from bot.ui.labels import labels_from_code, question_text
 from bot.ui.model import Document, Reply, Screen, confirmation, note
@@ -44,8 +45,9 @@ class DataRights:
         tr = translator(language)
         lines: list[Msg | str] = [Msg(N_("Das ist über Sie gespeichert:"))]
         records = []
-        for question in self.flow.questions:
-            row = stored.get(question.id)
+        # Every stored answer in the order of the walk, each round of a repeat group in turn.
+        for step in steps.path(self.flow, {key: row.code for key, row in stored.items()}):
+            row, question = stored.get(step.key), step.question
             if row is None:
                 continue
             labels = labels_from_code(self.flow, question, row.code, row.skipped)
@@ -57,7 +59,7 @@ class DataRights:
             )
             records.append(
                 {
-                    "question_id": question.id,
+                    "question_id": step.key,
                     "question": tr(question_text(self.flow, question)),
                     "answer_code": row.code,
                     "skipped": row.skipped,

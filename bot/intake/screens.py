@@ -1,13 +1,15 @@
 """Screens for the questionnaire: a question with its buttons, help in an urgent situation, and
-the end summary."""
+the end summary. A question is shown at a step (engine.Step): its buttons carry the step's key,
+and inside a repeat group it is headed by the round ("Angebot 2")."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 from bot.core.i18n import N_, Msg
 from bot.flows import engine
-from bot.flows.schema import Flow, Question, QuestionType, SkipKind, text_context
+from bot.flows.schema import Flow, Question, QuestionType, Repeat, SkipKind, text_context
+from bot.flows.steps import Step
 from bot.ui.labels import answer_labels, choice_label, question_text, section_title
 from bot.ui.model import Button, Choose, Navigate, Review, Screen, Toggle
 
@@ -39,13 +41,14 @@ GO_ON = N_("Wenn Sie möchten, machen Sie jetzt mit dem Fragebogen weiter.")
 def question_screen(
     flow: Flow,
     interview_id: int,
-    question: Question,
+    step: Step,
     answers: engine.Answers,
     selection: frozenset[str] = frozenset(),
 ) -> Screen:
     """The question as the person sees it, with progress, help, buttons and back/skip."""
+    question, key = step.question, step.key
     progress = engine.progress(flow, answers)
-    number = progress.answered + (0 if question.id in answers else 1)
+    number = progress.answered + (0 if key in answers else 1)
     parts: list[Msg | str] = [
         Msg(
             N_("{section} · Frage {number} von etwa {total}"),
@@ -55,8 +58,10 @@ def question_screen(
                 "total": max(progress.total, number),
             },
         ),
-        question_text(flow, question),
     ]
+    if step.group is not None and not step.another:
+        parts.append(round_title(flow, step.group, step.round))
+    parts.append(question_text(flow, question))
     if question.help:
         parts.append(Msg(question.help, context=text_context(flow.id, question.id, "help")))
     if question.type in INSTRUCTIONS:
@@ -70,7 +75,7 @@ def question_screen(
                 },
             )
         )
-    earlier = answers.get(question.id)
+    earlier = answers.get(key)
     if earlier is not None and not question.has_choices:
         parts.append(
             Msg(
@@ -78,15 +83,15 @@ def question_screen(
                 args={"answer": answer_labels(flow, question, earlier)},
             )
         )
-    rows = _choice_rows(flow, interview_id, question, earlier, selection)
+    rows = _choice_rows(flow, interview_id, step, earlier, selection)
     navigation = []
-    if engine.previous_question(flow, answers, question.id) is not None:
-        navigation.append(Button(Msg(BACK), Navigate(interview_id, question.id, "back")))
+    if engine.previous_step(flow, answers, key) is not None:
+        navigation.append(Button(Msg(BACK), Navigate(interview_id, key, "back")))
     if question.skip is not None:
         navigation.append(
             Button(
                 Msg(SKIP_LABELS[question.skip]),
-                Navigate(interview_id, question.id, "skip"),
+                Navigate(interview_id, key, "skip"),
                 selected=isinstance(earlier, engine.Skipped),
             )
         )
@@ -95,31 +100,38 @@ def question_screen(
     return Screen(parts=tuple(parts), buttons=tuple(rows))
 
 
+def round_title(flow: Flow, group: Repeat, number: int) -> Msg:
+    """One round of a repeat group by its label: "Angebot {number}" → "Angebot 2"."""
+    context = text_context(flow.id, group.id, "label")
+    return Msg(group.label, context=context, args={"number": number})
+
+
 def _choice_rows(
     flow: Flow,
     interview_id: int,
-    question: Question,
+    step: Step,
     earlier: object,
     selection: frozenset[str],
 ) -> list[tuple[Button, ...]]:
+    question, key = step.question, step.key
     if not question.has_choices:
         return []
     if question.type is QuestionType.multiple:
         buttons = [
             Button(
                 choice_label(flow, question, c.id),
-                Toggle(interview_id, question.id, c.id),
+                Toggle(interview_id, key, c.id),
                 selected=c.id in selection,
             )
             for c in question.choices
         ]
         rows = [(b,) for b in buttons]
-        rows.append((Button(Msg(DONE), Navigate(interview_id, question.id, "done")),))
+        rows.append((Button(Msg(DONE), Navigate(interview_id, key, "done")),))
         return rows
     buttons = [
         Button(
             choice_label(flow, question, c.id),
-            Choose(interview_id, question.id, c.id),
+            Choose(interview_id, key, c.id),
             selected=earlier == c.id,
         )
         for c in question.choices
@@ -150,16 +162,21 @@ def urgent_screen(flow: Flow, flags: Sequence[engine.Flag]) -> Screen:
     return Screen(parts=(*parts, Msg(EMERGENCY), Msg(GO_ON)))
 
 
-def summary_screen(flow: Flow, interview_id: int, answers: Mapping[str, object]) -> Screen:
+def summary_screen(flow: Flow, interview_id: int, answers: engine.Answers) -> Screen:
+    """Every answer, numbered, each round of a repeat group under its own heading."""
     parts: list[Msg | str] = [Msg(N_("Fast geschafft! Hier sind Ihre Antworten:"))]
-    for number, question in enumerate(_answered(flow, answers), start=1):
+    heading = None
+    for number, step in enumerate(engine.answered_steps(flow, answers), start=1):
+        if step.group is not None and (step.group.id, step.round) != heading and step.round:
+            heading = (step.group.id, step.round)
+            parts.append(round_title(flow, step.group, step.round))
         parts.append(
             Msg(
                 N_("{number}. {question} — {answer}"),
                 args={
                     "number": number,
-                    "question": question_text(flow, question),
-                    "answer": answer_labels(flow, question, answers[question.id]),
+                    "question": question_text(flow, step.question),
+                    "answer": answer_labels(flow, step.question, answers[step.key]),
                 },
             )
         )
@@ -173,11 +190,10 @@ def summary_screen(flow: Flow, interview_id: int, answers: Mapping[str, object])
     )
 
 
-def change_screen(flow: Flow, interview_id: int, answers: Mapping[str, object]) -> Screen:
-    questions = _answered(flow, answers)
+def change_screen(flow: Flow, interview_id: int, answers: engine.Answers) -> Screen:
     buttons = [
-        Button(str(number), Review(interview_id, "edit", q.id))
-        for number, q in enumerate(questions, start=1)
+        Button(str(number), Review(interview_id, "edit", step.key))
+        for number, step in enumerate(engine.answered_steps(flow, answers), start=1)
     ]
     rows = [tuple(buttons[i : i + 5]) for i in range(0, len(buttons), 5)]
     rows.append((Button(Msg(BACK), Review(interview_id, "summary")),))
@@ -185,7 +201,3 @@ def change_screen(flow: Flow, interview_id: int, answers: Mapping[str, object]) 
         parts=(Msg(N_("Welche Antwort möchten Sie ändern? Tippen Sie auf ihre Nummer.")),),
         buttons=tuple(rows),
     )
-
-
-def _answered(flow: Flow, answers: Mapping[str, object]) -> list[Question]:
-    return [q for q in flow.questions if q.id in answers]

@@ -80,23 +80,25 @@ class Conversation(Onboarding, Reviewing, FlowService[Flow]):
             if not self._is_current(state, action):
                 return Reply(state.language, toast=Msg(STALE))
             match action:
-                case Choose(question_id=qid, choice_id=choice):
-                    question = self.flow.question(qid)
+                case Choose(question_id=key, choice_id=choice):
+                    step = self._step(key)
+                    question = step.question
                     if not _offers(question, choice) or question.type is QuestionType.multiple:
                         return Reply(state.language, toast=Msg(STALE))
-                    return await self._settle(session, state, question, engine.Accepted(choice))
-                case Toggle(question_id=qid, choice_id=choice):
-                    question = self.flow.question(qid)
+                    return await self._settle(session, state, step, engine.Accepted(choice))
+                case Toggle(question_id=key, choice_id=choice):
+                    step = self._step(key)
+                    question = step.question
                     if not _offers(question, choice) or question.type is not QuestionType.multiple:
                         return Reply(state.language, toast=Msg(STALE))
-                    return self._toggle(state, question, choice)
-                case Navigate(question_id=qid, step="done"):
-                    question = self.flow.question(qid)
-                    parsed = engine.finish_selection(question, _selection(state.interview))
-                    return await self._settle(session, state, question, parsed)
-                case Navigate(question_id=qid, step="skip"):
+                    return self._toggle(state, step, choice)
+                case Navigate(question_id=key, step="done"):
+                    step = self._step(key)
+                    parsed = engine.finish_selection(step.question, _selection(state.interview))
+                    return await self._settle(session, state, step, parsed)
+                case Navigate(question_id=key, step="skip"):
                     return await self._settle(
-                        session, state, self.flow.question(qid), engine.Accepted(engine.SKIPPED)
+                        session, state, self._step(key), engine.Accepted(engine.SKIPPED)
                     )
                 case Navigate(question_id=qid, step="back"):
                     return self._back(state, qid)
