@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.broadcasts.texts import progress_text, report_text
 from bot.core.service import after_commit
-from bot.outbox.sender import Claim, Kind, Skip
-from bot.outbox.transport import Delivered, Outgoing
+from bot.outbox.sender import Claim, Kind, Settlement, Skip
+from bot.outbox.transport import Outgoing
 from bot.ui.model import Screen
 from storage import broadcasts as broadcast_store
 from storage import deliveries
@@ -87,15 +87,10 @@ class Progress:
         text = progress_text(view, self.broadcasts.settings)
         return Outgoing(COORDINATORS, Screen((text,)), edit=claim.message_id)
 
-    async def progress_settled(
-        self,
-        session: AsyncSession,
-        claim: Claim,
-        message: Outgoing | None,
-        delivered: Delivered | None,
-    ) -> None:
+    async def progress_settled(self, done: Settlement) -> None:
         """What is shown now (also when the message is gone or the coordinator blocked the bot:
         nothing to repair there); at the end, the report, once."""
+        session, claim, message = done.session, done.claim, done.message
         view = await self._view(session, claim)
         if view is None or message is None:
             return

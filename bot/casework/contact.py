@@ -26,8 +26,8 @@ from bot.casework.staff import actor
 from bot.casework.texts import contact_ended_text, person_name, reply_text
 from bot.core.i18n import N_, Msg
 from bot.core.service import Event, Person, SettingsService, after_commit
-from bot.outbox.sender import Claim, Kind
-from bot.outbox.transport import Delivered, Outgoing
+from bot.outbox.sender import Claim, Kind, Settlement
+from bot.outbox.transport import Outgoing
 from bot.ui.model import Button, EndContact, Screen
 from storage import casework as store
 from storage import deliveries, interviews, respondents
@@ -183,31 +183,22 @@ class Contact(SettingsService):
         parts = (header, _body(claim)["text"], Msg(HOW_TO_ANSWER))
         return Outgoing(language, Screen(parts, ((button,),)))
 
-    async def to_person_settled(
-        self,
-        session: AsyncSession,
-        claim: Claim,
-        message: Outgoing | None,
-        delivered: Delivered | None,
-    ) -> None:
-        assert claim.case_id is not None and claim.respondent_id is not None
-        respondent = await session.get(Respondent, claim.respondent_id)
+    async def to_person_settled(self, done: Settlement) -> None:
+        """The caseworker hears whether their message arrived."""
+        case_id, respondent_id = done.claim.case_id, done.claim.respondent_id
+        assert case_id is not None and respondent_id is not None
+        respondent = await done.session.get(Respondent, respondent_id)
         name = respondent.first_name if respondent else None
-        told = sent_text(claim.case_id, name) if delivered else not_sent_text(claim.case_id)
-        staff_chat = _body(claim).get("staff")
+        told = sent_text(case_id, name) if done.delivered else not_sent_text(case_id)
+        staff_chat = _body(done.claim).get("staff")
         if isinstance(staff_chat, int):
-            await _note(session, claim, self.clock(), {"text": told}, staff_chat)
+            await _note(done, self.clock(), {"text": told}, staff_chat)
 
-    async def to_staff_settled(
-        self,
-        session: AsyncSession,
-        claim: Claim,
-        message: Outgoing | None,
-        delivered: Delivered | None,
-    ) -> None:
-        await remember(session, claim, message, delivered)
-        told = DELIVERED if delivered else NOT_DELIVERED
-        await _note(session, claim, self.clock(), {"msg": told}, None)
+    async def to_staff_settled(self, done: Settlement) -> None:
+        """The person hears whether their answer reached the caseworker."""
+        await remember(done)
+        told = DELIVERED if done.delivered else NOT_DELIVERED
+        await _note(done, self.clock(), {"msg": told}, None)
 
 
 async def _contact(session: AsyncSession, person: Person) -> tuple[Case, Staff] | None:
@@ -228,15 +219,12 @@ def _body(claim: Claim) -> dict[str, object]:
 
 
 async def _note(
-    session: AsyncSession,
-    claim: Claim,
-    now: datetime,
-    body: dict[str, object],
-    chat_id: int | None,
+    done: Settlement, now: datetime, body: dict[str, object], chat_id: int | None
 ) -> None:
     """Tell whoever wrote how their message fared (once: the note is about this delivery)."""
+    claim = done.claim
     await deliveries.enqueue(
-        session,
+        done.session,
         NOTE,
         f"on:{claim.id}",
         now,

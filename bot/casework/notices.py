@@ -32,8 +32,8 @@ from bot.casework.texts import (
 from bot.core.config import Settings
 from bot.core.service import Clock
 from bot.flows.schema import Flow
-from bot.outbox.sender import Claim, Defer, Kind, Skip
-from bot.outbox.transport import Delivered, Outgoing
+from bot.outbox.sender import Claim, Defer, Kind, Settlement, Skip
+from bot.outbox.transport import Outgoing
 from bot.ui.model import Screen
 from storage import case_messages, deliveries, interviews
 from storage import casework as store
@@ -127,32 +127,26 @@ class Notices:
             return Outgoing(STAFF, screen, chat_id=chat, edit=message, or_send=True)
         return Outgoing(STAFF, screen, chat_id=team.chat_id)
 
-    async def notice_settled(
-        self,
-        session: AsyncSession,
-        claim: Claim,
-        message: Outgoing | None,
-        delivered: Delivered | None,
-    ) -> None:
-        case = await store.get_case(session, claim.case_id) if claim.case_id else None
-        if case is None or message is None:
+    async def notice_settled(self, done: Settlement) -> None:
+        claim = done.claim
+        case = await store.get_case(done.session, claim.case_id) if claim.case_id else None
+        if case is None or done.message is None:
             return
         now = self.clock()
-        if delivered is None:
+        if done.delivered is None:
             log.warning("case %s: the team's group refused the notice; asking again", case.id)
-            await arm(session, self.settings, case, now, due=now + ASK_AGAIN)
+            await arm(done.session, self.settings, case, now, due=now + ASK_AGAIN)
             return
-        chat = message.chat_id or claim.chat_id
-        assert chat is not None and delivered.message_id is not None
-        await case_messages.remember_messages(session, case.id, chat, delivered.message_ids)
+        await remember(done)
         case.notice_state = NoticeState.SHOWN
-        if (chat, delivered.message_id) == (case.notice_chat_id, case.notice_message_id):
-            await store.audit(session, now, "system", "notice_update", case.id)
+        shown = (done.chat_id, done.delivered.message_id)
+        if shown == (case.notice_chat_id, case.notice_message_id):
+            await store.audit(done.session, now, "system", "notice_update", case.id)
             return
-        case.notice_chat_id, case.notice_message_id = chat, delivered.message_id
+        case.notice_chat_id, case.notice_message_id = shown
         if case.status == CaseStatus.new:
             case.remind_at = now + self.unclaimed_after(case.priority)
-        await store.audit(session, now, "system", "notice", case.id, f"team {case.team}")
+        await store.audit(done.session, now, "system", "notice", case.id, f"team {case.team}")
 
     async def raise_unclaimed(self, session: AsyncSession, now: datetime) -> int:
         """Unclaimed cases whose time has come are raised again in the group, each once per
@@ -186,11 +180,11 @@ async def compose_redaction(session: AsyncSession, claim: Claim) -> Outgoing:
     return Outgoing(STAFF, Screen((ERASED.format(case=claim.case_id),)), edit=claim.message_id)
 
 
-async def remember(
-    session: AsyncSession, claim: Claim, message: Outgoing | None, delivered: Delivered | None
-) -> None:
+async def remember(done: Settlement) -> None:
     """A bot message to staff about a case: a reply to it is about the case."""
+    claim, delivered, chat = done.claim, done.delivered, done.chat_id
     if delivered is not None and claim.case_id is not None and not claim.to_person:
-        chat = (message.chat_id if message else None) or claim.chat_id
         assert chat is not None
-        await case_messages.remember_messages(session, claim.case_id, chat, delivered.message_ids)
+        await case_messages.remember_messages(
+            done.session, claim.case_id, chat, delivered.message_ids
+        )

@@ -69,9 +69,25 @@ class Defer:
 
 
 Composer = Callable[[AsyncSession, Claim], Awaitable[Outgoing | Skip | Defer]]
-# After a delivery ended, in its settling transaction: what was sent (None: skipped), and
-# Delivered, or None (it did not arrive).
-Settled = Callable[[AsyncSession, Claim, Outgoing | None, Delivered | None], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """A delivery that ended, in its settling transaction: what was sent (None: skipped), and
+    how it arrived (None: it did not)."""
+
+    session: AsyncSession
+    claim: Claim
+    message: Outgoing | None
+    delivered: Delivered | None
+
+    @property
+    def chat_id(self) -> int | None:
+        """The chat it went to."""
+        return (self.message.chat_id if self.message else None) or self.claim.chat_id
+
+
+Settled = Callable[[Settlement], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -293,7 +309,7 @@ class Sender:
                 assert claim.respondent_id is not None
                 await deliveries.mark_unreachable(session, claim.respondent_id)
             if settled and hook is not None:
-                await hook(session, claim, message, delivered)
+                await hook(Settlement(session, claim, message, delivered))
         if hook is not None:
             self.wake()  # the hook may have put a message in the outbox
 

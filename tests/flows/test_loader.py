@@ -19,8 +19,9 @@ def question(data: dict, qid: str) -> dict:
     return next(q for s in data["sections"] for q in s["questions"] if q["id"] == qid)
 
 
-def broken(change) -> dict:
-    data = yaml.safe_load(yaml.safe_dump(GOOD))
+def broken(change, good: dict = GOOD) -> dict:
+    """A copy of the `good` flow's data with one mistake made by `change`."""
+    data = yaml.safe_load(yaml.safe_dump(good))
     change(data)
     return data
 

@@ -9,9 +9,12 @@ import pytest
 import yaml
 
 from bot.core.config import load_settings
-from bot.flows.loader import FlowError, load_flow
+from bot.flows.loader import load_flow
+from tests.flows.test_loader import broken as broken_flow
+from tests.flows.test_loader import problems_of
 
 ROOT = Path(__file__).resolve().parents[2]
+
 GOOD = yaml.safe_load((ROOT / "tests" / "data" / "repeat_flow.yaml").read_text())
 DISTRICTS = load_settings(ROOT / "config.yaml").districts
 
@@ -25,17 +28,7 @@ def in_group(data: dict, qid: str) -> dict:
 
 
 def broken(change) -> dict:
-    data = yaml.safe_load(yaml.safe_dump(GOOD))
-    change(data)
-    return data
-
-
-def problems_of(data: dict, tmp_path: Path) -> list[str]:
-    path = tmp_path / "flow.yaml"
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    with pytest.raises(FlowError) as raised:
-        load_flow(path, DISTRICTS)
-    return [str(p) for p in raised.value.problems]
+    return broken_flow(change, GOOD)
 
 
 def no_questions(data):

@@ -144,24 +144,22 @@ def _number(command: CommandObject) -> tuple[int | None, str]:
     return (int(number) if number.isdigit() else None), rest.strip()
 
 
-async def case_details(
-    message: Message,
-    command: CommandObject,
-    renderer: Renderer,
-    casework: Casework,
-    incoming: Event,
-) -> None:
-    await _private_action(message, command, renderer, casework, incoming, ShowDetails)
+def _by_command(action: type[ShowDetails | AskOutcome]):
+    """/case N and /close N: the case buttons' actions, typed in the private chat."""
+
+    async def handler(
+        message: Message,
+        command: CommandObject,
+        renderer: Renderer,
+        casework: Casework,
+        incoming: Event,
+    ) -> None:
+        await _private_action(message, command, renderer, casework, incoming, action)
+
+    return handler
 
 
-async def close(
-    message: Message,
-    command: CommandObject,
-    renderer: Renderer,
-    casework: Casework,
-    incoming: Event,
-) -> None:
-    await _private_action(message, command, renderer, casework, incoming, AskOutcome)
+case_details, close = _by_command(ShowDetails), _by_command(AskOutcome)
 
 
 async def _private_action(
