@@ -13,12 +13,14 @@ from typing import Literal
 
 from aiogram.filters.callback_data import CallbackData
 
+from bot.broadcasts import composer
 from bot.ui.model import (
     Action,
     AskOutcome,
     Choose,
     ClaimCase,
     CloseCase,
+    ComposeStep,
     Confirm,
     Consent,
     EndContact,
@@ -129,6 +131,8 @@ def pack(action: Action) -> str:
             return CaseData(a=step, c=case).pack()
         case StopBroadcast(broadcast_id=broadcast):
             return BroadcastData(step="stop", value=str(broadcast)).pack()
+        case ComposeStep(step=step, value=value):
+            return BroadcastData(step=step, value=value).pack()
     raise TypeError(f"no callback data for {action!r}")
 
 
@@ -186,4 +190,6 @@ def unpack(data: str | None) -> Action | None:
             return _CASE_KINDS[step](case)
         case BroadcastData(step="stop", value=value) if value.isdigit():
             return StopBroadcast(int(value))
+        case BroadcastData(step=step, value=value) if step in composer.NEXT:
+            return ComposeStep(step, value)
     return None

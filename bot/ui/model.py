@@ -114,7 +114,7 @@ class ShowNotice:
 CaseAction = ClaimCase | ShowDetails | AskOutcome | CloseCase | ShowNotice
 
 
-# --- Coordinator actions (the /broadcast composer adds its steps here) -------------------------
+# --- Coordinator actions -------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -122,7 +122,15 @@ class StopBroadcast:
     broadcast_id: int
 
 
-CoordinatorAction = StopBroadcast
+@dataclass(frozen=True)
+class ComposeStep:
+    """A button of the /broadcast composer: its step and value (bot/broadcasts/composer.py)."""
+
+    step: str
+    value: str = ""
+
+
+CoordinatorAction = StopBroadcast | ComposeStep
 
 Action = PersonAction | CaseAction | CoordinatorAction
 

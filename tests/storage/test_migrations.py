@@ -90,7 +90,8 @@ def test_notices_waiting_and_redactions_move_into_the_outbox(database_url):
     with engine.connect() as connection:
         outbox = connection.execute(
             text(
-                "SELECT kind, ref, respondent_id, chat_id, message_id, status FROM delivery ORDER BY id"
+                "SELECT kind, ref, respondent_id, chat_id, message_id, status "
+                "FROM delivery ORDER BY id"
             )
         ).all()
         states = connection.execute(text("SELECT notice_state FROM case_file ORDER BY id")).all()

@@ -11,6 +11,7 @@ from bot.ui.model import (
     Choose,
     ClaimCase,
     CloseCase,
+    ComposeStep,
     Confirm,
     Consent,
     EndContact,
@@ -71,10 +72,15 @@ def test_the_reserved_room_covers_prefix_interview_id_and_separators():
     "forged",
     ["", "zz", "a:1:q", "a:x:q:c", "k:delete:maybe", "n:1:q:jump", "r:1:finish:q:extra", "€",
      "w:", "w:claim:abc:", "w:nonsense:1:", "w:outcome:1:", "w:claim:1:extra", "bc:stop:x",
-     "bc:now:"],
+     "bc:jump:"],
 )  # fmt: skip
 def test_forged_or_truncated_callback_data_means_nothing(forged):
     assert unpack(forged) is None
+
+
+def test_a_composer_button_is_a_typed_action_too():
+    assert unpack(pack(ComposeStep("kind", "districts"))) == ComposeStep("kind", "districts")
+    assert unpack("bc:now:") == ComposeStep("now")
 
 
 def test_a_long_text_is_split_at_paragraphs_and_nothing_is_lost():

@@ -13,7 +13,7 @@ from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.broadcasts import composer
 from bot.broadcasts.composer import Step, check_press, check_text, options
@@ -26,7 +26,7 @@ from bot.telegram.callbacks import BroadcastData, unpack
 from bot.telegram.filters import PRIVATE, PRIVATE_PRESS, TYPED
 from bot.telegram.filters import Coordinator as CoordinatorOnly
 from bot.telegram.render import keyboard, send_long
-from bot.ui.model import Button, StopBroadcast
+from bot.ui.model import Button, ComposeStep, StopBroadcast
 from storage.types import BroadcastStatus
 
 
@@ -64,14 +64,13 @@ async def _bad_text(message: Message) -> bool:
     return problem is not None
 
 
-def _button(label: str, step: str, value: str = "") -> InlineKeyboardButton:
-    return InlineKeyboardButton(
-        text=label, callback_data=BroadcastData(step=step, value=value).pack()
-    )
+def _button(label: str, step: str, value: str = "") -> Button:
+    return Button(label, ComposeStep(step, value))
 
 
-def _markup(*rows: list[InlineKeyboardButton]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[row for row in rows if row])
+def _markup(*rows: list[Button]) -> InlineKeyboardMarkup | None:
+    """The one keyboard builder (bot/telegram/render.py); coordinators read German."""
+    return keyboard(tuple(tuple(row) for row in rows if row), "de")
 
 
 CANCEL_ROW = [_button("✖️ Abbrechen", "cancel")]
