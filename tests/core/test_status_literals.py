@@ -1,5 +1,6 @@
 """No status is compared as a raw string: bot/ and storage/ compare interview, case, delivery and
-broadcast statuses with the StrEnums of storage/types.py, so a misspelt status cannot slip in."""
+broadcast statuses and notice states with the StrEnums of storage/types.py, so a misspelt status
+cannot slip in."""
 
 from __future__ import annotations
 
@@ -7,27 +8,38 @@ import ast
 from collections.abc import Iterator
 from pathlib import Path
 
-from storage.types import BroadcastStatus, CaseStatus, DeliveryStatus, InterviewStatus
+from storage.types import (
+    BroadcastStatus,
+    CaseStatus,
+    DeliveryStatus,
+    InterviewStatus,
+    NoticeState,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 STATUS_VALUES = frozenset(
     member.value
-    for enum in (InterviewStatus, CaseStatus, DeliveryStatus, BroadcastStatus)
+    for enum in (InterviewStatus, CaseStatus, DeliveryStatus, BroadcastStatus, NoticeState)
     for member in enum
 )
 COMPARISONS = (ast.Eq, ast.NotEq, ast.In, ast.NotIn)
 
 
 def names_a_status(node: ast.expr) -> bool:
-    """`status`, `case.status`, `member.interview_status`, `row["status"]`, `Case.status`."""
+    """`status`, `case.status`, `member.interview_status`, `row["status"]`, `Case.status`,
+    `case.notice_state`."""
     if isinstance(node, ast.Name):
-        return "status" in node.id
+        return _is_status(node.id)
     if isinstance(node, ast.Attribute):
-        return "status" in node.attr
+        return _is_status(node.attr)
     if isinstance(node, ast.Subscript):
         key = node.slice
-        return isinstance(key, ast.Constant) and "status" in str(key.value)
+        return isinstance(key, ast.Constant) and _is_status(str(key.value))
     return False
+
+
+def _is_status(name: str) -> bool:
+    return "status" in name or name.endswith("notice_state")
 
 
 def status_literals(node: ast.expr) -> Iterator[str]:
@@ -116,15 +128,16 @@ if row["status"] not in {"claimed"}: pass
 match case.status:
     case "closed": pass
 status: str = Field(default="in_progress", max_length=16)
+if case.notice_state == "pending": pass
 """
     kept = """
 if interview.status == InterviewStatus.finished: pass
 if delivery.status in (DeliveryStatus.SENT, DeliveryStatus.FAILED): pass
-if case.notice_state == "pending": pass
+if case.notice_state == NoticeState.NEW: pass
 if step == "done": pass
 status: str = Field(default=CaseStatus.new, max_length=8)
 """
     assert [line.split(":")[0] for line in raw_status_comparisons(raw)] == [
-        "2", "3", "4", "5", "6", "8", "9",
+        "2", "3", "4", "5", "6", "8", "9", "10",
     ]  # fmt: skip
     assert raw_status_comparisons(kept) == []
