@@ -72,6 +72,12 @@ COMMANDS = (
 )
 
 
+# Every route of the bot, in the order an update tries them: /stats before coordination and
+# intake so that neither takes the command; coordination and casework before intake, so that a
+# coordinator's or caseworker's text (and a relayed answer) is not taken for an answer.
+ROUTERS = (stats, coordination, casework_router, intake)
+
+
 @dataclass
 class Application:
     settings: Settings
@@ -94,7 +100,7 @@ async def create_application(
     if settings.bot_token is None:
         raise ValueError("KIM_BOT_TOKEN is not set")
     services = await Services.open(settings, flow=flow, clock=clock)
-    conversation, casework = services.conversation, services.casework
+    conversation = services.conversation
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
     budget = RateBudget(settings.broadcasts.rate_per_second)  # the bot's one rate budget
     session.middleware(ReplyMiddleware(conversation, budget))
@@ -103,18 +109,6 @@ async def create_application(
         storage=DatabaseStorage(services.sessions, clock=clock)
     )  # drafts survive
     dispatcher.update.outer_middleware(PersonMiddleware())
-    dispatcher["conversation"] = conversation
-    dispatcher["data_rights"] = services.data_rights
-    dispatcher["renderer"] = Renderer(bot)
-    dispatcher["staff"] = services.staff
-    dispatcher["casework"] = casework
-    dispatcher["contact"] = services.contact
-    # --- reports: /stats, before coordination and intake so neither takes the command ---
-    dispatcher["reports"] = services.reports
-    dispatcher.include_router(stats.build_router())
-    # --- end reports ---
-    # --- outbox: broadcasts, reminders, the sender and the periodic jobs ---
-    broadcasts, reminders = services.broadcasts, services.reminders
     sender = Sender(
         services.sessions,
         TelegramTransport(bot),
@@ -125,16 +119,23 @@ async def create_application(
         engine=services.engine,
     )
     services.wake_outbox(sender.wake)
-    dispatcher["broadcasts"] = broadcasts
-    dispatcher["progress"] = services.progress
-    dispatcher["reminders"] = reminders
-    dispatcher["sender"] = sender
-    dispatcher["scheduler"] = Scheduler(settings.database_url, services.sessions, clock)
-    dispatcher.include_router(coordination.build_router())  # before intake: coordinators' text
-    # --- end outbox ---
-    dispatcher["retention"] = services.retention
-    dispatcher.include_router(casework_router.build_router())  # before intake: staff, relays
-    dispatcher.include_router(intake.build_router())
+    # What every handler may ask for, by name.
+    dispatcher.workflow_data.update(
+        conversation=conversation,
+        data_rights=services.data_rights,
+        renderer=Renderer(bot),
+        staff=services.staff,
+        casework=services.casework,
+        contact=services.contact,
+        reports=services.reports,
+        broadcasts=services.broadcasts,
+        progress=services.progress,
+        reminders=services.reminders,
+        retention=services.retention,
+        sender=sender,
+        scheduler=Scheduler(settings.database_url, services.sessions, clock),
+    )
+    dispatcher.include_routers(*(module.build_router() for module in ROUTERS))
     return Application(
         settings, services.flow, services.engine, bot, dispatcher, conversation, services.inbox
     )
