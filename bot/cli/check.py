@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bot.core.config import DEFAULT_FIELDS, ConfigError, Settings, config_path, load_settings
+from bot.core.config import ConfigError, Settings, config_path, load_settings
 from bot.core.i18n import english_name
 from bot.flows.loader import FlowError, flow_path, flows_dir, load_flow
 
@@ -48,7 +48,8 @@ def _flow_problems(settings: Settings | None, settings_path: Path | None = None)
         problems.append(f"{flows_dir()}: no flow files (*.yaml)")
     for path in flow_files:
         try:
-            load_flow(path, settings.districts if settings else (), _field_ids(settings))
+            # While config.yaml cannot be read, its fields are unknown: flows are checked without.
+            load_flow(path, *((settings.districts, settings.field_ids) if settings else ()))
         except FlowError as error:
             problems += [str(problem) for problem in error.problems]
     if settings is not None and not flow_path(settings.flow).exists():
@@ -63,11 +64,6 @@ def _flow_problems(settings: Settings | None, settings_path: Path | None = None)
         )
         problems.append(problem)
     return problems
-
-
-def _field_ids(settings: Settings | None) -> tuple[str, ...]:
-    """The fields flows are checked against; the default ones while config.yaml cannot be read."""
-    return settings.field_ids if settings else tuple(f.id for f in DEFAULT_FIELDS)
 
 
 def _catalog_problems(settings: Settings) -> list[str]:

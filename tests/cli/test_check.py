@@ -190,3 +190,22 @@ def test_a_flow_naming_a_field_the_config_does_not_define_is_named_line_by_line(
         f"- {flow}: social_help: flag rule need_social: {undefined}",
         f"- {flow}: counselling_wish: flag rule counselling_wish: {undefined}",
     ]
+
+
+def test_while_config_is_broken_flows_are_not_held_to_fields_it_may_define(tmp_path):
+    config, flows = copies(tmp_path)
+    text = config.read_text(encoding="utf-8").replace("timezone: Europe/Berlin", "timezone: Mars")
+    text = text.replace(
+        "  - {id: social, name: Soziales}\n",
+        "  - {id: social, name: Soziales}\n  - {id: family, name: Familie}\n",
+    )
+    config.write_text(text, encoding="utf-8")
+    flow = flows / "needs.yaml"
+    flow.write_text(
+        flow.read_text(encoding="utf-8").replace("    field: social\n", "    field: family\n"),
+        encoding="utf-8",
+    )
+    result = check(tmp_path, config, flows)
+    assert result.returncode == 1
+    assert "unknown time zone 'Mars'" in result.stdout
+    assert "1 problem(s) found" in result.stdout
