@@ -35,7 +35,7 @@ from bot.broadcasts.service import Draft
 from bot.broadcasts.texts import PREPARED_NAMES, TEXT_MAX
 from bot.core.config import Settings
 from bot.core.i18n import language_name
-from bot.core.vocabulary import QUESTIONNAIRE_STATUS_NAMES
+from bot.core.vocabulary import QUESTIONNAIRE_STATUS_NAMES, SEGMENT_KIND_NAMES
 
 
 class Step(StrEnum):
@@ -59,7 +59,7 @@ class StepSpec:
 
 
 DIALOG = "Compose"  # the name the stored states carry
-SEGMENT_KINDS = ("languages", "districts", "statuses", "fields")
+SEGMENT_KINDS = tuple(SEGMENT_KIND_NAMES)  # languages, districts, statuses, fields
 
 # The one table of the dialog. A typed text in `at` ends it (scheduled); "now" ends it (sent).
 STEPS: dict[Step, StepSpec] = {
