@@ -47,7 +47,8 @@ def _flow_problems(settings: Settings | None, settings_path: Path | None = None)
         problems.append(f"{flows_dir()}: no flow files (*.yaml)")
     for path in flow_files:
         try:
-            load_flow(path, settings.districts if settings else ())
+            # While config.yaml cannot be read, its fields are unknown: flows are checked without.
+            load_flow(path, *((settings.districts, settings.field_ids) if settings else ()))
         except FlowError as error:
             problems += [str(problem) for problem in error.problems]
     if settings is not None and not flow_path(settings.flow).exists():

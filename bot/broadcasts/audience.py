@@ -7,8 +7,8 @@ from typing import Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.config import FIELDS_OF_ACTION, Settings
-from bot.core.vocabulary import FIELD_NAMES
+from bot.core.config import Settings
+from bot.core.vocabulary import QUESTIONNAIRE_STATUS_NAMES
 from bot.flows.needs import decode_stored, needs_of
 from bot.flows.schema import Flow, QuestionType
 from storage import audience as audience_store
@@ -17,11 +17,6 @@ from storage.types import InterviewStatus
 
 Status = Literal["not_started", "unfinished", "finished"]
 STATUSES: tuple[Status, ...] = ("not_started", "unfinished", "finished")
-STATUS_NAMES = {
-    "not_started": "nicht begonnen",
-    "unfinished": "angefangen, nicht fertig",
-    "finished": "fertig",
-}
 
 
 @dataclass(frozen=True)
@@ -51,7 +46,7 @@ class Segment:
                 if v not in {d.id for d in settings.districts}
             ),
             *(f"Stand {v}" for v in self.statuses if v not in STATUSES),
-            *(f"Handlungsfeld {v}" for v in self.fields if v not in FIELDS_OF_ACTION),
+            *(f"Handlungsfeld {v}" for v in self.fields if v not in settings.field_ids),
         ]
         return [f"unbekannt: {w}" for w in wrong]
 
@@ -65,9 +60,11 @@ class Segment:
                 "Stadtteil " + ", ".join(settings.district_name(d) for d in self.districts)
             )
         if self.statuses:
-            parts.append("Fragebogen " + ", ".join(STATUS_NAMES[s] for s in self.statuses))
+            parts.append(
+                "Fragebogen " + ", ".join(QUESTIONNAIRE_STATUS_NAMES[s] for s in self.statuses)
+            )
         if self.fields:
-            parts.append("Bedarf in " + ", ".join(FIELD_NAMES[f] for f in self.fields))
+            parts.append("Bedarf in " + ", ".join(settings.field_name(f) for f in self.fields))
         return "; ".join(parts) or "alle"
 
 

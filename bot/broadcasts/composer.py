@@ -30,12 +30,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from bot.broadcasts.audience import STATUS_NAMES, STATUSES, Segment
+from bot.broadcasts.audience import STATUSES, Segment
 from bot.broadcasts.service import Draft
 from bot.broadcasts.texts import PREPARED_NAMES, TEXT_MAX
-from bot.core.config import FIELDS_OF_ACTION, Settings
+from bot.core.config import Settings
 from bot.core.i18n import language_name
-from bot.core.vocabulary import FIELD_NAMES
+from bot.core.vocabulary import QUESTIONNAIRE_STATUS_NAMES, SEGMENT_KIND_NAMES
 
 
 class Step(StrEnum):
@@ -59,7 +59,7 @@ class StepSpec:
 
 
 DIALOG = "Compose"  # the name the stored states carry
-SEGMENT_KINDS = ("languages", "districts", "statuses", "fields")
+SEGMENT_KINDS = tuple(SEGMENT_KIND_NAMES)  # languages, districts, statuses, fields
 
 # The one table of the dialog. A typed text in `at` ends it (scheduled); "now" ends it (sent).
 STEPS: dict[Step, StepSpec] = {
@@ -151,7 +151,7 @@ def options(kind: str, settings: Settings) -> list[tuple[str, str]]:
     if kind == "districts":
         return [(d.id, d.name) for d in settings.districts]
     if kind == "statuses":
-        return [(s, STATUS_NAMES[s]) for s in STATUSES]
+        return [(s, QUESTIONNAIRE_STATUS_NAMES[s]) for s in STATUSES]
     if kind == "fields":
-        return [(f, FIELD_NAMES[f]) for f in FIELDS_OF_ACTION]
+        return [(f.id, f.name) for f in settings.fields]
     return []

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from bot.core.config import Settings
 from bot.core.i18n import N_, Msg, translator
+from bot.core.vocabulary import BROADCAST_STATUS_NAMES
 from bot.ui.model import Screen
 from storage.types import BroadcastStatus
 
@@ -85,13 +86,6 @@ def summary(written: Written) -> str:
 # --- In German, for coordinators (Telegram and the command line) ---------------------------
 
 TIME_FORMATS = ("%d.%m.%Y %H:%M", "%d.%m.%y %H:%M", "%Y-%m-%d %H:%M")
-STATUS_LABELS = {
-    BroadcastStatus.SCHEDULED: "geplant",
-    BroadcastStatus.SENDING: "läuft",
-    BroadcastStatus.DONE: "fertig",
-    BroadcastStatus.CANCELLED: "gestoppt",
-    BroadcastStatus.MISSED: "verpasst",
-}
 
 
 def parse_time(text: str, settings: Settings) -> datetime | None:
@@ -109,8 +103,9 @@ def status_line(view: BroadcastView, settings: Settings) -> str:
     when = ""
     if view.status == BroadcastStatus.SCHEDULED and view.scheduled_at is not None:
         when = " für " + view.scheduled_at.astimezone(settings.zone).strftime("%d.%m.%Y %H:%M")
+    status = BROADCAST_STATUS_NAMES.get(view.status, view.status)
     return (
-        f"#{view.id} {STATUS_LABELS.get(view.status, view.status)}{when}: „{view.summary}“ an "
+        f"#{view.id} {status}{when}: „{view.summary}“ an "
         f"{view.segment.describe(settings)} – {counts.sent}/{counts.total} gesendet"
     )
 

@@ -12,7 +12,7 @@ from babel.dates import format_datetime
 
 from bot.core.config import Settings, Team
 from bot.core.i18n import Msg, german_name, translator
-from bot.core.vocabulary import PRIORITY_NAMES, field_name
+from bot.core.vocabulary import OUTCOMES, PRIORITY_NAMES
 from bot.flows import engine
 from bot.flows.schema import Flow, Priority, QuestionType
 from bot.ui.labels import labels_from_code, question_text, section_title
@@ -42,13 +42,6 @@ ONLY_OWN_CASES = "Sie können nur Personen Ihrer übernommenen, offenen Fälle s
 CONTACT_CLOSED = "{name} hat den Kontakt beendet. Die Nachricht wurde nicht gesendet."
 
 PRIORITY_MARKS = {"urgent": "🔴", "high": "🟠", "normal": "🟢"}
-OUTCOMES = {
-    "counselled": "beraten",
-    "referred": "weitervermittelt",
-    "no_need": "kein Bedarf mehr",
-    "unreachable": "nicht erreichbar",
-    "other": "sonstiges",
-}
 
 
 @dataclass(frozen=True)
@@ -158,10 +151,10 @@ def header_lines(settings: Settings, view: CaseView) -> list[str]:
     ]
 
 
-def flag_lines(view: CaseView) -> list[str]:
+def flag_lines(settings: Settings, view: CaseView) -> list[str]:
     ordered = sorted(view.flags, key=lambda f: -Priority(f.priority).rank)
     return [
-        f"• {field_name(f.field)}: {f.reason}"
+        f"• {settings.field_name(f.field)}: {f.reason}"
         + (f" ({PRIORITY_NAMES[f.priority]})" if f.priority != "normal" else "")
         for f in ordered
     ]
@@ -203,7 +196,7 @@ def questions_that_matter(flow: Flow, view: CaseView) -> list[str]:
 def notice_text(settings: Settings, flow: Flow, view: CaseView) -> str:
     case = view.case
     lines = header_lines(settings, view)
-    lines += ["", "Anlass:", *flag_lines(view), "", "Wichtige Antworten:"]
+    lines += ["", "Anlass:", *flag_lines(settings, view), "", "Wichtige Antworten:"]
     lines += [
         line
         for qid in questions_that_matter(flow, view)
@@ -246,7 +239,7 @@ def outcome_buttons(case_id: int) -> Keys:
 def details_text(settings: Settings, flow: Flow, view: CaseView) -> str:
     """Every answer of the person, section by section, in German (sent privately)."""
     de = translator("de")
-    lines = [*header_lines(settings, view), "", "Anlass:", *flag_lines(view)]
+    lines = [*header_lines(settings, view), "", "Anlass:", *flag_lines(settings, view)]
     current = None
     for question in flow.questions:
         line = answer_line(settings, flow, view, question.id)

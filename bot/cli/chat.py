@@ -157,7 +157,7 @@ def command_chat(args: argparse.Namespace) -> int:
         known = ", ".join(settings.languages)
         print(f"Language {args.lang!r} is not enabled in config.yaml ({known}).", file=sys.stderr)
         return 1
-    flow = load_flow(Path(args.flow), settings.districts) if args.flow else None
+    flow = load_flow(Path(args.flow), settings.districts, settings.field_ids) if args.flow else None
     flow = flow or load_configured_flow(settings)
 
     def read() -> str | None:

@@ -73,7 +73,7 @@ def command_export(args: argparse.Namespace) -> int:
     flow = load_configured_flow(settings)
     records = asyncio.run(_read(settings, flow, lambda reports: reports.records()))
     options = ExportOptions(args.finished_only, args.start, args.end)
-    table = build_export(flow, records, options, settings.zone)
+    table = build_export(flow, records, options, settings.zone, settings.fields)
     written = write_export(table, args.out)
     print(f"Export geschrieben: {' + '.join(map(str, written))} ({len(table.rows)} Fragebögen)")
     return 0

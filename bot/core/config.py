@@ -23,10 +23,11 @@ from pydantic import (
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.core.i18n import english_name, shipped_languages, similar_languages
+from bot.core.vocabulary import DEFAULT_FIELD_NAMES
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/kim-intake.db"
-FIELDS_OF_ACTION = ("language", "education", "work", "housing", "health", "residence", "social")
 _ID = re.compile(r"^[a-z0-9_]{1,24}$")
+_SLUG = re.compile(r"^[a-z][a-z0-9_]{0,23}$")
 
 
 class ConfigError(Exception):
@@ -52,6 +53,42 @@ class District(_Strict):
         if not _ID.match(value):
             raise ValueError("district id must be 1-24 characters of a-z, 0-9 and _")
         return value
+
+
+class FieldOfAction(_Strict):
+    """A field of action (Handlungsfeld): the code flows and teams use, the German name staff read,
+    and an optional short name where space is tight (chart axes, buttons)."""
+
+    id: str
+    name: str
+    short: str | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not _SLUG.match(value):
+            raise ValueError(
+                f"field id {value!r} must be 1-24 characters of a-z, 0-9 and _, "
+                "beginning with a letter"
+            )
+        return value
+
+    @field_validator("name", "short")
+    @classmethod
+    def _not_blank(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError("name is empty")
+        return value
+
+    @property
+    def label(self) -> str:
+        """The short name if there is one, else the name."""
+        return self.short or self.name
+
+
+# config.yaml without `fields:` (written before fields were configurable) keeps the seven of
+# the shipped questionnaire.
+DEFAULT_FIELDS = tuple(FieldOfAction(id=i, name=n) for i, n in DEFAULT_FIELD_NAMES.items())
 
 
 class Webhook(_Strict):
@@ -88,14 +125,6 @@ class Team(_Strict):
     fields: list[str] = []
     districts: list[str] = []
     languages: list[str] = []
-
-    @field_validator("fields")
-    @classmethod
-    def _known_fields(cls, value: list[str]) -> list[str]:
-        unknown = sorted(set(value) - set(FIELDS_OF_ACTION))
-        if unknown:
-            raise ValueError(f"unknown field(s) of action {unknown}; known: {FIELDS_OF_ACTION}")
-        return value
 
 
 class Casework(_Strict):
@@ -154,6 +183,7 @@ class Settings(BaseSettings):
     flow: str = "needs"
     languages: list[str] = ["de", "en"]
     districts: list[District] = []
+    fields: tuple[FieldOfAction, ...] = Field(DEFAULT_FIELDS, min_length=1)
     telegram: TelegramConfig = TelegramConfig()
     privacy: Privacy = Privacy()
     teams: list[Team] = []
@@ -205,6 +235,9 @@ class Settings(BaseSettings):
         district_ids = [d.id for d in self.districts]
         if len(set(district_ids)) != len(district_ids):
             raise ValueError("two districts share an id")
+        field_ids = [f.id for f in self.fields]
+        if len(set(field_ids)) != len(field_ids):
+            raise ValueError("two fields of action share an id")
         team_ids = [t.id for t in self.teams]
         if len(set(team_ids)) != len(team_ids):
             raise ValueError("two teams share an id")
@@ -214,6 +247,12 @@ class Settings(BaseSettings):
             unknown = sorted(set(team.districts) - set(district_ids))
             if unknown:
                 raise ValueError(f"team {team.id} names unknown district(s) {unknown}")
+            unknown = [f for f in team.fields if f not in field_ids]
+            if unknown:
+                raise ValueError(
+                    f"team {team.id} names field(s) of action not in `fields:`: {unknown}; "
+                    f"defined: {field_ids}"
+                )
             unknown = sorted(set(team.languages) - set(self.languages))
             if unknown:
                 raise ValueError(f"team {team.id} names language(s) not enabled: {unknown}")
@@ -222,6 +261,19 @@ class Settings(BaseSettings):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def field_ids(self) -> tuple[str, ...]:
+        """The codes of the fields of action, in the order of config.yaml."""
+        return tuple(f.id for f in self.fields)
+
+    def field_name(self, field_id: str) -> str:
+        """The German name of a field of action; an unknown code as it is."""
+        return next((f.name for f in self.fields if f.id == field_id), field_id)
+
+    def field_label(self, field_id: str) -> str:
+        """The short name of a field of action (the name if it has none)."""
+        return next((f.label for f in self.fields if f.id == field_id), field_id)
 
     def district_name(self, district_id: str) -> str:
         return next((d.name for d in self.districts if d.id == district_id), district_id)

@@ -1,10 +1,10 @@
-"""The words of KIM Intake: the codes of fields of action, priorities and case statuses, with the
-German names staff read. Reports, case notices, broadcasts and the /stats reply take them from here.
+"""The words of KIM Intake: codes with the German names staff read. The fields of action are
+the deployment's (config.yaml `fields:`); the seven here are Troisdorf's, the default.
 """
 
 from __future__ import annotations
 
-FIELD_NAMES = {
+DEFAULT_FIELD_NAMES = {
     "language": "Sprache",
     "education": "Bildung",
     "work": "Arbeit",
@@ -14,24 +14,40 @@ FIELD_NAMES = {
     "social": "Soziales",
 }
 PRIORITY_NAMES = {"urgent": "dringend", "high": "hoch", "normal": "normal"}
+# How a caseworker closes a case.
+OUTCOMES = {
+    "counselled": "beraten",
+    "referred": "weitervermittelt",
+    "no_need": "kein Bedarf mehr",
+    "unreachable": "nicht erreichbar",
+    "other": "sonstiges",
+}
 CASE_STATUS_NAMES = {
     "new": "neu",
     "claimed": "übernommen",
     "closed": "abgeschlossen",
 }
 
-# How a coordinator picks the people of a broadcast.
-SEGMENT_KINDS = {
+# Broadcasts: where one stands (storage.types.BroadcastStatus), the questionnaire status a segment
+# picks people by, and the kinds of segment a coordinator chooses from.
+BROADCAST_STATUS_NAMES = {
+    "scheduled": "geplant",
+    "sending": "läuft",
+    "done": "fertig",
+    "cancelled": "gestoppt",
+    "missed": "verpasst",
+}
+QUESTIONNAIRE_STATUS_NAMES = {
+    "not_started": "nicht begonnen",
+    "unfinished": "angefangen, nicht fertig",
+    "finished": "fertig",
+}
+SEGMENT_KIND_NAMES = {
     "languages": "Nach Sprache",
     "districts": "Nach Stadtteil",
     "statuses": "Nach Stand des Fragebogens",
     "fields": "Nach Handlungsfeld mit Bedarf",
 }
-
-
-def field_name(field: str) -> str:
-    """The German name of a field of action; an unknown code as it is."""
-    return FIELD_NAMES.get(field, field)
 
 
 def priority_name(priority: str) -> str:

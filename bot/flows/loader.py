@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,11 +63,14 @@ def flow_path(name: str) -> Path:
 
 
 def load_configured_flow(settings: Settings) -> Flow:
-    return load_flow(flow_path(settings.flow), settings.districts)
+    return load_flow(flow_path(settings.flow), settings.districts, settings.field_ids)
 
 
-def load_flow(path: Path, districts: Sequence[District] = ()) -> Flow:
-    """Read and check a flow file; raise FlowError listing every problem found."""
+def load_flow(
+    path: Path, districts: Sequence[District] = (), fields: Collection[str] | None = None
+) -> Flow:
+    """Read and check a flow file; raise FlowError listing every problem found. `fields`, the
+    known fields of action, makes a section or flag rule naming another field a problem."""
     name = str(path)
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -82,6 +85,8 @@ def load_flow(path: Path, districts: Sequence[District] = ()) -> Flow:
     except ValidationError as error:
         raise FlowError([_schema_problem(name, data, e) for e in error.errors()]) from None
     problems = list(_check(name, flow))
+    if fields is not None:
+        problems += _unknown_fields(name, flow, fields)
     if problems:
         raise FlowError(problems)
     return _with_choices(flow, districts)
@@ -140,6 +145,26 @@ def _check(name: str, flow: Flow) -> Iterator[FlowProblem]:
                 continue
             yield from _check_asked(name, entry, earlier, flow, None)
             earlier[entry.id] = entry
+
+
+def _unknown_fields(name: str, flow: Flow, fields: Collection[str]) -> list[FlowProblem]:
+    """One problem per section or flag rule that refers to a field not defined."""
+    problems = [
+        FlowProblem(name, None, _undefined(f"section {section.id}", section.field))
+        for section in flow.sections
+        if section.field is not None and section.field not in fields
+    ]
+    problems += [
+        FlowProblem(name, question.id, _undefined(f"flag rule {rule.id}", rule.field))
+        for question in flow.questions
+        for rule in question.flags
+        if rule.field not in fields
+    ]
+    return problems
+
+
+def _undefined(where: str, field: str) -> str:
+    return f"{where}: field of action {field!r} is not defined in config.yaml `fields:`"
 
 
 def _check_asked(

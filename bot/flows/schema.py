@@ -22,8 +22,6 @@ from pydantic import (
     model_validator,
 )
 
-from bot.core.config import FIELDS_OF_ACTION
-
 # Telegram callback data is at most 64 bytes. The bot packs a prefix, an interview number and
 # separators around the question id and the choice id; it promises to use at most this many.
 CALLBACK_DATA_LIMIT = 64
@@ -37,8 +35,9 @@ KEY_MAX_LENGTH = 64
 # Rounds of a repeat group without `max`, and the most a `max` may allow.
 MAX_ROUNDS = 99
 
-FieldOfAction = Literal["language", "education", "work", "housing", "health", "residence", "social"]
-assert set(FieldOfAction.__args__) == set(FIELDS_OF_ACTION)
+# A field of action's code; which codes exist is the deployment's (config.yaml `fields:`), so the
+# loader checks them against the known ones it is given.
+FieldOfAction = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,23}$")]
 
 
 class QuestionType(StrEnum):

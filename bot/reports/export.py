@@ -17,9 +17,8 @@ from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.core.config import FIELDS_OF_ACTION
+from bot.core.config import FieldOfAction
 from bot.core.i18n import translator
-from bot.core.vocabulary import FIELD_NAMES
 from bot.flows import engine
 from bot.flows.needs import Answers
 from bot.flows.schema import Flow, Question, QuestionType
@@ -88,12 +87,14 @@ def build_export(
     records: Sequence[Record],
     options: ExportOptions,
     zone: ZoneInfo,
+    fields: Sequence[FieldOfAction],
     secret: bytes | None = None,
 ) -> ExportTable:
-    """The rows and the codebook; `secret` only for tests, else a fresh random one."""
+    """The rows and the codebook, a need column per field of action (the deployment's);
+    `secret` only for tests, else a fresh random one."""
     secret = secret or secrets.token_bytes(32)
     questions = exported_questions(flow)
-    header = [c for c, _, _ in META_COLUMNS] + [f"bedarf_{f}" for f in FIELDS_OF_ACTION]
+    header = [c for c, _, _ in META_COLUMNS] + [f"bedarf_{f.id}" for f in fields]
     for q in questions:
         header += [q.id, f"{q.id}_label"]
     rows = []
@@ -105,12 +106,12 @@ def build_export(
             record.status,
             record.started_at.astimezone(zone).date().isoformat(),
             record.finished_at.astimezone(zone).date().isoformat() if record.finished_at else None,
-            *(int(f in record.needs) for f in FIELDS_OF_ACTION),
+            *(int(f.id in record.needs) for f in fields),
         ]
         for q in questions:
             row += answer_cells(flow, q, record.answers)
         rows.append(tuple(row))
-    return ExportTable(tuple(header), tuple(rows), codebook(flow))
+    return ExportTable(tuple(header), tuple(rows), codebook(flow, fields))
 
 
 def answer_cells(flow: Flow, question: Question, answers: Answers) -> list[Value]:
@@ -131,17 +132,17 @@ def answer_code(question: Question, value: engine.AnswerValue) -> Value:
     return int(code) if question.type in (QuestionType.number, QuestionType.year) else code
 
 
-def codebook(flow: Flow) -> tuple[tuple[str, ...], ...]:
+def codebook(flow: Flow, fields: Sequence[FieldOfAction]) -> tuple[tuple[str, ...], ...]:
     de = translator("de")
     rows: list[tuple[str, ...]] = []
     for column, text, kind in META_COLUMNS:
         codes = STATUS_CODES if column == "status" else ""
         rows.append((column, text, kind, codes, "", ""))
     rows.append((LABEL_COLUMN, "Die Antwort auf Deutsch, neben ihrem Code", "Text", "", "", ""))
-    for field in FIELDS_OF_ACTION:
-        rows.append((f"bedarf_{field}", f"Bedarf im Handlungsfeld {FIELD_NAMES[field]}",
+    for field in fields:
+        rows.append((f"bedarf_{field.id}", f"Bedarf im Handlungsfeld {field.name}",
                      "0/1", "1 = Bedarf (löst eine Weitergaberegel aus); 0 = kein Bedarf",
-                     "", field))  # fmt: skip
+                     "", field.id))  # fmt: skip
     for q in flow.questions:
         section = flow.section_of(q.id)
         if q.personal:

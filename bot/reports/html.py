@@ -16,7 +16,7 @@ from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from bot.core.vocabulary import CASE_STATUS_NAMES, PRIORITY_NAMES, field_name
+from bot.core.vocabulary import CASE_STATUS_NAMES, PRIORITY_NAMES
 from bot.reports.privacy import LEGEND, Count, share
 from bot.reports.service import (
     CaseTable,
@@ -61,7 +61,7 @@ def heat_map_png(table: NeedTable) -> bytes:
     axes.set_xlim(0, len(fields))
     axes.set_ylim(len(rows), 0)
     axes.set_xticks([j + 0.5 for j in range(len(fields))])
-    axes.set_xticklabels([field_name(f) for f in fields], rotation=30, ha="right", fontsize=8)
+    axes.set_xticklabels([f.label for f in fields], rotation=30, ha="right", fontsize=8)
     axes.set_yticks([i + 0.5 for i in range(len(rows))])
     axes.set_yticklabels([f"{r.label} ({r.people})" for r in rows], fontsize=8)
     axes.tick_params(length=0)
@@ -98,7 +98,7 @@ def field_bars_png(table: NeedTable) -> bytes:
     total = table.total
     figure = Figure(figsize=(6.5, 2.6))
     axes = figure.subplots()
-    names = [field_name(f) for f in table.fields]
+    names = [f.label for f in table.fields]
     axes.bar(names, [c.shown or 0 for c in total.needs], color=BAR_COLOUR)
     for x, cell in enumerate(total.needs):
         value = share(cell, total.people)
@@ -203,7 +203,7 @@ def _funnel_section(funnel: Funnel) -> str:
 
 
 def _need_rows(table: NeedTable) -> tuple[list[str], list[list[str]], list[str]]:
-    head = [table.group, "Personen"] + [field_name(f) for f in table.fields]
+    head = [table.group, "Personen"] + [f.name for f in table.fields]
 
     def cells(row: NeedRow) -> list[str]:
         return [row.label, str(row.people)] + [

@@ -15,7 +15,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.config import FIELDS_OF_ACTION, Settings
+from bot.core.config import FieldOfAction, Settings
 from bot.core.i18n import german_name
 from bot.core.service import Event, FlowService
 from bot.core.vocabulary import CASE_STATUS_NAMES
@@ -117,7 +117,7 @@ class NeedRow:
     key: str
     label: str
     people: Count
-    needs: tuple[Count, ...]  # per field, in FIELDS_OF_ACTION order
+    needs: tuple[Count, ...]  # per field, in the order of NeedTable.fields
 
 
 @dataclass(frozen=True)
@@ -128,10 +128,7 @@ class NeedTable:
     group: str  # the column heading of the groups
     rows: tuple[NeedRow, ...]
     total: NeedRow  # totals over every group, from all data
-
-    @property
-    def fields(self) -> tuple[str, ...]:
-        return FIELDS_OF_ACTION
+    fields: tuple[FieldOfAction, ...]  # the deployment's, in config.yaml order
 
 
 @dataclass(frozen=True)
@@ -180,6 +177,7 @@ def build_report(
     """All aggregates, each person counted once with their latest interview."""
     people = [r for r in latest_per_person(records) if r.consented]
     finished = [r for r in people if r.finished]
+    fields = settings.fields
     return Report(
         city=settings.city,
         generated_at=now,
@@ -191,16 +189,22 @@ def build_report(
         drop_off=drop_off(flow, people),
         base=count(len(finished)),
         by_district=need_table(
-            "Bedarf nach Stadtteil", "Stadtteil", finished, *district_groups(flow, settings)
+            "Bedarf nach Stadtteil", "Stadtteil", fields, finished, *district_groups(flow, settings)
         ),
         by_language=need_table(
-            "Bedarf nach Sprache", "Sprache", finished, *language_groups(settings, finished)
+            "Bedarf nach Sprache", "Sprache", fields, finished, *language_groups(settings, finished)
         ),
         by_age=_optional_table(
-            flow, AGE_QUESTION, "Bedarf nach Altersgruppe", "Altersgruppe", finished, now
+            flow, AGE_QUESTION, "Bedarf nach Altersgruppe", "Altersgruppe", fields, finished, now
         ),
         by_stay=_optional_table(
-            flow, STAY_QUESTION, "Bedarf nach Aufenthaltsdauer", "Aufenthaltsdauer", finished, now
+            flow,
+            STAY_QUESTION,
+            "Bedarf nach Aufenthaltsdauer",
+            "Aufenthaltsdauer",
+            fields,
+            finished,
+            now,
         ),
         cases=case_table(cases) if cases is not None else None,
     )
@@ -229,7 +233,12 @@ GroupOf = Callable[[Record], str | None]
 
 
 def need_table(
-    title: str, heading: str, people: Sequence[Record], groups: Groups, group_of: GroupOf
+    title: str,
+    heading: str,
+    fields: Sequence[FieldOfAction],
+    people: Sequence[Record],
+    groups: Groups,
+    group_of: GroupOf,
 ) -> NeedTable:
     """Per group: the people, and those with a need in each field; small counts protected."""
     members: dict[str, list[Record]] = {key: [] for key, _ in groups}
@@ -243,14 +252,13 @@ def need_table(
         members[key].append(record)
     keys = [key for key in members if key in dict(groups) or members[key]]
     values = [
-        [len(members[key]), *(sum(f in r.needs for r in members[key]) for f in FIELDS_OF_ACTION)]
+        [len(members[key]), *(sum(f.id in r.needs for r in members[key]) for f in fields)]
         for key in keys
     ]
     if not values:  # no groups and nobody in them
         zero = count(0)
-        return NeedTable(
-            title, heading, (), NeedRow("", "Gesamt", zero, (zero,) * len(FIELDS_OF_ACTION))
-        )
+        total = NeedRow("", "Gesamt", zero, (zero,) * len(fields))
+        return NeedTable(title, heading, (), total, tuple(fields))
     protected = protect_table(values, row_totals=False, column_totals=True)
     rows = tuple(
         NeedRow(key, labels[key], cells[0], cells[1:])
@@ -258,7 +266,8 @@ def need_table(
     )
     assert protected.column_totals is not None
     totals = protected.column_totals
-    return NeedTable(title, heading, rows, NeedRow("", "Gesamt", totals[0], totals[1:]))
+    total = NeedRow("", "Gesamt", totals[0], totals[1:])
+    return NeedTable(title, heading, rows, total, tuple(fields))
 
 
 def district_groups(flow: Flow, settings: Settings) -> tuple[Groups, GroupOf]:
@@ -272,17 +281,23 @@ def language_groups(settings: Settings, people: Sequence[Record]) -> tuple[Group
 
 
 def _optional_table(
-    flow: Flow, question_id: str, title: str, heading: str, people: Sequence[Record], now: datetime
+    flow: Flow,
+    question_id: str,
+    title: str,
+    heading: str,
+    fields: Sequence[FieldOfAction],
+    people: Sequence[Record],
+    now: datetime,
 ) -> NeedTable | None:
     question = next((q for q in flow.questions if q.id == question_id), None)
     if question is None:
         return None
     if question.type in (QuestionType.year, QuestionType.month_year):
         groups: Groups = [(str(low), label) for low, label in STAY_BANDS]
-        return need_table(title, heading, people, groups, _years_since(question, now))
+        return need_table(title, heading, fields, people, groups, _years_since(question, now))
     if question.has_choices:
         groups = [(c.id, c.text) for c in question.choices]
-        return need_table(title, heading, people, groups, _choice_of(flow, question_id))
+        return need_table(title, heading, fields, people, groups, _choice_of(flow, question_id))
     return None
 
 

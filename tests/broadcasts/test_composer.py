@@ -4,12 +4,14 @@ from pathlib import Path
 
 import pytest
 
+from bot.broadcasts.audience import Segment
 from bot.broadcasts.composer import (
     STEPS,
     Step,
     check_press,
     check_text,
     draft_of,
+    options,
     steps_accepting,
 )
 from bot.broadcasts.texts import TEXT_MAX
@@ -96,3 +98,17 @@ def test_the_draft_is_read_from_the_dialog_data():
                       "values": ["uk"]})  # fmt: skip
     assert draft.text_de == "Hallo" and draft.texts == (("uk", "Привіт"),)
     assert draft.segment.languages == ("uk",)
+
+
+def test_the_fields_to_choose_from_are_the_deployments(tmp_path):
+    path = tmp_path / "config.yaml"
+    path.write_text(
+        "city: X\nfields: [{id: housing, name: Wohnen}, {id: family, name: Familie}]\n",
+        encoding="utf-8",
+    )
+    settings = load_settings(path)
+    assert options("fields", settings) == [("housing", "Wohnen"), ("family", "Familie")]
+    assert check_press("Compose:segment", "value", "family", settings, "fields") is None
+    assert check_press("Compose:segment", "value", "work", settings, "fields") is not None
+    assert Segment(fields=("family",)).describe(settings) == "Bedarf in Familie"
+    assert Segment(fields=("work",)).problems(settings) == ["unbekannt: Handlungsfeld work"]

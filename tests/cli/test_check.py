@@ -169,3 +169,43 @@ def test_the_installed_package_carries_its_flows_catalogs_and_migrations(tmp_pat
     upgraded = kim("-m", "bot", "db", "upgrade")
     head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
     assert upgraded.returncode == 0 and f"to {head}." in upgraded.stdout, upgraded.stderr
+
+
+def test_a_flow_naming_a_field_the_config_does_not_define_is_named_line_by_line(tmp_path):
+    config, flows = copies(tmp_path)
+    text = config.read_text(encoding="utf-8")
+    assert "  - {id: social, name: Soziales}\n" in text
+    config.write_text(
+        text.replace("  - {id: social, name: Soziales}\n", "  - {id: family, name: Familie}\n"),
+        encoding="utf-8",
+    )
+    result = check(tmp_path, config, flows)
+    assert result.returncode == 1
+    flow = flows / "needs.yaml"
+    undefined = "field of action 'social' is not defined in config.yaml `fields:`"
+    lines = [line.strip() for line in result.stdout.splitlines()]
+    assert lines[1:] == [
+        f"- {flow}: section social: {undefined}",
+        f"- {flow}: violence: flag rule urgent_violence: {undefined}",
+        f"- {flow}: social_help: flag rule need_social: {undefined}",
+        f"- {flow}: counselling_wish: flag rule counselling_wish: {undefined}",
+    ]
+
+
+def test_while_config_is_broken_flows_are_not_held_to_fields_it_may_define(tmp_path):
+    config, flows = copies(tmp_path)
+    text = config.read_text(encoding="utf-8").replace("timezone: Europe/Berlin", "timezone: Mars")
+    text = text.replace(
+        "  - {id: social, name: Soziales}\n",
+        "  - {id: social, name: Soziales}\n  - {id: family, name: Familie}\n",
+    )
+    config.write_text(text, encoding="utf-8")
+    flow = flows / "needs.yaml"
+    flow.write_text(
+        flow.read_text(encoding="utf-8").replace("    field: social\n", "    field: family\n"),
+        encoding="utf-8",
+    )
+    result = check(tmp_path, config, flows)
+    assert result.returncode == 1
+    assert "unknown time zone 'Mars'" in result.stdout
+    assert "1 problem(s) found" in result.stdout

@@ -72,3 +72,59 @@ def test_a_shared_env_file_may_hold_other_variables(tmp_path, monkeypatch):
     )
     settings = load_settings(tmp_path / "config.yaml")
     assert settings.bot_token.get_secret_value() == "123:abc"
+
+
+def test_the_shipped_fields_of_action_are_troisdorfs_seven_and_also_the_default(tmp_path):
+    shipped = load_settings(ROOT / "config.yaml")
+    assert shipped.field_ids == (
+        "language", "education", "work", "housing", "health", "residence", "social",
+    )  # fmt: skip
+    assert shipped.field_name("housing") == "Wohnen"
+    (tmp_path / "config.yaml").write_text("city: Troisdorf\n", encoding="utf-8")
+    assert load_settings(tmp_path / "config.yaml").fields == shipped.fields
+
+
+def test_a_deployment_names_its_own_fields_with_short_names(tmp_path):
+    path = tmp_path / "config.yaml"
+    path.write_text(
+        "city: Bonn\nfields:\n  - {id: language, name: Sprache und Verständigung, short: Sprache}\n"
+        "  - {id: family, name: Familie}\n",
+        encoding="utf-8",
+    )
+    settings = load_settings(path)
+    assert settings.field_ids == ("language", "family")
+    assert settings.field_name("language") == "Sprache und Verständigung"
+    assert settings.field_label("language") == "Sprache"
+    assert settings.field_label("family") == "Familie"
+
+
+@pytest.mark.parametrize(
+    ("fields", "problem"),
+    [
+        ("[]", "fields: Tuple should have at least 1 item"),
+        ("[{id: Wohnen, name: Wohnen}]", "fields.0.id: field id 'Wohnen' must be"),
+        ("[{id: housing, name: ' '}]", "fields.0.name: name is empty"),
+        ("[{id: a, name: A}, {id: a, name: B}]", "two fields of action share an id"),
+        ("[{id: a, title: A}]", "fields.0.title: unknown setting"),
+    ],
+)
+def test_fields_of_action_need_unique_slug_ids_and_names(tmp_path, fields, problem):
+    path = tmp_path / "config.yaml"
+    path.write_text(f"city: X\nfields: {fields}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        load_settings(path)
+    assert problem in "\n".join(raised.value.problems)
+
+
+def test_a_team_routed_by_a_field_the_config_does_not_define_is_named(tmp_path):
+    path = tmp_path / "config.yaml"
+    path.write_text(
+        "city: X\nfields: [{id: housing, name: Wohnen}, {id: family, name: Familie}]\n"
+        "teams:\n  - {id: kim, name: KIM, chat_id: -1, default: true}\n"
+        "  - {id: wohnen, name: Wohnen, chat_id: -2, fields: [housing, work]}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError) as raised:
+        load_settings(path)
+    problems = "\n".join(raised.value.problems)
+    assert "team wohnen names field(s) of action not in `fields:`: ['work']" in problems

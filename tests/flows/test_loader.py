@@ -152,3 +152,16 @@ def test_the_shipped_questionnaire_loads():
         assert rules[urgent].priority == "urgent"
     for field in fields:
         assert rules[f"need_{field}"].field == field
+
+
+def test_a_flow_naming_a_field_not_among_the_known_ones_is_refused_section_and_rule(tmp_path):
+    path = ROOT / "tests" / "data" / "conversation_flow.yaml"
+    assert load_flow(path, DISTRICTS).section_of("housing_problems").field == "housing"
+    with pytest.raises(FlowError) as raised:
+        load_flow(path, DISTRICTS, fields=("language", "social"))
+    problems = [str(p) for p in raised.value.problems]
+    assert len(problems) == 2
+    assert all("field of action 'housing' is not defined" in p for p in problems)
+    assert ": section housing: " in problems[0]
+    assert ": housing_problems: flag rule urgent_housing_loss: " in problems[1]
+    assert load_flow(path, DISTRICTS, fields=("housing", "social")).id

@@ -52,6 +52,11 @@ async def records(services, sessions, flow):
     return await services.reports.records()
 
 
+def export(flow, records, settings, options=None, secret=None):
+    options = options or ExportOptions()
+    return build_export(flow, records, options, settings.zone, settings.fields, secret)
+
+
 def expected_pseudonym(kind: str, number: int) -> str:
     return hmac.new(SECRET, f"{kind}:{number}".encode(), hashlib.sha256).hexdigest()[:16]
 
@@ -70,7 +75,7 @@ async def test_the_workbook_has_headers_a_codebook_and_no_telegram_id_or_name(
     records, flow, settings, tmp_path
 ):
     path = tmp_path / "export.xlsx"
-    write_xlsx(build_export(flow, records, ExportOptions(), settings.zone, SECRET), path)
+    write_xlsx(export(flow, records, settings, secret=SECRET), path)
     workbook = openpyxl.load_workbook(path)
     assert workbook.sheetnames == ["Daten", "Codebuch"]
     data = [list(row) for row in workbook["Daten"].iter_rows(values_only=True)]
@@ -97,7 +102,7 @@ async def test_the_workbook_has_headers_a_codebook_and_no_telegram_id_or_name(
 
 
 async def test_a_row_gives_pseudonyms_codes_and_german_labels_side_by_side(records, flow, settings):
-    table = build_export(flow, records, ExportOptions(), settings.zone, SECRET)
+    table = export(flow, records, settings, secret=SECRET)
     by_interview = {row[0]: row for row in table.rows}
     people = sorted({r.respondent_id for r in records})
     first = min(r.interview_id for r in records if r.respondent_id == people[0])  # s1
@@ -121,15 +126,15 @@ async def test_a_row_gives_pseudonyms_codes_and_german_labels_side_by_side(recor
 async def test_each_export_has_its_own_secret_so_pseudonyms_cannot_be_linked(
     records, flow, settings
 ):
-    one = build_export(flow, records, ExportOptions(), settings.zone)
-    other = build_export(flow, records, ExportOptions(), settings.zone)
+    one = export(flow, records, settings)
+    other = export(flow, records, settings)
     assert {row[0] for row in one.rows}.isdisjoint({row[0] for row in other.rows})
     assert len({row[1] for row in one.rows}) == 27  # one pseudonym per person within an export
 
 
 async def test_only_finished_interviews_and_a_date_range_can_be_chosen(records, flow, settings):
     def rows(**options) -> int:
-        return len(build_export(flow, records, ExportOptions(**options), settings.zone).rows)
+        return len(export(flow, records, settings, ExportOptions(**options)).rows)
 
     assert rows(finished_only=True) == 19  # 18 people, and z's earlier interview
     # Begun on 10 November (Troisdorf time): the 18 finished ones, s1's just after midnight.
@@ -140,7 +145,7 @@ async def test_only_finished_interviews_and_a_date_range_can_be_chosen(records, 
 
 async def test_a_csv_export_writes_its_codebook_to_a_second_file(records, flow, settings, tmp_path):
     path = tmp_path / "antworten.csv"
-    written = write_csv(build_export(flow, records, ExportOptions(), settings.zone), path)
+    written = write_csv(export(flow, records, settings), path)
     assert written == [path, tmp_path / "antworten.codebook.csv"]
     with path.open(encoding="utf-8-sig", newline="") as file:
         data = list(csv.reader(file, delimiter=";"))
@@ -190,5 +195,5 @@ def test_phone_numbers_are_not_exported_and_the_codebook_says_so(settings):
     needs = load_configured_flow(settings)
     assert needs.question("phone").type.value == "phone"
     assert "phone" not in {q.id for q in exported_questions(needs)}
-    rows = {row[0]: row for row in codebook(needs)}
+    rows = {row[0]: row for row in codebook(needs, settings.fields)}
     assert rows["phone"][2:4] == ("phone", "Telefonnummer – nicht exportiert (Datenminimierung)")

@@ -21,7 +21,7 @@ from bot.broadcasts.service import Broadcasts, BroadcastView
 from bot.broadcasts.texts import PREPARED_NAMES, parse_time, progress_text, status_line
 from bot.core.config import Settings
 from bot.core.i18n import language_name
-from bot.core.vocabulary import SEGMENT_KINDS
+from bot.core.vocabulary import SEGMENT_KIND_NAMES
 from bot.telegram.callbacks import BroadcastData, unpack
 from bot.telegram.filters import PRIVATE, PRIVATE_PRESS, TYPED
 from bot.telegram.filters import Coordinator as CoordinatorOnly
@@ -169,7 +169,7 @@ async def segment_menu(callback: CallbackQuery, state: FSMContext) -> None:
 async def _ask_segment(message: Message, state: FSMContext) -> None:
     await state.set_state(Compose.segment)
     await state.update_data(kind=None, values=[])
-    kinds = [[_button(label, "kind", kind)] for kind, label in SEGMENT_KINDS.items()]
+    kinds = [[_button(label, "kind", kind)] for kind, label in SEGMENT_KIND_NAMES.items()]
     await message.answer(
         "Wer soll die Nachricht bekommen? (Personen, die /stop geschrieben oder den Bot "
         "gesperrt haben, bekommen nichts.)",
@@ -229,7 +229,7 @@ async def _edit_choices(
     assert isinstance(callback.message, Message)
     try:
         await callback.message.edit_text(
-            f"{SEGMENT_KINDS[kind]}: bitte auswählen.", reply_markup=markup
+            f"{SEGMENT_KIND_NAMES[kind]}: bitte auswählen.", reply_markup=markup
         )
     except TelegramBadRequest as error:
         if "not modified" not in error.message:

@@ -9,9 +9,8 @@ from aiogram.filters import Command
 from aiogram.types import BufferedInputFile, Message
 from babel.dates import format_datetime
 
-from bot.core.config import FIELDS_OF_ACTION
 from bot.core.service import Event
-from bot.core.vocabulary import CASE_STATUS_NAMES, field_name
+from bot.core.vocabulary import CASE_STATUS_NAMES
 from bot.reports.html import heat_map_png
 from bot.reports.privacy import LEGEND, share
 from bot.reports.service import Report, Reports, share_text
@@ -64,13 +63,13 @@ def summary_text(report: Report, zone: str) -> str:
     ]
     total = report.by_district.total
     ordered = sorted(
-        zip(FIELDS_OF_ACTION, total.needs, strict=True),
+        zip(report.by_district.fields, total.needs, strict=True),
         key=lambda item: (item[1].shown is None, -(item[1].shown or 0)),
     )
     for field, cell in ordered:
         value = share(cell, total.people)
         figure = str(cell) if value is None else f"{cell} ({share_text(value)})"
-        lines.append(f"• {field_name(field)}: {figure}")
+        lines.append(f"• {field.name}: {figure}")
     cases = report.cases
     if cases is not None and cases.table.total is not None and cases.table.column_totals:
         per_status = dict(zip(cases.statuses, cases.table.column_totals, strict=True))
