@@ -123,11 +123,15 @@ async def every_interview(session: AsyncSession) -> list[tuple]:
     (id, respondent id, language, consented, status, started, finished)."""
     query = (
         select(
-            Interview.id, Interview.respondent_id, Respondent.language,
-            Respondent.consent_at.is_not(None), Interview.status, Interview.started_at,
+            Interview.id,
+            Interview.respondent_id,
+            Respondent.language,
+            Respondent.consent_at.is_not(None),
+            Interview.status,
+            Interview.started_at,
             Interview.finished_at,
         )
         .join(Respondent, Respondent.id == Interview.respondent_id)
         .order_by(Interview.id)
-    )  # fmt: skip
+    )
     return [tuple(row) for row in await session.execute(query)]

@@ -101,8 +101,14 @@ class TerminalChat:
         return await self.conversation.press(person, action, event)
 
 
-def chat(settings: Settings, flow: Flow, language: str, read: Callable[[], str | None],
-         say: Callable[[str], None], database_dir: Path) -> int:  # fmt: skip
+def chat(
+    settings: Settings,
+    flow: Flow,
+    language: str,
+    read: Callable[[], str | None],
+    say: Callable[[str], None],
+    database_dir: Path,
+) -> int:
     """Talk until /quit or the end of input (status 0) or Ctrl-C (130); then say goodbye."""
     # Ctrl-C's SIGINT goes to any thread of the process that does not block it; blocked here, it
     # is blocked in the database threads started from here on too, and reaches the main thread
@@ -128,8 +134,14 @@ def _read(read: Callable[[], str | None]) -> str | None:
         _mask_sigint(signal.SIG_BLOCK)
 
 
-def _chat(settings: Settings, flow: Flow, language: str, read: Callable[[], str | None],
-          say: Callable[[str], None], database_dir: Path) -> int:  # fmt: skip
+def _chat(
+    settings: Settings,
+    flow: Flow,
+    language: str,
+    read: Callable[[], str | None],
+    say: Callable[[str], None],
+    database_dir: Path,
+) -> int:
     url = f"sqlite+aiosqlite:///{database_dir / 'chat.db'}"
     with asyncio.Runner() as runner:
         services = runner.run(Services.open(settings, database_url=url, flow=flow))

@@ -139,9 +139,16 @@ def codebook(flow: Flow) -> tuple[tuple[str, ...], ...]:
         rows.append((column, text, kind, codes, "", ""))
     rows.append((LABEL_COLUMN, "Die Antwort auf Deutsch, neben ihrem Code", "Text", "", "", ""))
     for field in FIELDS_OF_ACTION:
-        rows.append((f"bedarf_{field}", f"Bedarf im Handlungsfeld {FIELD_NAMES[field]}",
-                     "0/1", "1 = Bedarf (löst eine Weitergaberegel aus); 0 = kein Bedarf",
-                     "", field))  # fmt: skip
+        rows.append(
+            (
+                f"bedarf_{field}",
+                f"Bedarf im Handlungsfeld {FIELD_NAMES[field]}",
+                "0/1",
+                "1 = Bedarf (löst eine Weitergaberegel aus); 0 = kein Bedarf",
+                "",
+                field,
+            )
+        )
     for q in flow.questions:
         section = flow.section_of(q.id)
         if q.personal:
@@ -196,8 +203,10 @@ def write_xlsx(table: ExportTable, path: Path) -> list[Path]:
     data = workbook.active
     data.title = "Daten"
     book = workbook.create_sheet("Codebuch")
-    for sheet, header, rows in ((data, table.header, table.rows),
-                                (book, CODEBOOK_HEAD, table.codebook)):  # fmt: skip
+    for sheet, header, rows in (
+        (data, table.header, table.rows),
+        (book, CODEBOOK_HEAD, table.codebook),
+    ):
         sheet.append(list(header))
         for cell in sheet[1]:
             cell.font = Font(bold=True)
@@ -215,8 +224,10 @@ def codebook_path(path: Path) -> Path:
 def write_csv(table: ExportTable, path: Path) -> list[Path]:
     """The data, and the codebook beside it as FILE.codebook.csv (UTF-8, `;` as German Excel)."""
     written = []
-    for target, header, rows in ((path, table.header, table.rows),
-                                 (codebook_path(path), CODEBOOK_HEAD, table.codebook)):  # fmt: skip
+    for target, header, rows in (
+        (path, table.header, table.rows),
+        (codebook_path(path), CODEBOOK_HEAD, table.codebook),
+    ):
         with target.open("w", encoding="utf-8-sig", newline="") as file:
             writer = csv.writer(file, delimiter=";")
             writer.writerow(header)

@@ -148,8 +148,9 @@ async def test_a_coordinator_sends_to_a_segment_and_watches_one_edited_progress_
     assert progress.edits >= 1
     assert fake_telegram.count_429 == 0
     async with app.conversation.sessions() as session:
-        logged = (await session.execute(sa.select(AuditEntry.actor, AuditEntry.action,
-                                                  AuditEntry.detail))).all()  # fmt: skip
+        logged = (
+            await session.execute(sa.select(AuditEntry.actor, AuditEntry.action, AuditEntry.detail))
+        ).all()
     assert (f"telegram:{coordinator.user_id}", "broadcast_send", "#1 to 3 people") in logged
 
 
@@ -232,14 +233,23 @@ def test_the_command_line_sends_lists_shows_and_cancels_broadcasts(
         async with session_factory(engine)() as session, session.begin():
             for number, language in enumerate(("de", "en", "en"), start=1):
                 await respondents.create_respondent(
-                    session, "telegram", str(number), chat_id=number, first_name=None,
-                    language=language, now=utc_now(),
-                )  # fmt: skip
+                    session,
+                    "telegram",
+                    str(number),
+                    chat_id=number,
+                    first_name=None,
+                    language=language,
+                    now=utc_now(),
+                )
         await engine.dispose()
 
     asyncio.run(add_people())
-    assert main(["broadcast", "send", "--text", "Hallo", "--text-in", "en", "Hello",
-                 "--language", "en"]) == 0  # fmt: skip
+    assert (
+        main(
+            ["broadcast", "send", "--text", "Hallo", "--text-in", "en", "Hello", "--language", "en"]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "2 Personen" in out and "Hello" in out and "Nur Vorschau" in out
     assert main(["broadcast", "list"]) == 0

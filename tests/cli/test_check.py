@@ -149,21 +149,44 @@ def test_the_installed_package_carries_its_flows_catalogs_and_migrations(tmp_pat
     for name in ("bot", "storage"):
         shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
     install = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(site),
-         str(source)], capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--target",
+            str(site),
+            str(source),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert install.returncode == 0, install.stderr
     env = {k: v for k, v in os.environ.items() if not k.startswith("KIM_")}
-    env.update(PYTHONPATH=str(site), KIM_CONFIG=str(ROOT / "config.yaml"),
-               KIM_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/data/kim.db")  # fmt: skip
+    env.update(
+        PYTHONPATH=str(site),
+        KIM_CONFIG=str(ROOT / "config.yaml"),
+        KIM_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/data/kim.db",
+    )
 
     def kim(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, *args], cwd=tmp_path, env=env,
-                              capture_output=True, text=True, timeout=60)  # fmt: skip
+        return subprocess.run(
+            [sys.executable, *args],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
 
     where = kim("-c", "import bot, storage; print(bot.__file__); print(storage.__file__)")
-    assert where.stdout.splitlines() == [str(site / "bot" / "__init__.py"),
-                                         str(site / "storage" / "__init__.py")]  # fmt: skip
+    assert where.stdout.splitlines() == [
+        str(site / "bot" / "__init__.py"),
+        str(site / "storage" / "__init__.py"),
+    ]
     checked = kim("-m", "bot", "check")
     assert checked.returncode == 0 and checked.stdout.startswith("OK"), checked.stderr
     upgraded = kim("-m", "bot", "db", "upgrade")

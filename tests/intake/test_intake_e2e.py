@@ -181,9 +181,15 @@ async def test_photos_stickers_voice_and_other_things_get_a_hint_and_nothing_is_
     async with started(fake_telegram, database_url) as walker:
         person = walker.person
         await walker.shows("Stadtteil")
-        senders = (person.send_photo, person.send_sticker, person.send_voice,
-                   person.send_location, person.send_document, person.send_contact,
-                   person.send_video_note)  # fmt: skip
+        senders = (
+            person.send_photo,
+            person.send_sticker,
+            person.send_voice,
+            person.send_location,
+            person.send_document,
+            person.send_contact,
+            person.send_video_note,
+        )
         for send in senders:
             before = len(person.messages)
             send()

@@ -32,9 +32,13 @@ async def start(fake, database_url: str, tmp_path, coordinator) -> asyncio.subpr
     env = environment(fake, database_url) | {"KIM_CONFIG": str(tmp_path / "config.yaml")}
     earlier = len(fake.calls_to("getUpdates"))
     process = await asyncio.create_subprocess_exec(
-        KIM_INTAKE, "run", cwd=tmp_path, env=env,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+        KIM_INTAKE,
+        "run",
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
     await fake.wait_until(lambda: len(fake.calls_to("getUpdates")) > earlier, within=STARTS_WITHIN)
     return process
 
@@ -53,9 +57,14 @@ async def add_people(database_url: str, *persons) -> None:
     async with session_factory(engine)() as session, session.begin():
         for person in persons:
             await respondents.create_respondent(
-                session, "telegram", str(person.user_id), chat_id=person.chat_id,
-                first_name=person.first_name, language=person.language_code, now=utc_now(),
-            )  # fmt: skip
+                session,
+                "telegram",
+                str(person.user_id),
+                chat_id=person.chat_id,
+                first_name=person.first_name,
+                language=person.language_code,
+                now=utc_now(),
+            )
     await engine.dispose()
 
 

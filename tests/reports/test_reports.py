@@ -210,9 +210,14 @@ async def seed(sessions, flow, people: list[Someone] = PEOPLE) -> None:
             user_id = FIRST_USER_ID + number
             first = someone.sittings[0].started
             respondent = await respondents.create_respondent(
-                session, "telegram", str(user_id), chat_id=user_id,
-                first_name=NAMES[number], language=someone.language, now=first,
-            )  # fmt: skip
+                session,
+                "telegram",
+                str(user_id),
+                chat_id=user_id,
+                first_name=NAMES[number],
+                language=someone.language,
+                now=first,
+            )
             respondent.consent_version = "1"
             respondent.consent_at = first
             for sitting in someone.sittings:
@@ -243,9 +248,15 @@ async def kim_intake(database_url: str, tmp_path: Path, *args: str) -> tuple[int
         "KIM_DATABASE_URL": database_url,
     }
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", *args, cwd=ROOT, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     out, err = await process.communicate()
     return process.returncode or 0, out.decode(), err.decode()
 
@@ -258,8 +269,9 @@ async def report(sessions, settings, flow):
 
 def counts(table: NeedTable) -> dict[str, list[str]]:
     """Each row's people and needs per field as published, by row label; the totals as Gesamt."""
-    return {row.label: [str(row.people), *map(str, row.needs)]
-            for row in (*table.rows, table.total)}  # fmt: skip
+    return {
+        row.label: [str(row.people), *map(str, row.needs)] for row in (*table.rows, table.total)
+    }
 
 
 SMALL_ROW = ["< 5"] * 8  # people, then language education work housing health residence social
@@ -349,8 +361,10 @@ def test_the_needs_questionnaire_has_the_questions_the_report_groups_by(settings
 
 def test_a_need_is_a_field_of_action_in_which_the_answers_raise_a_flag(flow):
     base = {"district": "spich", "age_group": "u27", "in_germany_since": 2020}
-    assert needs_of(flow, {**base, "german_course": "no",
-                           "housing_problems": frozenset({"small"})}) == frozenset()  # fmt: skip
+    assert (
+        needs_of(flow, {**base, "german_course": "no", "housing_problems": frozenset({"small"})})
+        == frozenset()
+    )
     both = {**base, "german_course": "yes", "housing_problems": frozenset({"small", "notice"})}
     assert needs_of(flow, both) == {"language", "housing"}
     assert needs_of(flow, both) == {flag.field for flag in engine.raised_flags(flow, both)}
@@ -387,8 +401,10 @@ def test_cases_per_priority_and_status_are_protected_across_rows_and_columns():
     #   normal      6       8     10 |    24   "high" hides its 5 (claimed). Column "claimed" now
     #   total       7      19     22 |    48   has one hidden, so 6 goes; column "closed" hides 7.
     table = case_table(CASES)
-    assert (table.priorities, table.statuses) == (("urgent", "high", "normal"),
-                                                  ("new", "claimed", "closed"))  # fmt: skip
+    assert (table.priorities, table.statuses) == (
+        ("urgent", "high", "normal"),
+        ("new", "claimed", "closed"),
+    )
     assert shown(table.table) == [
         ["< 5", "x", "x", "12"],
         ["< 5", "x", "x", "12"],
@@ -397,10 +413,13 @@ def test_cases_per_priority_and_status_are_protected_across_rows_and_columns():
     ]
     # urgent 1→0 and high 0→1 in "new", urgent 5→6 and high 7→6 in "closed"; and urgent
     # 6→5, high 5→6 in "claimed" with urgent 5→6, high 7→6 in "closed". All totals hold.
-    assert unrecoverable(table.table, [
-        [[0, 6, 6], [1, 5, 6], [6, 8, 10]],
-        [[1, 5, 6], [0, 6, 6], [6, 8, 10]],
-    ])  # fmt: skip
+    assert unrecoverable(
+        table.table,
+        [
+            [[0, 6, 6], [1, 5, 6], [6, 8, 10]],
+            [[1, 5, 6], [0, 6, 6], [6, 8, 10]],
+        ],
+    )
 
 
 def test_time_from_flag_to_claim_is_the_median_in_hours_per_priority():
@@ -556,9 +575,18 @@ async def test_the_report_reads_the_cases_stored_by_casework(sessions, settings,
     async with sessions() as session, session.begin():
         people = (await session.execute(sa.select(Respondent.id).order_by(Respondent.id))).all()
         for (respondent_id,), facts in zip(people, CASES[:27], strict=False):
-            session.add(Case(respondent_id=respondent_id, language="de", priority=facts.priority,
-                             team="kim", status=facts.status, created_at=facts.created_at,
-                             updated_at=facts.created_at, claimed_at=facts.claimed_at))  # fmt: skip
+            session.add(
+                Case(
+                    respondent_id=respondent_id,
+                    language="de",
+                    priority=facts.priority,
+                    team="kim",
+                    status=facts.status,
+                    created_at=facts.created_at,
+                    updated_at=facts.created_at,
+                    claimed_at=facts.claimed_at,
+                )
+            )
     report = await Reports(sessions, settings, flow, clock=lambda: NOW).report()
     assert report.cases == case_table(CASES[:27])
     # The first 27: urgent 1 new, 6 claimed, 5 closed; high 5 claimed, 7 closed; normal 3 new.

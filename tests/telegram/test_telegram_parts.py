@@ -69,10 +69,24 @@ def test_the_reserved_room_covers_prefix_interview_id_and_separators():
 
 @pytest.mark.parametrize(
     "forged",
-    ["", "zz", "a:1:q", "a:x:q:c", "k:delete:maybe", "n:1:q:jump", "r:1:finish:q:extra", "€",
-     "w:", "w:claim:abc:", "w:nonsense:1:", "w:outcome:1:", "w:claim:1:extra", "bc:stop:x",
-     "bc:now:"],
-)  # fmt: skip
+    [
+        "",
+        "zz",
+        "a:1:q",
+        "a:x:q:c",
+        "k:delete:maybe",
+        "n:1:q:jump",
+        "r:1:finish:q:extra",
+        "€",
+        "w:",
+        "w:claim:abc:",
+        "w:nonsense:1:",
+        "w:outcome:1:",
+        "w:claim:1:extra",
+        "bc:stop:x",
+        "bc:now:",
+    ],
+)
 def test_forged_or_truncated_callback_data_means_nothing(forged):
     assert unpack(forged) is None
 

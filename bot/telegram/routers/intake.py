@@ -37,67 +37,105 @@ async def show(
         await conversation.remember_prompt(person, shown.prompt_message_id)
 
 
-async def start(message: Message, conversation: Conversation, renderer: Renderer,
-                person: Person, incoming: Event) -> None:  # fmt: skip
+async def start(
+    message: Message,
+    conversation: Conversation,
+    renderer: Renderer,
+    person: Person,
+    incoming: Event,
+) -> None:
     await show(renderer, conversation, person, await conversation.start(person, incoming))
 
 
-async def help_(message: Message, conversation: Conversation, renderer: Renderer,
-                person: Person) -> None:  # fmt: skip
+async def help_(
+    message: Message, conversation: Conversation, renderer: Renderer, person: Person
+) -> None:
     await show(renderer, conversation, person, await conversation.help(person))
 
 
-async def language(message: Message, conversation: Conversation, renderer: Renderer,
-                   person: Person) -> None:  # fmt: skip
+async def language(
+    message: Message, conversation: Conversation, renderer: Renderer, person: Person
+) -> None:
     await show(renderer, conversation, person, await conversation.change_language(person))
 
 
-async def privacy(message: Message, conversation: Conversation, renderer: Renderer,
-                  person: Person) -> None:  # fmt: skip
+async def privacy(
+    message: Message, conversation: Conversation, renderer: Renderer, person: Person
+) -> None:
     await show(renderer, conversation, person, await conversation.privacy(person))
 
 
-async def restart(message: Message, conversation: Conversation, renderer: Renderer,
-                  person: Person) -> None:  # fmt: skip
+async def restart(
+    message: Message, conversation: Conversation, renderer: Renderer, person: Person
+) -> None:
     await show(renderer, conversation, person, await conversation.ask_restart(person))
 
 
-async def my_data(message: Message, conversation: Conversation, data_rights: DataRights,
-                  renderer: Renderer, person: Person) -> None:  # fmt: skip
+async def my_data(
+    message: Message,
+    conversation: Conversation,
+    data_rights: DataRights,
+    renderer: Renderer,
+    person: Person,
+) -> None:
     await show(renderer, conversation, person, await data_rights.my_data(person))
 
 
-async def delete(message: Message, conversation: Conversation, data_rights: DataRights,
-                 renderer: Renderer, person: Person) -> None:  # fmt: skip
+async def delete(
+    message: Message,
+    conversation: Conversation,
+    data_rights: DataRights,
+    renderer: Renderer,
+    person: Person,
+) -> None:
     await show(renderer, conversation, person, await data_rights.ask_delete(person))
 
 
-async def stop(message: Message, conversation: Conversation, data_rights: DataRights,
-               renderer: Renderer, person: Person, incoming: Event) -> None:  # fmt: skip
+async def stop(
+    message: Message,
+    conversation: Conversation,
+    data_rights: DataRights,
+    renderer: Renderer,
+    person: Person,
+    incoming: Event,
+) -> None:
     await show(renderer, conversation, person, await data_rights.stop(person, incoming))
 
 
-async def unknown_command(message: Message, conversation: Conversation, renderer: Renderer,
-                          person: Person) -> None:  # fmt: skip
+async def unknown_command(
+    message: Message, conversation: Conversation, renderer: Renderer, person: Person
+) -> None:
     await show(renderer, conversation, person, await conversation.help(person))
 
 
-async def typed(message: Message, conversation: Conversation, renderer: Renderer,
-                person: Person, incoming: Event) -> None:  # fmt: skip
+async def typed(
+    message: Message,
+    conversation: Conversation,
+    renderer: Renderer,
+    person: Person,
+    incoming: Event,
+) -> None:
     assert message.text is not None
     await show(
         renderer, conversation, person, await conversation.text(person, message.text, incoming)
     )
 
 
-async def anything_else(message: Message, conversation: Conversation, renderer: Renderer,
-                        person: Person) -> None:  # fmt: skip
+async def anything_else(
+    message: Message, conversation: Conversation, renderer: Renderer, person: Person
+) -> None:
     """Photos, voice notes, stickers, locations, files: a hint, and nothing is stored."""
     await show(renderer, conversation, person, await conversation.unsupported(person))
 
 
-async def pressed(callback: CallbackQuery, conversation: Conversation, data_rights: DataRights,
-                  renderer: Renderer, person: Person, incoming: Event) -> None:  # fmt: skip
+async def pressed(
+    callback: CallbackQuery,
+    conversation: Conversation,
+    data_rights: DataRights,
+    renderer: Renderer,
+    person: Person,
+    incoming: Event,
+) -> None:
     action = unpack(callback.data)
     if not isinstance(action, PersonAction):
         reply = await conversation.stale(person)
