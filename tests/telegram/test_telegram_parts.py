@@ -6,23 +6,7 @@ import pytest
 
 from bot.flows.schema import CALLBACK_DATA_LIMIT, CALLBACK_RESERVED
 from bot.telegram.callbacks import pack, unpack
-from bot.ui.model import (
-    AskOutcome,
-    Choose,
-    ClaimCase,
-    CloseCase,
-    Confirm,
-    Consent,
-    EndContact,
-    Navigate,
-    PickLanguage,
-    Resume,
-    Review,
-    ShowDetails,
-    ShowNotice,
-    StopBroadcast,
-    Toggle,
-)
+from bot.ui import model as ui
 from bot.ui.text import TEXT_LIMIT, split_text
 
 LONGEST_IDS = "q" * 24, "c" * 24  # question and choice ids at the loader's limit together
@@ -31,23 +15,23 @@ LONGEST_IDS = "q" * 24, "c" * 24  # question and choice ids at the loader's limi
 @pytest.mark.parametrize(
     "action",
     [
-        PickLanguage("ar"),
-        Consent("fa", True),
-        Consent("de", False),
-        Choose(2_147_483_647, *LONGEST_IDS),
-        Toggle(12, "housing_problems", "none"),
-        Navigate(12, "children", "back"),
-        Review(12, "finish"),
-        Review(12, "edit", "children"),
-        Confirm("delete", True),
-        Resume(12),
-        EndContact(2_147_483_647),
-        ClaimCase(2_147_483_647),
-        ShowDetails(7),
-        AskOutcome(7),
-        CloseCase(2_147_483_647, "unreachable"),
-        ShowNotice(7),
-        StopBroadcast(2_147_483_647),
+        ui.PickLanguage("ar"),
+        ui.Consent("fa", True),
+        ui.Consent("de", False),
+        ui.Choose(2_147_483_647, *LONGEST_IDS),
+        ui.Toggle(12, "housing_problems", "none"),
+        ui.Navigate(12, "children", "back"),
+        ui.Review(12, "finish"),
+        ui.Review(12, "edit", "children"),
+        ui.Confirm("delete", True),
+        ui.Resume(12),
+        ui.EndContact(2_147_483_647),
+        ui.ClaimCase(2_147_483_647),
+        ui.ShowDetails(7),
+        ui.AskOutcome(7),
+        ui.CloseCase(2_147_483_647, "unreachable"),
+        ui.ShowNotice(7),
+        ui.StopBroadcast(2_147_483_647),
     ],
 )
 def test_every_action_survives_the_round_trip_within_64_bytes(action):
@@ -57,13 +41,13 @@ def test_every_action_survives_the_round_trip_within_64_bytes(action):
 
 
 def test_case_buttons_keep_the_callback_data_of_notices_already_in_the_groups():
-    assert pack(ClaimCase(12)) == "w:claim:12:"
-    assert pack(CloseCase(12, "referred")) == "w:outcome:12:referred"
-    assert pack(StopBroadcast(3)) == "bc:stop:3"
+    assert pack(ui.ClaimCase(12)) == "w:claim:12:"
+    assert pack(ui.CloseCase(12, "referred")) == "w:outcome:12:referred"
+    assert pack(ui.StopBroadcast(3)) == "bc:stop:3"
 
 
 def test_the_reserved_room_covers_prefix_interview_id_and_separators():
-    data = pack(Choose(9_999_999_999, "", ""))
+    data = pack(ui.Choose(9_999_999_999, "", ""))
     assert len(data.encode()) <= CALLBACK_RESERVED
 
 
