@@ -12,17 +12,12 @@ import yaml
 from pydantic import ValidationError
 
 from bot.core.config import District, Settings, yaml_problem
+from bot.flows import schema
 from bot.flows.schema import (
     CALLBACK_DATA_LIMIT,
     CALLBACK_RESERVED,
-    AllOf,
-    AnswerIn,
-    AnyOf,
     Choice,
-    Compare,
-    Condition,
     Flow,
-    Not,
     Priority,
     Question,
     QuestionType,
@@ -153,14 +148,14 @@ def _check_question(question: Question) -> Iterator[str]:
         yield "question id is too long for Telegram's callback data"
 
 
-def _check_condition(condition: Condition, readable: dict[str, Question]) -> Iterator[str]:
+def _check_condition(condition: schema.Condition, readable: dict[str, Question]) -> Iterator[str]:
     match condition:
-        case AllOf(all=parts) | AnyOf(any=parts):
+        case schema.AllOf(all=parts) | schema.AnyOf(any=parts):
             for part in parts:
                 yield from _check_condition(part, readable)
-        case Not(not_=inner):
+        case schema.Not(not_=inner):
             yield from _check_condition(inner, readable)
-        case AnswerIn(answer=qid, in_=values):
+        case schema.AnswerIn(answer=qid, in_=values):
             question = readable.get(qid)
             if question is None:
                 yield f"refers to {qid!r}, which is not an earlier question"
@@ -173,7 +168,7 @@ def _check_condition(condition: Condition, readable: dict[str, Question]) -> Ite
             elif question.type is not QuestionType.district:
                 known = {c.id for c in question.choices}
                 yield from (f"{qid!r} has no choice {v!r}" for v in values if v not in known)
-        case Compare(answer=qid):
+        case schema.Compare(answer=qid):
             question = readable.get(qid)
             if question is None:
                 yield f"refers to {qid!r}, which is not an earlier question"
