@@ -32,7 +32,7 @@ import sqlalchemy as sa
 
 from bot.core.config import load_settings
 from bot.flows import engine
-from bot.flows.loader import load_configured_flow, load_flow
+from bot.flows.loader import load_configured_flow
 from bot.flows.needs import needs_of
 from bot.reports.privacy import ProtectedTable, count, protect_table, share
 from bot.reports.service import (
@@ -47,6 +47,7 @@ from bot.reports.service import (
 from storage import interviews, respondents
 from storage.casework import Case
 from storage.models import Respondent
+from tests.fixtures.flows import FLOWS_DIR, data_flow
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
@@ -56,68 +57,6 @@ FIRST_USER_ID = 7_100_000
 FREE_TEXT = "Bitte rufen Sie mich abends an"
 SKIP = engine.SKIPPED
 
-FLOW = """
-id: rep
-version: 1
-title: Bedarfe
-sections:
-  - id: general
-    title: Allgemein
-    questions:
-      - id: district
-        type: district
-        text: In welchem Stadtteil wohnen Sie?
-        skip: prefer_not
-      - id: age_group
-        type: single
-        text: Wie alt sind Sie?
-        skip: prefer_not
-        choices:
-          - {id: u27, text: unter 27}
-          - {id: a27_64, text: 27 bis 64}
-          - {id: o65, text: 65 und älter}
-      - id: in_germany_since
-        type: year
-        text: Seit welchem Jahr leben Sie in Deutschland?
-        skip: prefer_not
-  - id: language
-    title: Sprache
-    field: language
-    questions:
-      - id: german_course
-        type: yes_no
-        text: Suchen Sie einen Deutschkurs?
-        flags:
-          - id: wants_course
-            when: {answer: german_course, in: ["yes"]}
-            priority: normal
-            field: language
-            reason: Sucht einen Deutschkurs
-  - id: housing
-    title: Wohnen
-    field: housing
-    questions:
-      - id: housing_problems
-        type: multiple
-        text: Welche Probleme haben Sie mit der Wohnung?
-        choices:
-          - {id: small, text: Zu klein}
-          - {id: notice, text: Kündigung}
-          - {id: none, text: Keine, exclusive: true}
-        flags:
-          - id: housing_loss
-            when: {answer: housing_problems, in: [notice]}
-            priority: urgent
-            field: housing
-            reason: Wohnung droht verloren zu gehen
-  - id: closing
-    title: Zum Schluss
-    questions:
-      - id: remarks
-        type: text
-        text: Möchten Sie noch etwas sagen?
-        skip: prefer_not
-"""
 
 # fmt: off
 NAMES = ("Amina", "Bogdana", "Tesfaye", "Rahimullah", "Olena", "Yusuf", "Zainab", "Mehmet",
@@ -197,10 +136,8 @@ def settings(database_url):
 
 
 @pytest.fixture
-def flow(settings, tmp_path):
-    path = tmp_path / "rep.yaml"
-    path.write_text(FLOW, encoding="utf-8")
-    return load_flow(path, settings.districts)
+def flow(settings):
+    return data_flow("rep", settings.districts)
 
 
 async def seed(sessions, flow, people: list[Someone] = PEOPLE) -> None:
@@ -244,7 +181,7 @@ async def kim_intake(database_url: str, tmp_path: Path, *args: str) -> tuple[int
     env = {
         **os.environ,
         "KIM_CONFIG": str(tmp_path / "config.yaml"),
-        "KIM_FLOWS_DIR": str(tmp_path),  # rep.yaml, written by the `flow` fixture
+        "KIM_FLOWS_DIR": str(FLOWS_DIR),  # rep.yaml, the `flow` fixture's
         "KIM_DATABASE_URL": database_url,
     }
     process = await asyncio.create_subprocess_exec(
