@@ -190,3 +190,7 @@ class FlowService(SettingsService):
     ) -> None:
         super().__init__(sessions, settings, clock)
         self.flow = flow
+        self.started()
+
+    def started(self) -> None:
+        """What a service sets up beside its settings and flow; nothing unless it says."""
