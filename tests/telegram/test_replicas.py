@@ -24,7 +24,7 @@ from sqlalchemy import select
 from storage.deliveries import Delivery
 from tests.fixtures.database import database_kind
 from tests.outbox.test_sender import people
-from tests.telegram.test_webhook import free_port
+from tests.telegram.test_webhook import free_port, webhook_telegram
 
 pytestmark = pytest.mark.skipif(
     database_kind() != "postgresql", reason="several replicas need PostgreSQL"
@@ -39,15 +39,7 @@ SECRET = "replica-test-secret"
 def replica_config(tmp_path: Path, port: int, coordinators: tuple[int, ...] = ()) -> Path:
     config = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
     config["coordinators"] = list(coordinators)
-    config["telegram"] = {
-        "mode": "webhook",
-        "webhook": {
-            "url": "https://kim.example/telegram",
-            "listen_host": "127.0.0.1",
-            "listen_port": port,
-            "path": "/telegram",
-        },
-    }
+    config["telegram"] = webhook_telegram(port)
     config["broadcasts"] = {
         "rate_per_second": RATE,
         "per_chat_interval_seconds": 1.0,

@@ -15,19 +15,21 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def webhook_telegram(port: int) -> dict:
+    """The `telegram` settings of a bot behind https://kim.example/telegram, listening on `port`."""
+    webhook = {
+        "url": "https://kim.example/telegram",
+        "listen_host": "127.0.0.1",
+        "path": "/telegram",
+    }
+    return {"mode": "webhook", "webhook": {**webhook, "listen_port": port}}
+
+
 async def test_updates_come_by_webhook_and_a_request_without_the_secret_is_refused(
     fake_telegram, database_url
 ):
     port = free_port()
-    telegram = {
-        "mode": "webhook",
-        "webhook": {
-            "url": "https://kim.example/telegram",
-            "listen_host": "127.0.0.1",
-            "listen_port": port,
-            "path": "/telegram",
-        },
-    }
+    telegram = webhook_telegram(port)
     async with running_bot(
         fake_telegram, database_url, telegram=telegram, webhook_secret="s3cret-token"
     ):
