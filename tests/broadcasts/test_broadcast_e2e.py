@@ -24,6 +24,7 @@ from bot.telegram import background
 from storage import respondents
 from storage.casework import AuditEntry
 from tests.fixtures.bot import serving
+from tests.fixtures.database import add_respondent
 
 ROOT = Path(__file__).resolve().parents[2]
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -83,15 +84,7 @@ async def people(app, fake, languages: str) -> list:
     async with app.conversation.transaction() as session:
         for letter in languages:
             person = fake.person(f"P{len(persons)}", codes[letter])
-            await respondents.create_respondent(
-                session,
-                "telegram",
-                str(person.user_id),
-                chat_id=person.chat_id,
-                first_name=person.first_name,
-                language=codes[letter],
-                now=utc_now(),
-            )
+            await add_respondent(session, person, codes[letter])
             persons.append(person)
     return persons
 

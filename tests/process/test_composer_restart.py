@@ -12,11 +12,10 @@ from pathlib import Path
 import yaml
 from sqlalchemy import select
 
-from bot.core.service import utc_now
-from storage import respondents
 from storage.db import create_engine, session_factory
 from storage.dialogs import DialogState
 from tests.fixtures.bot import ROOT
+from tests.fixtures.database import add_respondent
 from tests.process.test_process import environment
 
 STARTS_WITHIN = 90  # seconds; a loaded machine imports aiogram slowly
@@ -56,15 +55,7 @@ async def add_people(database_url: str, *persons) -> None:
     engine = create_engine(database_url)
     async with session_factory(engine)() as session, session.begin():
         for person in persons:
-            await respondents.create_respondent(
-                session,
-                "telegram",
-                str(person.user_id),
-                chat_id=person.chat_id,
-                first_name=person.first_name,
-                language=person.language_code,
-                now=utc_now(),
-            )
+            await add_respondent(session, person)
     await engine.dispose()
 
 

@@ -10,13 +10,12 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.fsm.storage.base import StorageKey
 
 from bot.core.config import load_settings
-from bot.core.service import utc_now
 from bot.retention import Retention
 from bot.telegram.app import create_application
 from bot.telegram.fsm_storage import DatabaseStorage
-from storage import respondents
 from storage.dialogs import DialogState
 from tests.fixtures.bot import ROOT
+from tests.fixtures.database import add_respondent
 
 BOT = 123456
 COORDINATOR = StorageKey(bot_id=BOT, chat_id=42, user_id=42)
@@ -119,15 +118,7 @@ async def test_a_second_instance_on_the_same_database_continues_the_dialog(
     first = await create_application(settings)
     second = await create_application(settings)
     async with first.conversation.transaction() as session:
-        await respondents.create_respondent(
-            session,
-            "telegram",
-            str(reader.user_id),
-            chat_id=reader.chat_id,
-            first_name=reader.first_name,
-            language="de",
-            now=utc_now(),
-        )
+        await add_respondent(session, reader, "de")
     replicas = [first, second]
 
     async def deliver(update: dict) -> None:
