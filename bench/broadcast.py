@@ -101,9 +101,14 @@ class Bench:
 
     async def cli(self, *arguments: str) -> None:
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", *arguments, cwd=ROOT, env=self.env,
+            sys.executable,
+            "-m",
+            "bot",
+            *arguments,
+            cwd=ROOT,
+            env=self.env,
             stdout=subprocess.DEVNULL,
-        )  # fmt: skip
+        )
         if await process.wait() != 0:
             raise SystemExit(f"kim-intake {' '.join(arguments)} failed")
 
@@ -221,14 +226,18 @@ async def run(args: argparse.Namespace) -> None:
             await bench.close()
     database = "PostgreSQL" if "postgresql" in bench.database_url else "SQLite"
     print()
-    print(f"{args.people} people, configured {args.rate:g} messages/s, fake server limits "
-          f"30/s overall and 1/s per chat, {database}")  # fmt: skip
+    print(
+        f"{args.people} people, configured {args.rate:g} messages/s, fake server limits "
+        f"30/s overall and 1/s per chat, {database}"
+    )
     print("1. undisturbed")
     print(first.show(args.rate))
     print("2. killed with SIGKILL half-way, restarted")
     print(second.show(args.rate) + "   (rate without the restart pause)")
-    print(f"  restart pause: {gap:.1f} s; deliveries taken over from the killed process: "
-          f"{reclaimed} (the possible duplicates)")  # fmt: skip
+    print(
+        f"  restart pause: {gap:.1f} s; deliveries taken over from the killed process: "
+        f"{reclaimed} (the possible duplicates)"
+    )
 
 
 def main() -> None:

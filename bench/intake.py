@@ -100,9 +100,13 @@ async def start_process(
     fake: FakeTelegram, args: list[str], database_url: str
 ) -> asyncio.subprocess.Process:
     env = dict(os.environ)
-    env.update(KIM_BOT_TOKEN=fake.token, KIM_TELEGRAM_API_URL=fake.base_url,
-               KIM_DATABASE_URL=database_url,
-               KIM_CONFIG=str(ROOT / "config.yaml"), KIM_LOG_LEVEL="WARNING")  # fmt: skip
+    env.update(
+        KIM_BOT_TOKEN=fake.token,
+        KIM_TELEGRAM_API_URL=fake.base_url,
+        KIM_DATABASE_URL=database_url,
+        KIM_CONFIG=str(ROOT / "config.yaml"),
+        KIM_LOG_LEVEL="WARNING",
+    )
     process = await asyncio.create_subprocess_exec(sys.executable, *args, env=env, cwd=ROOT)
     await fake.wait_until(lambda: fake.calls_to("getUpdates"), within=60)
     return process
@@ -181,9 +185,15 @@ async def run(
         await process.wait()
     await fake.stop()
     cuts = statistics.quantiles(latencies, n=100)
-    return {"answers_per_s": answers / elapsed, "p50_ms": cuts[49] * 1000,
-            "p95_ms": cuts[94] * 1000, "p99_ms": cuts[98] * 1000, "peak_mb": memory,
-            "answers": answers, "seconds": elapsed}  # fmt: skip
+    return {
+        "answers_per_s": answers / elapsed,
+        "p50_ms": cuts[49] * 1000,
+        "p95_ms": cuts[94] * 1000,
+        "p99_ms": cuts[98] * 1000,
+        "peak_mb": memory,
+        "answers": answers,
+        "seconds": elapsed,
+    }
 
 
 def main() -> None:
@@ -197,14 +207,18 @@ def main() -> None:
     rows = [
         ("KIM Intake", kim),
         ("echo bot", asyncio.run(run("echo", options.people, options.concurrency, steps, None))),
-        ("3 calls, no DB", asyncio.run(run("presses", options.people, options.concurrency, steps,
-                                            None))),
-    ]  # fmt: skip
+        (
+            "3 calls, no DB",
+            asyncio.run(run("presses", options.people, options.concurrency, steps, None)),
+        ),
+    ]
     print(f"{options.people} people, {options.concurrency} at a time, {steps} answers each")
     _table(rows)
     echo = rows[1][1]["answers_per_s"]
-    print(f"throughput ratio KIM/echo: {kim['answers_per_s'] / echo:.2f}; "
-          f"3 calls without storage/echo: {rows[2][1]['answers_per_s'] / echo:.2f}")  # fmt: skip
+    print(
+        f"throughput ratio KIM/echo: {kim['answers_per_s'] / echo:.2f}; "
+        f"3 calls without storage/echo: {rows[2][1]['answers_per_s'] / echo:.2f}"
+    )
     # On a new SQLite file: a given database now holds the first run's people and updates.
     alone = [
         ("KIM Intake", asyncio.run(run("kim", 3, 1, 0, None))),
@@ -217,8 +231,10 @@ def main() -> None:
 def _table(rows: list[tuple[str, dict[str, float]]]) -> None:
     print(f"{'':15} {'answers/s':>10} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'peak MB':>8}")
     for name, row in rows:
-        print(f"{name:15} {row['answers_per_s']:10.0f} {row['p50_ms']:8.1f} {row['p95_ms']:8.1f}"
-              f" {row['p99_ms']:8.1f} {row['peak_mb']:8.0f}")  # fmt: skip
+        print(
+            f"{name:15} {row['answers_per_s']:10.0f} {row['p50_ms']:8.1f} {row['p95_ms']:8.1f}"
+            f" {row['p99_ms']:8.1f} {row['peak_mb']:8.0f}"
+        )
 
 
 if __name__ == "__main__":

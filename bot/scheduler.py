@@ -253,8 +253,9 @@ class Background:
 
     async def start(self) -> None:
         await self.scheduler.start()
-        self.tasks = [asyncio.create_task(loop(self.stopping), name=name)
-                      for name, loop in self.loops.items()]  # fmt: skip
+        self.tasks = [
+            asyncio.create_task(loop(self.stopping), name=name) for name, loop in self.loops.items()
+        ]
 
     async def stop(self, grace: float = STOP_GRACE) -> None:
         """Ask every loop to stop; after `grace` seconds what still runs is cancelled."""

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
 
+from storage.db import added
 from storage.deliveries import OPEN, Delivery, chunks, insert_ignoring_duplicates
 from storage.types import FINAL_BROADCAST, BroadcastStatus, DeliveryStatus
 from storage.types import when as _when
@@ -50,9 +51,7 @@ class Broadcast(SQLModel, table=True):
 
 
 async def add_broadcast(session: AsyncSession, broadcast: Broadcast) -> Broadcast:
-    session.add(broadcast)
-    await session.flush()
-    return broadcast
+    return await added(session, broadcast)
 
 
 async def get_broadcast(session: AsyncSession, broadcast_id: int) -> Broadcast | None:

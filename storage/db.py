@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Table, event, text
 from sqlalchemy.dialects import postgresql, sqlite
@@ -16,6 +16,7 @@ from sqlmodel import SQLModel
 
 log = logging.getLogger(__name__)
 BUSY_TIMEOUT_MS = 5000
+Row = TypeVar("Row", bound=SQLModel)
 
 
 def is_sqlite(url: str) -> bool:
@@ -86,6 +87,13 @@ def insert(session: AsyncSession, model: type[SQLModel] | Table) -> Any:
     """An INSERT that knows ON CONFLICT, in the dialect of the session's database."""
     dialect = session.get_bind().dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+
+
+async def added(session: AsyncSession, row: Row) -> Row:
+    """`row` added and flushed, so that it has its id."""
+    session.add(row)
+    await session.flush()
+    return row
 
 
 async def ping(session: AsyncSession) -> None:

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import and_, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.db import insert
+from storage.db import added, insert
 from storage.models import Answer, Interview, Respondent
 from storage.types import InterviewStatus
 
@@ -55,16 +55,9 @@ async def respondent_with_interview(
 async def start_interview(
     session: AsyncSession, respondent_id: int, flow_id: str, flow_version: int, now: datetime
 ) -> Interview:
-    interview = Interview(
-        respondent_id=respondent_id,
-        flow_id=flow_id,
-        flow_version=flow_version,
-        started_at=now,
-        updated_at=now,
-    )
-    session.add(interview)
-    await session.flush()
-    return interview
+    interview = Interview(respondent_id=respondent_id, flow_id=flow_id, flow_version=flow_version)
+    interview.started_at = interview.updated_at = now
+    return await added(session, interview)
 
 
 async def load_answers(session: AsyncSession, interview_id: int) -> dict[str, StoredAnswer]:
@@ -123,11 +116,15 @@ async def every_interview(session: AsyncSession) -> list[tuple]:
     (id, respondent id, language, consented, status, started, finished)."""
     query = (
         select(
-            Interview.id, Interview.respondent_id, Respondent.language,
-            Respondent.consent_at.is_not(None), Interview.status, Interview.started_at,
+            Interview.id,
+            Interview.respondent_id,
+            Respondent.language,
+            Respondent.consent_at.is_not(None),
+            Interview.status,
+            Interview.started_at,
             Interview.finished_at,
         )
         .join(Respondent, Respondent.id == Interview.respondent_id)
         .order_by(Interview.id)
-    )  # fmt: skip
+    )
     return [tuple(row) for row in await session.execute(query)]

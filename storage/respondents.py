@@ -8,6 +8,7 @@ from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.casework import erase_casework
+from storage.db import added
 from storage.deliveries import erase_outbox
 from storage.models import Answer, Interview, Respondent
 
@@ -60,9 +61,7 @@ async def create_respondent(
         created_at=now,
         last_active_at=now,
     )
-    session.add(respondent)
-    await session.flush()
-    return respondent
+    return await added(session, respondent)
 
 
 async def erase_respondent(

@@ -63,18 +63,31 @@ SEGMENT_KINDS = tuple(SEGMENT_KIND_NAMES)  # languages, districts, statuses, fie
 
 # The one table of the dialog. A typed text in `at` ends it (scheduled); "now" ends it (sent).
 STEPS: dict[Step, StepSpec] = {
-    Step.text: StepSpec("German text or a prepared message", frozenset({"prepared", "cancel"}),
-                        takes_text=True, typed=Step.languages),
-    Step.details: StepSpec("details for the prepared message", frozenset({"segment", "cancel"}),
-                           takes_text=True, typed=Step.segment),
-    Step.languages: StepSpec("texts in more languages (optional)",
-                             frozenset({"lang", "segment", "cancel"})),
-    Step.language_text: StepSpec("the text in the chosen language", frozenset({"cancel"}),
-                                 takes_text=True, typed=Step.languages),
+    Step.text: StepSpec(
+        "German text or a prepared message",
+        frozenset({"prepared", "cancel"}),
+        takes_text=True,
+        typed=Step.languages,
+    ),
+    Step.details: StepSpec(
+        "details for the prepared message",
+        frozenset({"segment", "cancel"}),
+        takes_text=True,
+        typed=Step.segment,
+    ),
+    Step.languages: StepSpec(
+        "texts in more languages (optional)", frozenset({"lang", "segment", "cancel"})
+    ),
+    Step.language_text: StepSpec(
+        "the text in the chosen language",
+        frozenset({"cancel"}),
+        takes_text=True,
+        typed=Step.languages,
+    ),
     Step.segment: StepSpec("who gets it", frozenset({"kind", "value", "chosen", "cancel"})),
     Step.preview: StepSpec("send now or later", frozenset({"now", "later", "segment", "cancel"})),
     Step.at: StepSpec("date and time (scheduled then)", frozenset({"cancel"}), takes_text=True),
-}  # fmt: skip
+}
 
 # Where a pressed button leads (None: it stays in its step or ends the dialog).
 NEXT: dict[str, Step | None] = {
@@ -106,8 +119,9 @@ def step_of(state: str | None) -> Step | None:
     return Step(name) if group == DIALOG and name in Step.__members__ else None
 
 
-def check_press(state: str | None, button: str, value: str, settings: Settings,
-                kind: str | None = None) -> str | None:  # fmt: skip
+def check_press(
+    state: str | None, button: str, value: str, settings: Settings, kind: str | None = None
+) -> str | None:
     """Why this press is refused (German, for the coordinator), or None if it is fine."""
     step = step_of(state)
     if step is None or button not in STEPS[step].buttons:

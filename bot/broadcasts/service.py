@@ -7,14 +7,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.broadcasts import audience
 from bot.broadcasts.audience import Segment
 from bot.broadcasts.texts import PREPARED, TEXT_MAX, screen_for, text_for
 from bot.broadcasts.texts import summary as summary_of
 from bot.core.config import Settings
-from bot.core.service import Clock, FlowService, utc_now
+from bot.core.service import FlowService
 from bot.flows.schema import Flow
 from bot.outbox.sender import Outgoing, Skip
 from storage import broadcasts as broadcast_store
@@ -87,16 +87,8 @@ class BroadcastView:
 class Broadcasts(FlowService[Flow]):
     """Use cases of coordinators announcing things to the people in the bot."""
 
-    def __init__(
-        self,
-        sessions: async_sessionmaker[AsyncSession],
-        settings: Settings,
-        flow: Flow,
-        clock: Clock = utc_now,
-        wake: Callable[[], None] | None = None,
-    ) -> None:
-        super().__init__(sessions, settings, flow, clock)
-        self.wake = wake or (lambda: None)
+    def started(self) -> None:
+        self.wake: Callable[[], None] = lambda: None  # the running channel sets its sender's
         self._texts: dict[int, Broadcast] = {}
 
     # --- Who ------------------------------------------------------------------------------------

@@ -59,8 +59,10 @@ def add_commands(subparsers: Any) -> None:
         action.add_argument("--yes", action="store_true", help="do it (without: preview only)")
 
     actions.add_parser("list", help="the latest broadcasts")
-    for name, help_text in (("cancel", "stop a scheduled or running broadcast"),
-                            ("status", "progress of one broadcast")):  # fmt: skip
+    for name, help_text in (
+        ("cancel", "stop a scheduled or running broadcast"),
+        ("status", "progress of one broadcast"),
+    ):
         action = actions.add_parser(name, help=help_text)
         action.add_argument("id", type=int)
 

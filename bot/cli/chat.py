@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import signal
 import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import ParamSpec
 
 from bot.app import Services
 from bot.core.config import Settings, load_settings
@@ -26,6 +28,7 @@ from bot.ui.text import button_label, label_text, screen_text
 
 QUIT = {"/quit", "/exit", "/q"}
 KEYS = "abcdefghijklmnopqrstuvwxyz"
+P = ParamSpec("P")
 PROMPT = "> "
 INTRO = "KIM Intake — type a letter to press a button, or type your answer. /quit ends."
 GOODBYE = N_("Auf Wiedersehen!")
@@ -101,17 +104,21 @@ class TerminalChat:
         return await self.conversation.press(person, action, event)
 
 
-def chat(settings: Settings, flow: Flow, language: str, read: Callable[[], str | None],
-         say: Callable[[str], None], database_dir: Path) -> int:  # fmt: skip
-    """Talk until /quit or the end of input (status 0) or Ctrl-C (130); then say goodbye."""
-    # Ctrl-C's SIGINT goes to any thread of the process that does not block it; blocked here, it
-    # is blocked in the database threads started from here on too, and reaches the main thread
-    # when `_read` opens it, interrupting input() there.
-    _mask_sigint(signal.SIG_BLOCK)
-    try:
-        return _chat(settings, flow, language, read, say, database_dir)
-    finally:
-        _mask_sigint(signal.SIG_UNBLOCK)
+def _interrupted_only_in_input(talk: Callable[P, int]) -> Callable[P, int]:
+    """`talk` with Ctrl-C's SIGINT blocked but while it waits for input."""
+
+    @functools.wraps(talk)
+    def talking(*args: P.args, **kwargs: P.kwargs) -> int:
+        # Ctrl-C's SIGINT goes to any thread of the process that does not block it; blocked
+        # here, it is blocked in the database threads started from here on too, and reaches the
+        # main thread when `_read` opens it, interrupting input() there.
+        _mask_sigint(signal.SIG_BLOCK)
+        try:
+            return talk(*args, **kwargs)
+        finally:
+            _mask_sigint(signal.SIG_UNBLOCK)
+
+    return talking
 
 
 def _mask_sigint(how: int) -> None:
@@ -128,8 +135,16 @@ def _read(read: Callable[[], str | None]) -> str | None:
         _mask_sigint(signal.SIG_BLOCK)
 
 
-def _chat(settings: Settings, flow: Flow, language: str, read: Callable[[], str | None],
-          say: Callable[[str], None], database_dir: Path) -> int:  # fmt: skip
+@_interrupted_only_in_input
+def chat(
+    settings: Settings,
+    flow: Flow,
+    language: str,
+    read: Callable[[], str | None],
+    say: Callable[[str], None],
+    database_dir: Path,
+) -> int:
+    """Talk until /quit or the end of input (status 0) or Ctrl-C (130); then say goodbye."""
     url = f"sqlite+aiosqlite:///{database_dir / 'chat.db'}"
     with asyncio.Runner() as runner:
         services = runner.run(Services.open(settings, database_url=url, flow=flow))

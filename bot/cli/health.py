@@ -12,9 +12,12 @@ def add_command(commands: argparse._SubParsersAction) -> None:
         "health", help="exit 0 if the running bot's heartbeat is recent (container health check)"
     )
     health.add_argument(
-        "--max-age", type=float, default=MAX_AGE_SECONDS, metavar="SECONDS",
+        "--max-age",
+        type=float,
+        default=MAX_AGE_SECONDS,
+        metavar="SECONDS",
         help=f"oldest heartbeat that still counts (default {MAX_AGE_SECONDS:.0f})",
-    )  # fmt: skip
+    )
 
 
 def command_health(args: argparse.Namespace) -> int:

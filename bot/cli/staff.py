@@ -24,9 +24,11 @@ def add_commands(subparsers) -> None:
     invite.add_argument("--role", required=True, choices=ROLES)
     invite.add_argument("--team", help="the caseworker's team id (config.yaml teams)")
     invite.add_argument(
-        "--hours", type=float, default=DEFAULT_VALID_HOURS,
+        "--hours",
+        type=float,
+        default=DEFAULT_VALID_HOURS,
         help=f"how long the code works (default {DEFAULT_VALID_HOURS})",
-    )  # fmt: skip
+    )
     actions.add_parser("list", help="every staff member with role, team and state")
     revoke = actions.add_parser("revoke", help="take away someone's staff rights")
     revoke.add_argument("telegram_user_id", type=int)
@@ -70,8 +72,9 @@ def command_staff(args: argparse.Namespace) -> int:
                     "active" if s.active else f"revoked {s.revoked_at.astimezone(zone):%Y-%m-%d}"
                 )
                 name = for_staff(s.name)  # a Telegram name may hold terminal control codes
-                print(f"{s.telegram_user_id:>14}  {name:<20} {s.role:<12} {s.team or '-':<12} "
-                      f"{state}")  # fmt: skip
+                print(
+                    f"{s.telegram_user_id:>14}  {name:<20} {s.role:<12} {s.team or '-':<12} {state}"
+                )
             return 0
         if await service.revoke(args.telegram_user_id):
             print(f"Revoked: {args.telegram_user_id} can no longer act as staff.")
@@ -92,8 +95,10 @@ def command_audit(args: argparse.Namespace) -> int:
             )
         for e in entries:
             case = f"#{e.case_id}" if e.case_id is not None else "-"
-            print(f"{e.at.astimezone(zone):%Y-%m-%d %H:%M:%S}  {e.actor:<18} {e.action:<16} "
-                  f"{case:<7} {e.detail}")  # fmt: skip
+            print(
+                f"{e.at.astimezone(zone):%Y-%m-%d %H:%M:%S}  {e.actor:<18} {e.action:<16} "
+                f"{case:<7} {e.detail}"
+            )
         return 0
 
     return asyncio.run(_with_database(run))

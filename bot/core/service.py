@@ -194,3 +194,7 @@ class FlowService(SettingsService, Generic[FlowT]):
     ) -> None:
         super().__init__(sessions, settings, clock)
         self.flow: FlowT = flow
+        self.started()
+
+    def started(self) -> None:
+        """What a service sets up beside its settings and flow; nothing unless it says."""

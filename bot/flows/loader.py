@@ -12,16 +12,14 @@ import yaml
 from pydantic import ValidationError
 
 from bot.core.config import District, Settings, yaml_problem
+from bot.flows import schema
 from bot.flows.schema import (
     CALLBACK_DATA_LIMIT,
     CALLBACK_RESERVED,
     KEY_MAX_LENGTH,
     MAX_ROUNDS,
-    AllOf,
     AnswerIn,
-    AnyOf,
     Choice,
-    Compare,
     Condition,
     Flow,
     Not,
@@ -249,7 +247,7 @@ def _check_condition(
     condition: Condition, readable: dict[str, Question], flow: Flow, group: Repeat | None = None
 ) -> Iterator[str]:
     match condition:
-        case AllOf(all=parts) | AnyOf(any=parts):
+        case schema.AllOf(all=parts) | schema.AnyOf(any=parts):
             for part in parts:
                 yield from _check_condition(part, readable, flow, group)
         case Not(not_=inner):
@@ -267,7 +265,7 @@ def _check_condition(
             elif question.type is not QuestionType.district:
                 known = {c.id for c in question.choices}
                 yield from (f"{qid!r} has no choice {v!r}" for v in values if v not in known)
-        case Compare(answer=qid):
+        case schema.Compare(answer=qid):
             question = readable.get(qid)
             if question is None:
                 yield _unreadable(qid, flow, group)

@@ -52,8 +52,12 @@ class QuestionType(StrEnum):
     district = "district"  # one of the city's districts from config.yaml
 
 
-CHOICE_TYPES = {QuestionType.single, QuestionType.multiple, QuestionType.yes_no,
-                QuestionType.district}  # fmt: skip
+CHOICE_TYPES = {
+    QuestionType.single,
+    QuestionType.multiple,
+    QuestionType.yes_no,
+    QuestionType.district,
+}
 # Answers as the person typed them, which can name them: never in exports or reports.
 PERSONAL_TYPES = {QuestionType.text, QuestionType.phone}
 

@@ -140,9 +140,16 @@ def codebook(flow: Flow, fields: Sequence[FieldOfAction]) -> tuple[tuple[str, ..
         rows.append((column, text, kind, codes, "", ""))
     rows.append((LABEL_COLUMN, "Die Antwort auf Deutsch, neben ihrem Code", "Text", "", "", ""))
     for field in fields:
-        rows.append((f"bedarf_{field.id}", f"Bedarf im Handlungsfeld {field.name}",
-                     "0/1", "1 = Bedarf (löst eine Weitergaberegel aus); 0 = kein Bedarf",
-                     "", field.id))  # fmt: skip
+        rows.append(
+            (
+                f"bedarf_{field.id}",
+                f"Bedarf im Handlungsfeld {field.name}",
+                "0/1",
+                "1 = Bedarf (löst eine Weitergaberegel aus); 0 = kein Bedarf",
+                "",
+                field.id,
+            )
+        )
     for q in flow.questions:
         section = flow.section_of(q.id)
         if q.personal:
@@ -197,8 +204,10 @@ def write_xlsx(table: ExportTable, path: Path) -> list[Path]:
     data = workbook.active
     data.title = "Daten"
     book = workbook.create_sheet("Codebuch")
-    for sheet, header, rows in ((data, table.header, table.rows),
-                                (book, CODEBOOK_HEAD, table.codebook)):  # fmt: skip
+    for sheet, header, rows in (
+        (data, table.header, table.rows),
+        (book, CODEBOOK_HEAD, table.codebook),
+    ):
         sheet.append(list(header))
         for cell in sheet[1]:
             cell.font = Font(bold=True)
@@ -216,8 +225,10 @@ def codebook_path(path: Path) -> Path:
 def write_csv(table: ExportTable, path: Path) -> list[Path]:
     """The data, and the codebook beside it as FILE.codebook.csv (UTF-8, `;` as German Excel)."""
     written = []
-    for target, header, rows in ((path, table.header, table.rows),
-                                 (codebook_path(path), CODEBOOK_HEAD, table.codebook)):  # fmt: skip
+    for target, header, rows in (
+        (path, table.header, table.rows),
+        (codebook_path(path), CODEBOOK_HEAD, table.codebook),
+    ):
         with target.open("w", encoding="utf-8-sig", newline="") as file:
             writer = csv.writer(file, delimiter=";")
             writer.writerow(header)

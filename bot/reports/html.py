@@ -56,8 +56,15 @@ def heat_map_png(table: NeedTable) -> bytes:
             axes.add_patch(_square(j, i, colour))
             label = str(cell) if value is None else f"{cell.value}\n{share_text(value)}"
             dark = value is not None and value > 0.55
-            axes.text(j + 0.5, i + 0.5, label, ha="center", va="center", fontsize=7,
-                      color="white" if dark else "#222222")  # fmt: skip
+            axes.text(
+                j + 0.5,
+                i + 0.5,
+                label,
+                ha="center",
+                va="center",
+                fontsize=7,
+                color="white" if dark else "#222222",
+            )
     axes.set_xlim(0, len(fields))
     axes.set_ylim(len(rows), 0)
     axes.set_xticks([j + 0.5 for j in range(len(fields))])
@@ -67,8 +74,9 @@ def heat_map_png(table: NeedTable) -> bytes:
     axes.tick_params(length=0)
     for spine in axes.spines.values():
         spine.set_visible(False)
-    axes.set_title(f"Personen mit Bedarf und ihr Anteil je {table.group} (in Klammern: Personen)",
-                   fontsize=9)  # fmt: skip
+    axes.set_title(
+        f"Personen mit Bedarf und ihr Anteil je {table.group} (in Klammern: Personen)", fontsize=9
+    )
     return _png(figure)
 
 

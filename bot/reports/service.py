@@ -33,8 +33,12 @@ DISTRICT_QUESTION = "district"
 AGE_QUESTION = "age_group"
 STAY_QUESTION = "in_germany_since"
 # Length of stay, for a year (or month/year) of arrival: years since then, lower bounds.
-STAY_BANDS = ((0, "unter 1 Jahr"), (1, "1 bis unter 3 Jahre"), (3, "3 bis unter 6 Jahre"),
-              (6, "6 Jahre und länger"))  # fmt: skip
+STAY_BANDS = (
+    (0, "unter 1 Jahr"),
+    (1, "1 bis unter 3 Jahre"),
+    (3, "3 bis unter 6 Jahre"),
+    (6, "6 Jahre und länger"),
+)
 
 NOT_SAID = "keine Angabe"
 
@@ -80,9 +84,17 @@ async def load_records(session: AsyncSession, flow: Flow) -> list[Record]:
         given = stored.get(iid, {})
         answers = {q: v for q, v in decode_stored(flow, given).items() if q not in texts}
         record = Record(
-            iid, rid, language or "de", bool(consented), status, started, finished,
-            answers, frozenset(given), needs_of(flow, answers),
-        )  # fmt: skip
+            iid,
+            rid,
+            language or "de",
+            bool(consented),
+            status,
+            started,
+            finished,
+            answers,
+            frozenset(given),
+            needs_of(flow, answers),
+        )
         records.append(record)
     return records
 
@@ -328,16 +340,22 @@ def case_table(cases: Sequence[CaseFacts]) -> CaseTable:
     priorities = tuple(p.value for p in sorted(Priority, key=lambda p: -p.rank))
     known = tuple(CASE_STATUS_NAMES)
     statuses = known + tuple(sorted({c.status for c in cases} - set(known)))
-    values = [[sum(c.priority == p and c.status == s for c in cases) for s in statuses]
-              for p in priorities]  # fmt: skip
+    values = [
+        [sum(c.priority == p and c.status == s for c in cases) for s in statuses]
+        for p in priorities
+    ]
     table = protect_table(values, row_totals=True, column_totals=True)
     hours = {
-        p: [(c.claimed_at - c.created_at).total_seconds() / 3600 for c in cases
-            if c.priority == p and c.claimed_at is not None]
+        p: [
+            (c.claimed_at - c.created_at).total_seconds() / 3600
+            for c in cases
+            if c.priority == p and c.claimed_at is not None
+        ]
         for p in priorities
-    }  # fmt: skip
-    claimed = protect_table([[len(hours[p])] for p in priorities], row_totals=False,
-                            column_totals=True)  # fmt: skip
+    }
+    claimed = protect_table(
+        [[len(hours[p])] for p in priorities], row_totals=False, column_totals=True
+    )
     assert claimed.column_totals is not None
     claimed_counts = tuple(cells[0] for cells in claimed.cells)
     every = [h for p in priorities for h in hours[p]]

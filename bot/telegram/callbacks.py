@@ -94,8 +94,7 @@ class BroadcastData(CallbackData, prefix="bc"):
     value: str = ""
 
 
-_CASE_KINDS = {"claim": ClaimCase, "details": ShowDetails, "close": AskOutcome,
-               "back": ShowNotice}  # fmt: skip
+_CASE_KINDS = {"claim": ClaimCase, "details": ShowDetails, "close": AskOutcome, "back": ShowNotice}
 
 
 def pack(action: Action) -> str:

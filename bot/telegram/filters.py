@@ -48,9 +48,11 @@ class _Role(Filter):
     check: str
 
     async def __call__(
-        self, event: TelegramObject, event_from_user: User | None = None,
+        self,
+        event: TelegramObject,
+        event_from_user: User | None = None,
         staff: StaffService | None = None,
-    ) -> bool:  # fmt: skip
+    ) -> bool:
         if event_from_user is None or staff is None:
             return False
         return await getattr(staff, self.check)(event_from_user.id)

@@ -159,8 +159,11 @@ class Poller:
         key = _sender(update)
         person = self._people.setdefault(key, _Person())
         if len(person.queue) >= PER_PERSON_BACKLOG:
-            log.warning("update %s dropped: one chat sent more than %s", update.update_id,
-                        PER_PERSON_BACKLOG)  # fmt: skip
+            log.warning(
+                "update %s dropped: one chat sent more than %s",
+                update.update_id,
+                PER_PERSON_BACKLOG,
+            )
             self._handled.add(update.update_id)
             return
         self._in_hand.add(update.update_id)
@@ -191,8 +194,11 @@ class Poller:
             async with asyncio.timeout(HANDLER_DEADLINE):
                 await self.dispatcher.feed_update(self.bot, update)
         except TimeoutError:
-            log.error("update %s took longer than %.0f s and was abandoned", update.update_id,
-                      HANDLER_DEADLINE)  # fmt: skip
+            log.error(
+                "update %s took longer than %.0f s and was abandoned",
+                update.update_id,
+                HANDLER_DEADLINE,
+            )
         except Exception:
             log.exception("update %s failed", update.update_id)
 
@@ -234,8 +240,9 @@ class Poller:
             log.exception("could not remove handled updates from the inbox")
 
 
-async def poll(bot: Bot, dispatcher: Dispatcher, inbox: Inbox, stop: asyncio.Event,
-               poll_seconds: int = 25) -> None:  # fmt: skip
+async def poll(
+    bot: Bot, dispatcher: Dispatcher, inbox: Inbox, stop: asyncio.Event, poll_seconds: int = 25
+) -> None:
     """Long polling until `stop` is set."""
     await Poller(bot, dispatcher, inbox, poll_seconds).run(stop)
 

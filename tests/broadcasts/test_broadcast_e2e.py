@@ -21,9 +21,10 @@ from bot.core.i18n import Msg, translator
 from bot.core.service import utc_now
 from bot.flows.loader import load_flow
 from bot.telegram import background
-from bot.telegram.app import create_application, serve
 from storage import respondents
 from storage.casework import AuditEntry
+from tests.fixtures.bot import serving
+from tests.fixtures.database import add_respondent
 
 ROOT = Path(__file__).resolve().parents[2]
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -63,15 +64,8 @@ def flow(settings):
 
 @asynccontextmanager
 async def running_bot(settings, flow, clock=utc_now) -> AsyncIterator:
-    app = await create_application(settings, flow=flow, clock=clock)
-    stop = asyncio.Event()
-    task = asyncio.create_task(serve(app, stop))
-    try:
+    async with serving(settings, flow=flow, clock=clock) as app:
         yield app
-    finally:
-        stop.set()
-        await asyncio.wait_for(task, 30)
-        await app.close()
 
 
 async def people(app, fake, languages: str) -> list:
@@ -82,17 +76,24 @@ async def people(app, fake, languages: str) -> list:
     async with app.conversation.transaction() as session:
         for letter in languages:
             person = fake.person(f"P{len(persons)}", codes[letter])
-            await respondents.create_respondent(
-                session,
-                "telegram",
-                str(person.user_id),
-                chat_id=person.chat_id,
-                first_name=person.first_name,
-                language=codes[letter],
-                now=utc_now(),
-            )
+            await add_respondent(session, person, codes[letter])
             persons.append(person)
     return persons
+
+
+class Tap(str):
+    """A button for `compose` to press; a plain string it types."""
+
+
+async def compose(coordinator, *steps: str):
+    """Type or press each step and wait for the bot's answer to it; the last answer."""
+    for step in steps:
+        if isinstance(step, Tap):
+            coordinator.tap(step)
+        else:
+            coordinator.send(step)
+        answer = await coordinator.next_message()
+    return answer
 
 
 def progress_messages(coordinator, number: int = 1) -> list:
@@ -107,16 +108,13 @@ async def test_a_coordinator_sends_to_a_segment_and_watches_one_edited_progress_
     async with running_bot(settings, flow) as app:
         english = await people(app, fake_telegram, "eee")
         others = await people(app, fake_telegram, "dda")
-        coordinator.send("/broadcast")
-        assert "Schreiben Sie den Text auf Deutsch" in (await coordinator.next_message()).text
-        coordinator.send("Sprechstunde am Montag um 10 Uhr im Rathaus")
-        await coordinator.next_message()
-        coordinator.tap("+ English")
-        await coordinator.next_message()
-        coordinator.send("Office hours on Monday at 10 in the town hall")
-        assert "✓ English" in (await coordinator.next_message()).buttons
-        coordinator.tap("Weiter: Empfänger wählen ➡️")
-        await coordinator.next_message()
+        asked = await compose(coordinator, "/broadcast")
+        assert "Schreiben Sie den Text auf Deutsch" in asked.text
+        german = "Sprechstunde am Montag um 10 Uhr im Rathaus"
+        english_text = "Office hours on Monday at 10 in the town hall"
+        languages = await compose(coordinator, german, Tap("+ English"), english_text)
+        assert "✓ English" in languages.buttons
+        await compose(coordinator, Tap("Weiter: Empfänger wählen ➡️"))
         coordinator.tap("Nach Sprache")
         await fake_telegram.wait_until(lambda: "English" in coordinator.last.buttons)
         coordinator.tap("English")
@@ -140,8 +138,9 @@ async def test_a_coordinator_sends_to_a_segment_and_watches_one_edited_progress_
     assert progress.edits >= 1
     assert fake_telegram.count_429 == 0
     async with app.conversation.sessions() as session:
-        logged = (await session.execute(sa.select(AuditEntry.actor, AuditEntry.action,
-                                                  AuditEntry.detail))).all()  # fmt: skip
+        logged = (
+            await session.execute(sa.select(AuditEntry.actor, AuditEntry.action, AuditEntry.detail))
+        ).all()
     assert (f"telegram:{coordinator.user_id}", "broadcast_send", "#1 to 3 people") in logged
 
 
@@ -150,14 +149,13 @@ async def test_people_without_a_text_in_their_language_get_german_with_an_englis
 ):
     async with running_bot(settings, flow) as app:
         german, somali = await people(app, fake_telegram, "ds")
-        coordinator.send("/broadcast")
-        await coordinator.next_message()
-        coordinator.tap("📋 Offene Sprechstunde")
-        await coordinator.next_message()
-        coordinator.send("Dienstag, 9 bis 12 Uhr, Kölner Straße 176")
-        await coordinator.next_message()
-        coordinator.tap("Alle")
-        await coordinator.next_message()
+        await compose(
+            coordinator,
+            "/broadcast",
+            Tap("📋 Offene Sprechstunde"),
+            "Dienstag, 9 bis 12 Uhr, Kölner Straße 176",
+            Tap("Alle"),
+        )
         coordinator.tap("📤 Jetzt senden")
         await fake_telegram.wait_until(lambda: german.messages and somali.messages)
     prepared = PREPARED["office_hours"].format(city=settings.city)
@@ -175,16 +173,14 @@ async def test_a_scheduled_broadcast_fires_after_a_restart(
     clock.set(datetime(2026, 12, 1, 10, 0, tzinfo=BERLIN))
     async with running_bot(settings, flow, clock) as app:
         persons = await people(app, fake_telegram, "de")
-        coordinator.send("/broadcast")
-        await coordinator.next_message()
-        coordinator.send("Infoabend heute um 18 Uhr")
-        await coordinator.next_message()
-        coordinator.tap("Weiter: Empfänger wählen ➡️")
-        await coordinator.next_message()
-        coordinator.tap("Alle")
-        await coordinator.next_message()
-        coordinator.tap("🕒 Zeitpunkt wählen")
-        await coordinator.next_message()
+        await compose(
+            coordinator,
+            "/broadcast",
+            "Infoabend heute um 18 Uhr",
+            Tap("Weiter: Empfänger wählen ➡️"),
+            Tap("Alle"),
+            Tap("🕒 Zeitpunkt wählen"),
+        )
         coordinator.send("03.12.2026 17:30")
         await fake_telegram.wait_until(
             lambda: any("Geplant für 03.12.2026 um 17:30" in t for t in coordinator.texts())
@@ -224,14 +220,23 @@ def test_the_command_line_sends_lists_shows_and_cancels_broadcasts(
         async with session_factory(engine)() as session, session.begin():
             for number, language in enumerate(("de", "en", "en"), start=1):
                 await respondents.create_respondent(
-                    session, "telegram", str(number), chat_id=number, first_name=None,
-                    language=language, now=utc_now(),
-                )  # fmt: skip
+                    session,
+                    "telegram",
+                    str(number),
+                    chat_id=number,
+                    first_name=None,
+                    language=language,
+                    now=utc_now(),
+                )
         await engine.dispose()
 
     asyncio.run(add_people())
-    assert main(["broadcast", "send", "--text", "Hallo", "--text-in", "en", "Hello",
-                 "--language", "en"]) == 0  # fmt: skip
+    assert (
+        main(
+            ["broadcast", "send", "--text", "Hallo", "--text-in", "en", "Hello", "--language", "en"]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "2 Personen" in out and "Hello" in out and "Nur Vorschau" in out
     assert main(["broadcast", "list"]) == 0

@@ -94,8 +94,9 @@ def test_the_table_is_the_dialog_the_router_runs():
 
 
 def test_the_draft_is_read_from_the_dialog_data():
-    draft = draft_of({"text_de": "Hallo", "texts": {"uk": "Привіт"}, "kind": "languages",
-                      "values": ["uk"]})  # fmt: skip
+    draft = draft_of(
+        {"text_de": "Hallo", "texts": {"uk": "Привіт"}, "kind": "languages", "values": ["uk"]}
+    )
     assert draft.text_de == "Hallo" and draft.texts == (("uk", "Привіт"),)
     assert draft.segment.languages == ("uk",)
 

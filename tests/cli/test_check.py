@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from alembic.script import ScriptDirectory
 
 from storage.migrate import alembic_config
@@ -22,6 +23,13 @@ def check(
     return kim_intake(
         "check", tmp_path, KIM_CONFIG=str(config), KIM_FLOWS_DIR=str(flows), **variables
     )
+
+
+def refused(tmp_path: Path, config: Path, flows: Path, **variables: str) -> str:
+    """What `check` prints when it fails, as it must."""
+    result = check(tmp_path, config, flows, **variables)
+    assert result.returncode == 1, result.stdout + result.stderr
+    return result.stdout
 
 
 def copies(tmp_path: Path) -> tuple[Path, Path]:
@@ -50,28 +58,27 @@ def test_a_broken_flow_and_config_fail_with_every_problem_listed(tmp_path):
         config.read_text(encoding="utf-8").replace("timezone: Europe/Berlin", "timezone: Mars"),
         encoding="utf-8",
     )
-    result = check(tmp_path, config, flows)
-    assert result.returncode == 1
-    assert "childcare_need: condition: refers to 'pets'" in result.stdout
-    assert "unknown time zone 'Mars'" in result.stdout
-    assert "2 problem(s) found" in result.stdout
+    out = refused(tmp_path, config, flows)
+    assert "childcare_need: condition: refers to 'pets'" in out
+    assert "unknown time zone 'Mars'" in out
+    assert "2 problem(s) found" in out
 
 
-def test_a_flow_named_in_config_must_exist(tmp_path):
+@pytest.mark.parametrize(
+    ("renamed", "said"),
+    [
+        # a flow named in config must exist
+        ("other.yaml", ["flow 'needs' has no file"]),
+        # a missing flow names the file it looked for and the flows there
+        ("needs2.yaml", ["{flows}/needs.yaml not found", "Did you mean 'needs2'?"]),
+    ],
+)
+def test_a_flow_named_in_config_must_exist_and_is_looked_for_by_name(tmp_path, renamed, said):
     config, flows = copies(tmp_path)
-    (flows / "needs.yaml").rename(flows / "other.yaml")
-    result = check(tmp_path, config, flows)
-    assert result.returncode == 1
-    assert "flow 'needs' has no file" in result.stdout
-
-
-def test_a_missing_flow_names_the_file_it_looked_for_and_the_flows_there(tmp_path):
-    config, flows = copies(tmp_path)
-    (flows / "needs.yaml").rename(flows / "needs2.yaml")
-    result = check(tmp_path, config, flows)
-    assert result.returncode == 1
-    assert f"{flows / 'needs.yaml'} not found" in result.stdout
-    assert "Did you mean 'needs2'?" in result.stdout
+    (flows / "needs.yaml").rename(flows / renamed)
+    out = refused(tmp_path, config, flows)
+    for text in said:
+        assert text.format(flows=flows) in out
 
 
 def with_languages(config: Path, languages: str) -> None:
@@ -84,27 +91,23 @@ def with_languages(config: Path, languages: str) -> None:
 def test_an_unknown_language_gets_the_closest_codes_not_advice_to_make_a_catalog(tmp_path):
     config, flows = copies(tmp_path)
     with_languages(config, "de, en, ukr, xx, arabic")
-    result = check(tmp_path, config, flows)
-    assert result.returncode == 1
-    assert "unknown language code 'ukr'" in result.stdout
-    assert "Did you mean 'uk' (Ukrainian)" in result.stdout
-    assert "unknown language code 'arabic'" in result.stdout
-    assert "Did you mean 'ar' (Arabic)" in result.stdout
-    assert "unknown language code 'xx'" in result.stdout
-    assert "Languages with a catalog: ar, de, en, fa, fr, kmr, ps, ro, ru, ti, tr, uk" in (
-        result.stdout
-    )
-    assert "i18n update" not in result.stdout
+    out = refused(tmp_path, config, flows)
+    assert "unknown language code 'ukr'" in out
+    assert "Did you mean 'uk' (Ukrainian)" in out
+    assert "unknown language code 'arabic'" in out
+    assert "Did you mean 'ar' (Arabic)" in out
+    assert "unknown language code 'xx'" in out
+    assert "Languages with a catalog: ar, de, en, fa, fr, kmr, ps, ro, ru, ti, tr, uk" in out
+    assert "i18n update" not in out
 
 
 def test_a_real_language_without_a_catalog_is_told_how_to_add_it(tmp_path):
     config, flows = copies(tmp_path)
     with_languages(config, "de, en, sw")
-    result = check(tmp_path, config, flows)
-    assert result.returncode == 1
-    assert "languages: 'sw' (Swahili) has no catalog yet" in result.stdout
-    assert str(Path("sw") / "LC_MESSAGES" / "messages.po") in result.stdout
-    assert "run `kim-intake i18n update`" in result.stdout
+    out = refused(tmp_path, config, flows)
+    assert "languages: 'sw' (Swahili) has no catalog yet" in out
+    assert str(Path("sw") / "LC_MESSAGES" / "messages.po") in out
+    assert "run `kim-intake i18n update`" in out
 
 
 def test_a_yaml_error_in_a_flow_names_the_file_line_and_column(tmp_path):
@@ -114,10 +117,9 @@ def test_a_yaml_error_in_a_flow_names_the_file_line_and_column(tmp_path):
     broken = text[:line] + "\n        bad: [unclosed" + text[line:]
     (flows / "needs.yaml").write_text(broken, encoding="utf-8")
     number = text[:line].count("\n") + 2  # of the inserted line
-    result = check(tmp_path, config, flows)
-    assert result.returncode == 1
-    assert f"{flows / 'needs.yaml'}: line {number + 1}, column 11: not valid YAML" in result.stdout
-    assert f"flow sequence that begins at line {number}, column 14" in result.stdout
+    out = refused(tmp_path, config, flows)
+    assert f"{flows / 'needs.yaml'}: line {number + 1}, column 11: not valid YAML" in out
+    assert f"flow sequence that begins at line {number}, column 14" in out
 
 
 def test_a_yaml_error_in_config_names_where_an_unclosed_quote_begins(tmp_path):
@@ -125,18 +127,16 @@ def test_a_yaml_error_in_config_names_where_an_unclosed_quote_begins(tmp_path):
     text = config.read_text(encoding="utf-8").rstrip("\n") + '\ncity: "Troisdorf\n'
     config.write_text(text, encoding="utf-8")
     number = text.count("\n")
-    result = check(tmp_path, config, flows)
-    assert result.returncode == 1
-    assert f"{config}: line {number + 1}, column 1: not valid YAML" in result.stdout
-    assert f"quoted scalar that begins at line {number}, column 7" in result.stdout
+    out = refused(tmp_path, config, flows)
+    assert f"{config}: line {number + 1}, column 1: not valid YAML" in out
+    assert f"quoted scalar that begins at line {number}, column 7" in out
 
 
 def test_a_malformed_token_is_named_without_repeating_it(tmp_path):
     config, flows = copies(tmp_path)
-    result = check(tmp_path, config, flows, KIM_BOT_TOKEN="123456 secret")
-    assert result.returncode == 1
-    assert "KIM_BOT_TOKEN does not look like a bot token (it contains a space" in result.stdout
-    assert "secret" not in result.stdout
+    out = refused(tmp_path, config, flows, KIM_BOT_TOKEN="123456 secret")
+    assert "KIM_BOT_TOKEN does not look like a bot token (it contains a space" in out
+    assert "secret" not in out
 
 
 def test_the_installed_package_carries_its_flows_catalogs_and_migrations(tmp_path):
@@ -149,21 +149,44 @@ def test_the_installed_package_carries_its_flows_catalogs_and_migrations(tmp_pat
     for name in ("bot", "storage"):
         shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
     install = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(site),
-         str(source)], capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--target",
+            str(site),
+            str(source),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert install.returncode == 0, install.stderr
     env = {k: v for k, v in os.environ.items() if not k.startswith("KIM_")}
-    env.update(PYTHONPATH=str(site), KIM_CONFIG=str(ROOT / "config.yaml"),
-               KIM_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/data/kim.db")  # fmt: skip
+    env.update(
+        PYTHONPATH=str(site),
+        KIM_CONFIG=str(ROOT / "config.yaml"),
+        KIM_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/data/kim.db",
+    )
 
     def kim(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, *args], cwd=tmp_path, env=env,
-                              capture_output=True, text=True, timeout=60)  # fmt: skip
+        return subprocess.run(
+            [sys.executable, *args],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
 
     where = kim("-c", "import bot, storage; print(bot.__file__); print(storage.__file__)")
-    assert where.stdout.splitlines() == [str(site / "bot" / "__init__.py"),
-                                         str(site / "storage" / "__init__.py")]  # fmt: skip
+    assert where.stdout.splitlines() == [
+        str(site / "bot" / "__init__.py"),
+        str(site / "storage" / "__init__.py"),
+    ]
     checked = kim("-m", "bot", "check")
     assert checked.returncode == 0 and checked.stdout.startswith("OK"), checked.stderr
     upgraded = kim("-m", "bot", "db", "upgrade")

@@ -94,10 +94,14 @@ async def start_chat(cwd, *command: str, new_session: bool = False) -> Terminal:
     env["KIM_CONFIG"] = str(ROOT / "config.yaml")
     command = command or (sys.executable, "-m", "bot", "chat", "--lang", "de")
     process = await asyncio.create_subprocess_exec(
-        *command, cwd=cwd, env=env, stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        *command,
+        cwd=cwd,
+        env=env,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
         start_new_session=new_session,
-    )  # fmt: skip
+    )
     terminal = Terminal(process)
     await terminal.read_until_prompt()
     return terminal
@@ -197,9 +201,13 @@ def test_a_flow_file_that_is_not_there_is_named_without_a_traceback(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("KIM_")}
     env["KIM_CONFIG"] = str(ROOT / "config.yaml")
     result = subprocess.run(
-        [sys.executable, "-m", "bot", "chat", "--flow", "draft.yaml"], cwd=tmp_path, env=env,
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        [sys.executable, "-m", "bot", "chat", "--flow", "draft.yaml"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 1
     assert "draft.yaml: file not found" in result.stderr
     assert "Traceback" not in result.stderr

@@ -25,9 +25,13 @@ def health_process(heartbeat: Path | None, *args: str) -> subprocess.CompletedPr
     if heartbeat is not None:
         env["KIM_HEARTBEAT_FILE"] = str(heartbeat)
     return subprocess.run(
-        [sys.executable, "-m", "bot", "health", *args], cwd=heartbeat.parent if heartbeat else None,
-        env=env, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+        [sys.executable, "-m", "bot", "health", *args],
+        cwd=heartbeat.parent if heartbeat else None,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 @pytest.fixture
@@ -49,9 +53,12 @@ def health(monkeypatch, capsys):
 def webhook_mode() -> dict:
     return {
         "mode": "webhook",
-        "webhook": {"url": "https://kim.example/telegram", "listen_host": "127.0.0.1",
-                    "listen_port": free_port()},
-    }  # fmt: skip
+        "webhook": {
+            "url": "https://kim.example/telegram",
+            "listen_host": "127.0.0.1",
+            "listen_port": free_port(),
+        },
+    }
 
 
 def appears(path: Path, within: float = 30) -> None:

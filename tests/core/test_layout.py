@@ -19,16 +19,25 @@ MAX_LINES = 400
 def lint_imports(root: Path) -> subprocess.CompletedProcess[str]:
     """`lint-imports` on the copy of the project at `root`, importing bot and storage from it."""
     env = {**os.environ, "PYTHONPATH": str(root)}
-    return subprocess.run([str(LINT_IMPORTS), "--no-cache"], cwd=root, env=env,
-                          capture_output=True, text=True, timeout=300)  # fmt: skip
+    return subprocess.run(
+        [str(LINT_IMPORTS), "--no-cache"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 @pytest.fixture
 def project_copy(tmp_path: Path) -> Path:
     """bot/, storage/ and pyproject.toml, copied: a place to plant violations."""
     for package in ("bot", "storage"):
-        shutil.copytree(ROOT / package, tmp_path / package,
-                        ignore=shutil.ignore_patterns("__pycache__", "locales"))  # fmt: skip
+        shutil.copytree(
+            ROOT / package,
+            tmp_path / package,
+            ignore=shutil.ignore_patterns("__pycache__", "locales"),
+        )
     shutil.copyfile(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
     return tmp_path
 

@@ -14,8 +14,9 @@ _callback_ids = itertools.count(1)
 
 
 class Person:
-    def __init__(self, fake: FakeTelegram, user_id: int, first_name: str,
-                 language_code: str | None) -> None:  # fmt: skip
+    def __init__(
+        self, fake: FakeTelegram, user_id: int, first_name: str, language_code: str | None
+    ) -> None:
         self.fake = fake
         self.user_id = user_id
         self.chat_id = user_id
@@ -38,15 +39,17 @@ class Person:
         return {"id": chat_id, "type": chat.type, "title": chat.title}
 
     def _message(self, chat_id: int | None = None, **content: Any) -> dict[str, Any]:
-        return self.fake.push({
-            "message": {
-                "message_id": next(_message_ids),
-                "date": int(time.time()),
-                "chat": self._chat_json(chat_id),
-                "from": self.user,
-                **content,
+        return self.fake.push(
+            {
+                "message": {
+                    "message_id": next(_message_ids),
+                    "date": int(time.time()),
+                    "chat": self._chat_json(chat_id),
+                    "from": self.user,
+                    **content,
+                }
             }
-        })  # fmt: skip
+        )
 
     # --- typing and sending ---------------------------------------------------------------------
 
@@ -62,27 +65,38 @@ class Person:
         return self._message(to.chat_id, text=text, reply_to_message=to.as_json())
 
     def send_photo(self) -> dict[str, Any]:
-        return self._message(photo=[{"file_id": "ph1", "file_unique_id": "ph1u", "width": 90,
-                                     "height": 90}])  # fmt: skip
+        return self._message(
+            photo=[{"file_id": "ph1", "file_unique_id": "ph1u", "width": 90, "height": 90}]
+        )
 
     def send_sticker(self) -> dict[str, Any]:
-        return self._message(sticker={"file_id": "st1", "file_unique_id": "st1u", "type": "regular",
-                                      "width": 512, "height": 512, "is_animated": False,
-                                      "is_video": False})  # fmt: skip
+        return self._message(
+            sticker={
+                "file_id": "st1",
+                "file_unique_id": "st1u",
+                "type": "regular",
+                "width": 512,
+                "height": 512,
+                "is_animated": False,
+                "is_video": False,
+            }
+        )
 
     def send_voice(self) -> dict[str, Any]:
         return self._message(voice={"file_id": "vo1", "file_unique_id": "vo1u", "duration": 3})
 
     def send_video_note(self) -> dict[str, Any]:
-        return self._message(video_note={"file_id": "vn1", "file_unique_id": "vn1u", "length": 240,
-                                         "duration": 4})  # fmt: skip
+        return self._message(
+            video_note={"file_id": "vn1", "file_unique_id": "vn1u", "length": 240, "duration": 4}
+        )
 
     def send_location(self) -> dict[str, Any]:
         return self._message(location={"latitude": 50.8156, "longitude": 7.1533})
 
     def send_document(self) -> dict[str, Any]:
-        return self._message(document={"file_id": "do1", "file_unique_id": "do1u",
-                                       "file_name": "Bescheid.pdf"})  # fmt: skip
+        return self._message(
+            document={"file_id": "do1", "file_unique_id": "do1u", "file_name": "Bescheid.pdf"}
+        )
 
     def send_contact(self) -> dict[str, Any]:
         return self._message(contact={"phone_number": "+4922411234", "first_name": self.first_name})
@@ -106,15 +120,17 @@ class Person:
                 **({"until_date": 0} if status == "kicked" else {}),
             }
 
-        return self.fake.push({
-            "my_chat_member": {
-                "chat": self._chat_json(),
-                "from": self.user,
-                "date": int(time.time()),
-                "old_chat_member": member(old),
-                "new_chat_member": member(new),
+        return self.fake.push(
+            {
+                "my_chat_member": {
+                    "chat": self._chat_json(),
+                    "from": self.user,
+                    "date": int(time.time()),
+                    "old_chat_member": member(old),
+                    "new_chat_member": member(new),
+                }
             }
-        })  # fmt: skip
+        )
 
     # --- buttons --------------------------------------------------------------------------------
 
@@ -128,8 +144,9 @@ class Person:
         available = [m.buttons for m in self.fake.messages_in(chat_id) if m.buttons]
         raise AssertionError(f"no button {label!r}; buttons on screen: {available[-3:]}")
 
-    def tap_data(self, data: str, message_id: int | None = None,
-                 chat_id: int | None = None) -> dict[str, Any]:  # fmt: skip
+    def tap_data(
+        self, data: str, message_id: int | None = None, chat_id: int | None = None
+    ) -> dict[str, Any]:
         """A callback with any data, as a forged or very old button would send."""
         chat_id = self.chat_id if chat_id is None else chat_id
         messages = self.fake.messages_in(chat_id)
@@ -138,17 +155,22 @@ class Person:
         message = next((m for m in messages if m.message_id == message_id), None)
         query_id = str(next(_callback_ids))
         self.fake.callback_answers[query_id] = {}
-        shown = message.as_json() if message else {
-            "message_id": message_id, "date": 0, "chat": self._chat_json(chat_id)}  # fmt: skip
-        return self.fake.push({
-            "callback_query": {
-                "id": query_id,
-                "from": self.user,
-                "chat_instance": str(chat_id),
-                "message": shown,
-                "data": data,
+        shown = (
+            message.as_json()
+            if message
+            else {"message_id": message_id, "date": 0, "chat": self._chat_json(chat_id)}
+        )
+        return self.fake.push(
+            {
+                "callback_query": {
+                    "id": query_id,
+                    "from": self.user,
+                    "chat_instance": str(chat_id),
+                    "message": shown,
+                    "data": data,
+                }
             }
-        })  # fmt: skip
+        )
 
     def buttons(self) -> list[str]:
         keyboards = [m for m in self.messages if m.buttons]
@@ -169,8 +191,9 @@ class Person:
 
     async def next_message(self, within: float = 10) -> SentMessage:
         """The next message the bot sends to this chat after the last one read this way."""
-        await self.fake.wait_until(lambda: len(self.fake.chats[self.chat_id].messages) > self._seen,
-                                   within)  # fmt: skip
+        await self.fake.wait_until(
+            lambda: len(self.fake.chats[self.chat_id].messages) > self._seen, within
+        )
         message = self.fake.chats[self.chat_id].messages[self._seen]
         self._seen += 1
         return message

@@ -50,8 +50,11 @@ async def test_a_sent_message_appears_in_the_persons_chat(fake_telegram, bot):
         ("sendMessage", {"chat_id": 1, "text": "  "}, "text is empty"),
         (
             "sendMessage",
-            {"chat_id": 1, "text": "x", "reply_markup": {"inline_keyboard": [[
-                {"text": "a", "callback_data": "y" * 65}]]}},
+            {
+                "chat_id": 1,
+                "text": "x",
+                "reply_markup": {"inline_keyboard": [[{"text": "a", "callback_data": "y" * 65}]]},
+            },
             "is not 1-64 bytes",
         ),
         (
@@ -60,7 +63,7 @@ async def test_a_sent_message_appears_in_the_persons_chat(fake_telegram, bot):
             "exactly one action",
         ),
     ],
-)  # fmt: skip
+)
 async def test_a_request_telegram_would_refuse_is_refused_and_recorded(
     fake_telegram, method, payload, problem
 ):
@@ -148,8 +151,9 @@ async def test_webhook_delivery_carries_the_secret_header(fake_telegram, bot, ai
     received: list[tuple[str | None, dict]] = []
 
     async def hook(request: web.Request) -> web.Response:
-        received.append((request.headers.get("X-Telegram-Bot-Api-Secret-Token"),
-                         await request.json()))  # fmt: skip
+        received.append(
+            (request.headers.get("X-Telegram-Bot-Api-Secret-Token"), await request.json())
+        )
         return web.Response()
 
     app = web.Application()

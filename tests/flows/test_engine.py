@@ -35,9 +35,12 @@ SINGLE = q(
 )
 MULTIPLE = q(
     type="multiple",
-    choices=[{"id": "x", "text": "X"}, {"id": "y", "text": "Y"},
-             {"id": "none", "text": "Keine", "exclusive": True}],
-)  # fmt: skip
+    choices=[
+        {"id": "x", "text": "X"},
+        {"id": "y", "text": "Y"},
+        {"id": "none", "text": "Keine", "exclusive": True},
+    ],
+)
 
 
 @pytest.mark.parametrize(
@@ -142,15 +145,27 @@ CONDITIONS = [
     ({"answer": "n", "op": ">", "value": 0}, {}, False),
     ({"not": {"answer": "c", "in": ["a"]}}, {}, True),
     ({"not": {"answer": "c", "in": ["a"]}}, {"c": "a"}, False),
-    ({"all": [{"answer": "c", "in": ["a"]}, {"answer": "n", "op": ">", "value": 1}]},
-     {"c": "a", "n": 2}, True),
-    ({"all": [{"answer": "c", "in": ["a"]}, {"answer": "n", "op": ">", "value": 1}]},
-     {"c": "a", "n": 1}, False),
-    ({"any": [{"answer": "c", "in": ["a"]}, {"answer": "n", "op": ">", "value": 1}]},
-     {"c": "b", "n": 2}, True),
-    ({"any": [{"answer": "c", "in": ["a"]}, {"answer": "n", "op": ">", "value": 1}]},
-     {"c": "b", "n": 0}, False),
-]  # fmt: skip
+    (
+        {"all": [{"answer": "c", "in": ["a"]}, {"answer": "n", "op": ">", "value": 1}]},
+        {"c": "a", "n": 2},
+        True,
+    ),
+    (
+        {"all": [{"answer": "c", "in": ["a"]}, {"answer": "n", "op": ">", "value": 1}]},
+        {"c": "a", "n": 1},
+        False,
+    ),
+    (
+        {"any": [{"answer": "c", "in": ["a"]}, {"answer": "n", "op": ">", "value": 1}]},
+        {"c": "b", "n": 2},
+        True,
+    ),
+    (
+        {"any": [{"answer": "c", "in": ["a"]}, {"answer": "n", "op": ">", "value": 1}]},
+        {"c": "b", "n": 0},
+        False,
+    ),
+]
 
 
 @pytest.mark.parametrize(("condition", "answers", "holds"), CONDITIONS)

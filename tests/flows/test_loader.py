@@ -147,8 +147,13 @@ def test_the_shipped_questionnaire_loads():
     fields = {s.field for s in flow.sections if s.field}
     assert fields == {"language", "education", "work", "housing", "health", "residence", "social"}
     rules = {r.id: r for q in flow.questions for r in q.flags}
-    for urgent in ("urgent_housing_loss", "urgent_permit_ending", "urgent_no_insurance",
-                   "urgent_distress", "urgent_violence"):  # fmt: skip
+    for urgent in (
+        "urgent_housing_loss",
+        "urgent_permit_ending",
+        "urgent_no_insurance",
+        "urgent_distress",
+        "urgent_violence",
+    ):
         assert rules[urgent].priority == "urgent"
     for field in fields:
         assert rules[f"need_{field}"].field == field

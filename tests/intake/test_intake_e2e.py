@@ -180,12 +180,9 @@ async def test_photos_stickers_voice_and_other_things_get_a_hint_and_nothing_is_
     async with started(fake_telegram, database_url) as walker:
         person = walker.person
         await walker.shows("Stadtteil")
-        senders = (person.send_photo, person.send_sticker, person.send_voice,
-                   person.send_location, person.send_document, person.send_contact,
-                   person.send_video_note)  # fmt: skip
-        for send in senders:
+        for kind in ("photo", "sticker", "voice", "location", "document", "contact", "video_note"):
             before = len(person.messages)
-            send()
+            getattr(person, f"send_{kind}")()
             await fake_telegram.wait_until(lambda before=before: len(person.messages) > before)
             assert "kann ich leider nicht lesen" in person.last.text
     assert await rows(sessions, Answer) == 0

@@ -89,9 +89,15 @@ async def deliver_all(sessions, reminders, clock) -> list[Outgoing | Skip | Defe
             if isinstance(result, Skip):
                 status = result.status
             deferred = isinstance(result, Defer)
-            await deliveries.settle(session, claim.id, "test", status, clock(),
-                                retry_at=result.until if deferred else None,
-                                count_attempt=not deferred)  # fmt: skip
+            await deliveries.settle(
+                session,
+                claim.id,
+                "test",
+                status,
+                clock(),
+                retry_at=result.until if deferred else None,
+                count_attempt=not deferred,
+            )
     return results
 
 

@@ -15,58 +15,15 @@ from bot.broadcasts.service import LATE_LIMIT, Broadcasts, Draft
 from bot.broadcasts.texts import ENGLISH_LINE
 from bot.core.config import load_settings
 from bot.flows import engine
-from bot.flows.loader import load_flow
 from storage import broadcasts as broadcast_store
 from storage import deliveries, interviews, jobs, respondents
 from storage.deliveries import Delivery
 from storage.models import Respondent
+from tests.fixtures.flows import data_flow
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 LEASE = timedelta(minutes=2)
-
-FLOW = """
-id: outbox
-version: 1
-title: Fragebogen
-sections:
-  - id: general
-    title: Allgemein
-    questions:
-      - id: district
-        type: district
-        text: In welchem Stadtteil wohnen Sie?
-  - id: housing
-    title: Wohnen
-    field: housing
-    questions:
-      - id: housing_problems
-        type: multiple
-        text: Welche Probleme haben Sie mit der Wohnung?
-        choices:
-          - {id: small, text: Zu klein}
-          - {id: notice, text: Kündigung}
-          - {id: none, text: Keine, exclusive: true}
-        flags:
-          - id: housing_loss
-            when: {answer: housing_problems, in: [notice]}
-            priority: urgent
-            field: housing
-            reason: Wohnung droht verloren zu gehen
-  - id: work
-    title: Arbeit
-    field: work
-    questions:
-      - id: job_search
-        type: yes_no
-        text: Suchen Sie Arbeit?
-        flags:
-          - id: job_wanted
-            when: {answer: job_search, in: ["yes"]}
-            priority: normal
-            field: work
-            reason: sucht Arbeit
-"""
 
 
 @dataclass(frozen=True)
@@ -102,10 +59,8 @@ def settings(database_url):
 
 
 @pytest.fixture
-def flow(tmp_path, settings):
-    path = tmp_path / "outbox.yaml"
-    path.write_text(FLOW, encoding="utf-8")
-    return load_flow(path, settings.districts)
+def flow(settings):
+    return data_flow("outbox", settings.districts)
 
 
 @pytest.fixture

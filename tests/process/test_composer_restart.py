@@ -12,11 +12,10 @@ from pathlib import Path
 import yaml
 from sqlalchemy import select
 
-from bot.core.service import utc_now
-from storage import respondents
 from storage.db import create_engine, session_factory
 from storage.dialogs import DialogState
 from tests.fixtures.bot import ROOT
+from tests.fixtures.database import add_respondent
 from tests.process.test_process import environment
 
 STARTS_WITHIN = 90  # seconds; a loaded machine imports aiogram slowly
@@ -32,9 +31,13 @@ async def start(fake, database_url: str, tmp_path, coordinator) -> asyncio.subpr
     env = environment(fake, database_url) | {"KIM_CONFIG": str(tmp_path / "config.yaml")}
     earlier = len(fake.calls_to("getUpdates"))
     process = await asyncio.create_subprocess_exec(
-        KIM_INTAKE, "run", cwd=tmp_path, env=env,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+        KIM_INTAKE,
+        "run",
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
     await fake.wait_until(lambda: len(fake.calls_to("getUpdates")) > earlier, within=STARTS_WITHIN)
     return process
 
@@ -52,10 +55,7 @@ async def add_people(database_url: str, *persons) -> None:
     engine = create_engine(database_url)
     async with session_factory(engine)() as session, session.begin():
         for person in persons:
-            await respondents.create_respondent(
-                session, "telegram", str(person.user_id), chat_id=person.chat_id,
-                first_name=person.first_name, language=person.language_code, now=utc_now(),
-            )  # fmt: skip
+            await add_respondent(session, person)
     await engine.dispose()
 
 

@@ -34,9 +34,15 @@ def environment(fake, database_url: str) -> dict[str, str]:
 async def start_bot(fake, database_url: str, cwd: Path) -> asyncio.subprocess.Process:
     earlier = len(fake.calls_to("getUpdates"))
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", cwd=cwd, env=environment(fake, database_url),
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        cwd=cwd,
+        env=environment(fake, database_url),
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
     # This process's first fetch (not one of an earlier process); a loaded machine starts slowly.
     await fake.wait_until(lambda: len(fake.calls_to("getUpdates")) > earlier, within=STARTS_WITHIN)
     return process
@@ -73,8 +79,12 @@ async def test_killed_mid_questionnaire_the_person_continues_where_they_were(
         person.send("/start")
         await walker.shows("Willkommen zurück", within=30)
         answers, position = await stored(database_url)
-        assert answers == {"district": "spich", "age_group": "a27_44", "household": "4",
-                           "children": "2"}  # fmt: skip
+        assert answers == {
+            "district": "spich",
+            "age_group": "a27_44",
+            "household": "4",
+            "children": "2",
+        }
         assert position == "in_germany_since"
         await walker.shows("Wie lange leben Sie schon in Deutschland")
     finally:

@@ -101,10 +101,14 @@ async def test_sigterm_to_kim_py_run_stops_the_bot_it_started(
     fake = fake_telegram
     earlier = len(fake.calls_to("getUpdates"))
     launcher = await asyncio.create_subprocess_exec(
-        sys.executable, str(ROOT / "kim.py"), "run", cwd=ROOT,
-        env=environment(fake, database_url), stdout=asyncio.subprocess.DEVNULL,
+        sys.executable,
+        str(ROOT / "kim.py"),
+        "run",
+        cwd=ROOT,
+        env=environment(fake, database_url),
+        stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+    )
     try:
         await fake.wait_until(lambda: len(fake.calls_to("getUpdates")) > earlier, within=90)
         bots = children_of(launcher.pid)

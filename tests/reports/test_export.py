@@ -82,8 +82,14 @@ async def test_the_workbook_has_headers_a_codebook_and_no_telegram_id_or_name(
     assert data[0] == HEADER
     assert len(data) == 1 + 28  # 27 people, one of them (z) with two interviews
     codebook = {row[0]: row for row in workbook["Codebuch"].iter_rows(values_only=True)}
-    assert codebook["Spalte"] == ("Spalte", "Text", "Typ", "Antwortcodes", "Abschnitt",
-                                  "Handlungsfeld")  # fmt: skip
+    assert codebook["Spalte"] == (
+        "Spalte",
+        "Text",
+        "Typ",
+        "Antwortcodes",
+        "Abschnitt",
+        "Handlungsfeld",
+    )
     course = codebook["german_course"]
     assert course[1:3] == ("Suchen Sie einen Deutschkurs?", "yes_no")
     assert course[3].startswith("yes = Ja; no = Nein; ")
@@ -108,12 +114,30 @@ async def test_a_row_gives_pseudonyms_codes_and_german_labels_side_by_side(recor
     first = min(r.interview_id for r in records if r.respondent_id == people[0])  # s1
     row = by_interview[expected_pseudonym("interview", first)]
     assert list(row) == [
-        expected_pseudonym("interview", first), expected_pseudonym("person", people[0]),
-        "en", "finished",
-        "2026-11-10", "2026-11-10",  # began 23:30 UTC on the 9th: the 10th in Troisdorf
-        1, 0, 0, 1, 0, 0, 0,  # needs: language and housing
-        "sieglar", "Sieglar", "u27", "unter 27", 2025, "2025", "yes", "Ja", "notice", "Kündigung",
-    ]  # fmt: skip
+        expected_pseudonym("interview", first),
+        expected_pseudonym("person", people[0]),
+        "en",
+        "finished",
+        "2026-11-10",
+        "2026-11-10",  # began 23:30 UTC on the 9th: the 10th in Troisdorf
+        1,
+        0,
+        0,
+        1,
+        0,
+        0,
+        0,  # needs: language and housing
+        "sieglar",
+        "Sieglar",
+        "u27",
+        "unter 27",
+        2025,
+        "2025",
+        "yes",
+        "Ja",
+        "notice",
+        "Kündigung",
+    ]
     n1 = min(r.interview_id for r in records if r.respondent_id == people[17])
     skipped = by_interview[expected_pseudonym("interview", n1)]
     assert skipped[13:17] == ("skipped", "keine Angabe", "skipped", "keine Angabe")
@@ -165,9 +189,17 @@ async def test_kim_intake_export_writes_a_workbook_for_the_chosen_interviews(
     await seed(sessions, flow)
     out = tmp_path / "antworten.xlsx"
     code, printed, errors = await kim_intake(
-        database_url, tmp_path, "export", "--out", str(out), "--finished-only",
-        "--from", "2026-11-10", "--to", "2026-11-10",
-    )  # fmt: skip
+        database_url,
+        tmp_path,
+        "export",
+        "--out",
+        str(out),
+        "--finished-only",
+        "--from",
+        "2026-11-10",
+        "--to",
+        "2026-11-10",
+    )
     assert (code, errors) == (0, "")
     assert printed == f"Export geschrieben: {out} (18 Fragebögen)\n"
     workbook = openpyxl.load_workbook(out)

@@ -32,7 +32,7 @@ import sqlalchemy as sa
 
 from bot.core.config import load_settings
 from bot.flows import engine
-from bot.flows.loader import load_configured_flow, load_flow
+from bot.flows.loader import load_configured_flow
 from bot.flows.needs import needs_of
 from bot.reports.privacy import ProtectedTable, count, protect_table, share
 from bot.reports.service import (
@@ -46,6 +46,7 @@ from bot.reports.service import (
 from storage import interviews, respondents
 from storage.casework import Case
 from storage.models import Respondent
+from tests.fixtures.flows import FLOWS_DIR, data_flow
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
@@ -55,68 +56,6 @@ FIRST_USER_ID = 7_100_000
 FREE_TEXT = "Bitte rufen Sie mich abends an"
 SKIP = engine.SKIPPED
 
-FLOW = """
-id: rep
-version: 1
-title: Bedarfe
-sections:
-  - id: general
-    title: Allgemein
-    questions:
-      - id: district
-        type: district
-        text: In welchem Stadtteil wohnen Sie?
-        skip: prefer_not
-      - id: age_group
-        type: single
-        text: Wie alt sind Sie?
-        skip: prefer_not
-        choices:
-          - {id: u27, text: unter 27}
-          - {id: a27_64, text: 27 bis 64}
-          - {id: o65, text: 65 und älter}
-      - id: in_germany_since
-        type: year
-        text: Seit welchem Jahr leben Sie in Deutschland?
-        skip: prefer_not
-  - id: language
-    title: Sprache
-    field: language
-    questions:
-      - id: german_course
-        type: yes_no
-        text: Suchen Sie einen Deutschkurs?
-        flags:
-          - id: wants_course
-            when: {answer: german_course, in: ["yes"]}
-            priority: normal
-            field: language
-            reason: Sucht einen Deutschkurs
-  - id: housing
-    title: Wohnen
-    field: housing
-    questions:
-      - id: housing_problems
-        type: multiple
-        text: Welche Probleme haben Sie mit der Wohnung?
-        choices:
-          - {id: small, text: Zu klein}
-          - {id: notice, text: Kündigung}
-          - {id: none, text: Keine, exclusive: true}
-        flags:
-          - id: housing_loss
-            when: {answer: housing_problems, in: [notice]}
-            priority: urgent
-            field: housing
-            reason: Wohnung droht verloren zu gehen
-  - id: closing
-    title: Zum Schluss
-    questions:
-      - id: remarks
-        type: text
-        text: Möchten Sie noch etwas sagen?
-        skip: prefer_not
-"""
 
 # fmt: off
 NAMES = ("Amina", "Bogdana", "Tesfaye", "Rahimullah", "Olena", "Yusuf", "Zainab", "Mehmet",
@@ -196,10 +135,8 @@ def settings(database_url):
 
 
 @pytest.fixture
-def flow(settings, tmp_path):
-    path = tmp_path / "rep.yaml"
-    path.write_text(FLOW, encoding="utf-8")
-    return load_flow(path, settings.districts)
+def flow(settings):
+    return data_flow("rep", settings.districts)
 
 
 async def seed(sessions, flow, people: list[Someone] = PEOPLE) -> None:
@@ -209,9 +146,14 @@ async def seed(sessions, flow, people: list[Someone] = PEOPLE) -> None:
             user_id = FIRST_USER_ID + number
             first = someone.sittings[0].started
             respondent = await respondents.create_respondent(
-                session, "telegram", str(user_id), chat_id=user_id,
-                first_name=NAMES[number], language=someone.language, now=first,
-            )  # fmt: skip
+                session,
+                "telegram",
+                str(user_id),
+                chat_id=user_id,
+                first_name=NAMES[number],
+                language=someone.language,
+                now=first,
+            )
             respondent.consent_version = "1"
             respondent.consent_at = first
             for sitting in someone.sittings:
@@ -238,13 +180,19 @@ async def kim_intake(database_url: str, tmp_path: Path, *args: str) -> tuple[int
     env = {
         **os.environ,
         "KIM_CONFIG": str(tmp_path / "config.yaml"),
-        "KIM_FLOWS_DIR": str(tmp_path),  # rep.yaml, written by the `flow` fixture
+        "KIM_FLOWS_DIR": str(FLOWS_DIR),  # rep.yaml, the `flow` fixture's
         "KIM_DATABASE_URL": database_url,
     }
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", *args, cwd=ROOT, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     out, err = await process.communicate()
     return process.returncode or 0, out.decode(), err.decode()
 
@@ -258,8 +206,9 @@ async def report(services, sessions, flow, clock):
 
 def counts(table: NeedTable) -> dict[str, list[str]]:
     """Each row's people and needs per field as published, by row label; the totals as Gesamt."""
-    return {row.label: [str(row.people), *map(str, row.needs)]
-            for row in (*table.rows, table.total)}  # fmt: skip
+    return {
+        row.label: [str(row.people), *map(str, row.needs)] for row in (*table.rows, table.total)
+    }
 
 
 SMALL_ROW = ["< 5"] * 8  # people, then language education work housing health residence social
@@ -349,8 +298,10 @@ def test_the_needs_questionnaire_has_the_questions_the_report_groups_by(settings
 
 def test_a_need_is_a_field_of_action_in_which_the_answers_raise_a_flag(flow):
     base = {"district": "spich", "age_group": "u27", "in_germany_since": 2020}
-    assert needs_of(flow, {**base, "german_course": "no",
-                           "housing_problems": frozenset({"small"})}) == frozenset()  # fmt: skip
+    assert (
+        needs_of(flow, {**base, "german_course": "no", "housing_problems": frozenset({"small"})})
+        == frozenset()
+    )
     both = {**base, "german_course": "yes", "housing_problems": frozenset({"small", "notice"})}
     assert needs_of(flow, both) == {"language", "housing"}
     assert needs_of(flow, both) == {flag.field for flag in engine.raised_flags(flow, both)}
@@ -387,8 +338,10 @@ def test_cases_per_priority_and_status_are_protected_across_rows_and_columns():
     #   normal      6       8     10 |    24   "high" hides its 5 (claimed). Column "claimed" now
     #   total       7      19     22 |    48   has one hidden, so 6 goes; column "closed" hides 7.
     table = case_table(CASES)
-    assert (table.priorities, table.statuses) == (("urgent", "high", "normal"),
-                                                  ("new", "claimed", "closed"))  # fmt: skip
+    assert (table.priorities, table.statuses) == (
+        ("urgent", "high", "normal"),
+        ("new", "claimed", "closed"),
+    )
     assert shown(table.table) == [
         ["< 5", "x", "x", "12"],
         ["< 5", "x", "x", "12"],
@@ -397,10 +350,13 @@ def test_cases_per_priority_and_status_are_protected_across_rows_and_columns():
     ]
     # urgent 1→0 and high 0→1 in "new", urgent 5→6 and high 7→6 in "closed"; and urgent
     # 6→5, high 5→6 in "claimed" with urgent 5→6, high 7→6 in "closed". All totals hold.
-    assert unrecoverable(table.table, [
-        [[0, 6, 6], [1, 5, 6], [6, 8, 10]],
-        [[1, 5, 6], [0, 6, 6], [6, 8, 10]],
-    ])  # fmt: skip
+    assert unrecoverable(
+        table.table,
+        [
+            [[0, 6, 6], [1, 5, 6], [6, 8, 10]],
+            [[1, 5, 6], [0, 6, 6], [6, 8, 10]],
+        ],
+    )
 
 
 def test_time_from_flag_to_claim_is_the_median_in_hours_per_priority():
@@ -556,9 +512,18 @@ async def test_the_report_reads_the_cases_stored_by_casework(services, sessions,
     async with sessions() as session, session.begin():
         people = (await session.execute(sa.select(Respondent.id).order_by(Respondent.id))).all()
         for (respondent_id,), facts in zip(people, CASES[:27], strict=False):
-            session.add(Case(respondent_id=respondent_id, language="de", priority=facts.priority,
-                             team="kim", status=facts.status, created_at=facts.created_at,
-                             updated_at=facts.created_at, claimed_at=facts.claimed_at))  # fmt: skip
+            session.add(
+                Case(
+                    respondent_id=respondent_id,
+                    language="de",
+                    priority=facts.priority,
+                    team="kim",
+                    status=facts.status,
+                    created_at=facts.created_at,
+                    updated_at=facts.created_at,
+                    claimed_at=facts.claimed_at,
+                )
+            )
     clock.set(NOW)
     report = await services.reports.report()
     assert report.cases == case_table(CASES[:27])

@@ -27,8 +27,13 @@ async def bot_running(
     coordinator, _ = people
     await seed(sessions, flow)
     monkeypatch.setenv("KIM_FLOWS_DIR", str(tmp_path))  # rep.yaml, from the `flow` fixture
-    async with running_bot(fake_telegram, database_url, clock=lambda: NOW, flow="rep",
-                           coordinators=[coordinator.user_id]):  # fmt: skip
+    async with running_bot(
+        fake_telegram,
+        database_url,
+        clock=lambda: NOW,
+        flow="rep",
+        coordinators=[coordinator.user_id],
+    ):
         yield
 
 

@@ -73,13 +73,24 @@ def pushed(fake: FakeTelegram, update: dict[str, Any]) -> Pushed:
     if "callback_query" in update:
         query = update["callback_query"]
         chat_id = query["message"]["chat"]["id"]
-        return Pushed(update["update_id"], "press", chat_id, chat_id > 0, query_id=query["id"],
-                      what=repr(query["data"]))  # fmt: skip
+        return Pushed(
+            update["update_id"],
+            "press",
+            chat_id,
+            chat_id > 0,
+            query_id=query["id"],
+            what=repr(query["data"]),
+        )
     if "my_chat_member" in update:
         member = update["my_chat_member"]
         chat_id = member["chat"]["id"]
-        return Pushed(update["update_id"], "member", chat_id, chat_id > 0,
-                      what=member["new_chat_member"]["status"])  # fmt: skip
+        return Pushed(
+            update["update_id"],
+            "member",
+            chat_id,
+            chat_id > 0,
+            what=member["new_chat_member"]["status"],
+        )
     message = update["message"]
     chat_id = message["chat"]["id"]
     before = len(fake.chats[chat_id].messages)
@@ -87,8 +98,9 @@ def pushed(fake: FakeTelegram, update: dict[str, Any]) -> Pushed:
     what = repr(text[:40]) if text is not None else next(k for k in message if k in CONTENT)
     if "reply_to_message" in message:
         what += " as a reply"
-    return Pushed(update["update_id"], "message", chat_id, chat_id > 0, messages_before=before,
-                  what=what)  # fmt: skip
+    return Pushed(
+        update["update_id"], "message", chat_id, chat_id > 0, messages_before=before, what=what
+    )
 
 
 @dataclass
@@ -293,8 +305,10 @@ class Stage:
     def summary(self) -> str:
         found = f"; first fault {self.first_fault}" if self.first_fault else ""
         done = ", ".join(f"{what} ×{count}" for what, count in sorted(self.seen.items()))
-        return (f"{self.pushes} updates, slowest step {self.slowest:.2f} s, "
-                f"{self.restarts} restarts{found}\n{done}")  # fmt: skip
+        return (
+            f"{self.pushes} updates, slowest step {self.slowest:.2f} s, "
+            f"{self.restarts} restarts{found}\n{done}"
+        )
 
     def forget_faults(self) -> None:
         """After a failed example: its faults are reported, the next example starts clean."""

@@ -114,9 +114,10 @@ class People(RuleBasedStateMachine):
         assert self.stage.group is not None
         ours = {str(number) for number in self.cases()}
         return [
-            m for m in self.stage.group.messages
+            m
+            for m in self.stage.group.messages
             if (found := CASE_NUMBER.search(m.text or "")) and found.group(1) in ours
-        ]  # fmt: skip
+        ]
 
     def unblocked(self, who: int, chat_id: int | None = None) -> Person:
         """A blocked person who does something in the private chat has unblocked the bot first
@@ -276,8 +277,14 @@ class People(RuleBasedStateMachine):
         self.blocked.add(who)
         self.step(self.people[who].block_bot)
 
-    @rule(moves=st.lists(st.tuples(PEOPLE, st.sampled_from(COMMANDS)), min_size=2, max_size=4,
-                         unique_by=lambda move: move[0]))  # fmt: skip
+    @rule(
+        moves=st.lists(
+            st.tuples(PEOPLE, st.sampled_from(COMMANDS)),
+            min_size=2,
+            max_size=4,
+            unique_by=lambda move: move[0],
+        )
+    )
     def several_at_the_same_moment(self, moves: list[tuple[int, str]]) -> None:
         people = [(self.unblocked(who), command) for who, command in moves]
         for who, command in moves:
@@ -378,8 +385,12 @@ class People(RuleBasedStateMachine):
         if kind == "forged":
             numbers = [*self.cases(), 99_999]
             number = numbers[index % len(numbers)]
-            options = [f"w:claim:{number}:", f"w:outcome:{number}:bogus", f"w:zzz:{number}:",
-                       *FORGED]  # fmt: skip
+            options = [
+                f"w:claim:{number}:",
+                f"w:outcome:{number}:bogus",
+                f"w:zzz:{number}:",
+                *FORGED,
+            ]
             data, message_id = options[index % len(options)], None
         else:
             keyboards = [m for m in self.notices() if datas(m)]

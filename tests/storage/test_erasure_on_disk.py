@@ -70,9 +70,14 @@ async def people_with_a_case(services: Services, since: datetime) -> None:
     async with sessions() as session, session.begin():
         for user_id, name in (("7", NAME), ("8", "Bleibt")):
             respondent = await respondents.create_respondent(
-                session, "telegram", user_id, chat_id=int(user_id), first_name=name,
-                language="de", now=since if user_id == "7" else NOW,
-            )  # fmt: skip
+                session,
+                "telegram",
+                user_id,
+                chat_id=int(user_id),
+                first_name=name,
+                language="de",
+                now=since if user_id == "7" else NOW,
+            )
             interview = await interviews.start_interview(session, respondent.id, "needs", 1, since)
             typed = TYPED if user_id == "7" else "0176 1234567"
             await interviews.save_answer(session, interview.id, "phone", typed, False, since)
@@ -84,8 +89,14 @@ async def people_with_a_case(services: Services, since: datetime) -> None:
         (await session.get(Respondent, 1)).last_active_at = since + timedelta(seconds=1)
         for interview_id in (1, 2):
             await interviews.save_answer(session, interview_id, "district", "spich", False, since)
-            await interviews.save_answer(session, interview_id, "phone", TYPED if interview_id == 1
-                                         else "0176 7654321", False, since)  # fmt: skip
+            await interviews.save_answer(
+                session,
+                interview_id,
+                "phone",
+                TYPED if interview_id == 1 else "0176 7654321",
+                False,
+                since,
+            )
 
 
 async def test_after_delete_the_name_and_answers_are_in_none_of_the_database_files(

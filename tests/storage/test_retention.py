@@ -21,9 +21,14 @@ async def test_people_past_the_answers_period_are_erased_and_the_others_kept(
         for user_id, silent_days in (("old", days + 1), ("recent", days - 1)):
             since = NOW - timedelta(days=silent_days)
             person = await respondents.create_respondent(
-                session, "telegram", user_id, chat_id=1, first_name=None, language="de",
+                session,
+                "telegram",
+                user_id,
+                chat_id=1,
+                first_name=None,
+                language="de",
                 now=since,
-            )  # fmt: skip
+            )
             interview = await interviews.start_interview(session, person.id, "needs", 1, since)
             await interviews.save_answer(session, interview.id, "district", "spich", False, since)
         await updates.mark_processed(session, 1, NOW - timedelta(days=3))

@@ -16,9 +16,14 @@ NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
 
 async def new_person(session, user_id: str = "42") -> tuple[Respondent, Interview]:
     person = await respondents.create_respondent(
-        session, "telegram", user_id, chat_id=int(user_id), first_name="Olena", language="uk",
+        session,
+        "telegram",
+        user_id,
+        chat_id=int(user_id),
+        first_name="Olena",
+        language="uk",
         now=NOW,
-    )  # fmt: skip
+    )
     interview = await interviews.start_interview(session, person.id, "needs", 1, NOW)
     return person, interview
 

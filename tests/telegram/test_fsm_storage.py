@@ -10,12 +10,11 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.fsm.storage.base import StorageKey
 
 from bot.core.config import load_settings
-from bot.core.service import utc_now
 from bot.telegram.app import create_application
 from bot.telegram.fsm_storage import DatabaseStorage
-from storage import respondents
 from storage.dialogs import DialogState
 from tests.fixtures.bot import ROOT
+from tests.fixtures.database import add_respondent
 
 BOT = 123456
 COORDINATOR = StorageKey(bot_id=BOT, chat_id=42, user_id=42)
@@ -41,15 +40,19 @@ async def test_a_step_and_its_draft_are_stored_per_person_and_read_by_another_st
     await storage.set_state(COORDINATOR, Steps.text)
     await storage.set_data(COORDINATOR, {"texts": {}, "text_de": "Grüße – مرحبا"})
     assert await storage.update_data(COORDINATOR, {"values": ["en"]}) == {
-        "texts": {}, "text_de": "Grüße – مرحبا", "values": ["en"]
-    }  # fmt: skip
+        "texts": {},
+        "text_de": "Grüße – مرحبا",
+        "values": ["en"],
+    }
     await storage.set_state(COORDINATOR, "Steps:preview")
 
     again = DatabaseStorage(sessions)  # another process on the same database
     assert await again.get_state(COORDINATOR) == Steps.preview.state
     assert await again.get_data(COORDINATOR) == {
-        "texts": {}, "text_de": "Grüße – مرحبا", "values": ["en"]
-    }  # fmt: skip
+        "texts": {},
+        "text_de": "Grüße – مرحبا",
+        "values": ["en"],
+    }
     assert await again.get_state(OTHER) is None
     assert await again.get_data(OTHER) == {}
     assert await again.get_state(StorageKey(bot_id=BOT + 1, chat_id=42, user_id=42)) is None
@@ -95,17 +98,17 @@ async def test_a_second_instance_on_the_same_database_continues_the_dialog(
     coordinator = fake.person("Koordinatorin", "de")
     reader = fake.person("Dana", "de")
     settings = load_settings(
-        ROOT / "config.yaml", database_url=database_url, bot_token=fake.token,
-        telegram_api_url=fake.base_url, languages=["de", "en"],
+        ROOT / "config.yaml",
+        database_url=database_url,
+        bot_token=fake.token,
+        telegram_api_url=fake.base_url,
+        languages=["de", "en"],
         coordinators=[coordinator.user_id],
-    )  # fmt: skip
+    )
     first = await create_application(settings)
     second = await create_application(settings)
     async with first.conversation.transaction() as session:
-        await respondents.create_respondent(
-            session, "telegram", str(reader.user_id), chat_id=reader.chat_id,
-            first_name=reader.first_name, language="de", now=utc_now(),
-        )  # fmt: skip
+        await add_respondent(session, reader, "de")
     replicas = [first, second]
 
     async def deliver(update: dict) -> None:

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from storage.deliveries import Delivery
 from tests.fixtures.database import database_kind
 from tests.outbox.test_sender import people
-from tests.telegram.test_webhook import free_port
+from tests.telegram.test_webhook import free_port, webhook_telegram
 
 pytestmark = pytest.mark.skipif(
     database_kind() != "postgresql", reason="several replicas need PostgreSQL"
@@ -39,13 +39,12 @@ SECRET = "replica-test-secret"
 def replica_config(tmp_path: Path, port: int, coordinators: tuple[int, ...] = ()) -> Path:
     config = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
     config["coordinators"] = list(coordinators)
-    config["telegram"] = {
-        "mode": "webhook",
-        "webhook": {"url": "https://kim.example/telegram", "listen_host": "127.0.0.1",
-                    "listen_port": port, "path": "/telegram"},
-    }  # fmt: skip
-    config["broadcasts"] = {"rate_per_second": RATE, "per_chat_interval_seconds": 1.0,
-                            "max_attempts": 3}  # fmt: skip
+    config["telegram"] = webhook_telegram(port)
+    config["broadcasts"] = {
+        "rate_per_second": RATE,
+        "per_chat_interval_seconds": 1.0,
+        "max_attempts": 3,
+    }
     path = tmp_path / f"config-{port}.yaml"
     path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     return path
@@ -53,9 +52,14 @@ def replica_config(tmp_path: Path, port: int, coordinators: tuple[int, ...] = ()
 
 def environment(fake, database_url: str, config: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("KIM_")}
-    env.update(KIM_BOT_TOKEN=fake.token, KIM_TELEGRAM_API_URL=fake.base_url,
-               KIM_DATABASE_URL=database_url, KIM_CONFIG=str(config),
-               KIM_WEBHOOK_SECRET=SECRET, KIM_LOG_LEVEL="DEBUG")  # fmt: skip
+    env.update(
+        KIM_BOT_TOKEN=fake.token,
+        KIM_TELEGRAM_API_URL=fake.base_url,
+        KIM_DATABASE_URL=database_url,
+        KIM_CONFIG=str(config),
+        KIM_WEBHOOK_SECRET=SECRET,
+        KIM_LOG_LEVEL="DEBUG",
+    )
     return env
 
 
@@ -105,10 +109,15 @@ async def test_two_replicas_handle_each_update_once_and_share_the_outbox(
         log = tmp_path / f"replica-{port}.log"
         with log.open("wb") as stderr:
             process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot", "run", cwd=tmp_path,
+                sys.executable,
+                "-m",
+                "bot",
+                "run",
+                cwd=tmp_path,
                 env=environment(fake, database_url, config),
-                stdout=asyncio.subprocess.DEVNULL, stderr=stderr,
-            )  # fmt: skip
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=stderr,
+            )
         replicas[process.pid], logs[process.pid] = process, log
     try:
         for port in ports:
@@ -125,8 +134,12 @@ async def test_two_replicas_handle_each_update_once_and_share_the_outbox(
         assert welcome == 1
 
         # Replies that write nothing are sent once too: the update is marked before the reply.
-        for send in (lambda: nora.send("/privacy"), lambda: nora.send("/gibtsnicht"),
-                     nora.send_sticker, lambda: coordinator.send("/cases")):  # fmt: skip
+        for send in (
+            lambda: nora.send("/privacy"),
+            lambda: nora.send("/gibtsnicht"),
+            nora.send_sticker,
+            lambda: coordinator.send("/cases"),
+        ):
             before = len(nora.messages) + len(coordinator.messages)
             send()
             await fake.wait_until(
@@ -143,10 +156,19 @@ async def test_two_replicas_handle_each_update_once_and_share_the_outbox(
         fake.limits(total_per_second=RATE + 5, per_chat_per_second=1)
         config = replica_config(tmp_path, ports[0])
         command = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "broadcast", "send", "--text", "Offene Sprechstunde",
-            "--yes", cwd=tmp_path, env=environment(fake, database_url, config),
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        )  # fmt: skip
+            sys.executable,
+            "-m",
+            "bot",
+            "broadcast",
+            "send",
+            "--text",
+            "Offene Sprechstunde",
+            "--yes",
+            cwd=tmp_path,
+            env=environment(fake, database_url, config),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
         _, err = await command.communicate()
         assert command.returncode == 0, err.decode()
 

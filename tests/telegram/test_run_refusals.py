@@ -44,9 +44,13 @@ def environment(config_path: Path, **variables: str) -> dict[str, str]:
 def run(tmp_path: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     """`kim-intake run` in tmp_path, whose database would be tmp_path/data/kim-intake.db."""
     return subprocess.run(
-        [sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=env, capture_output=True,
-        text=True, timeout=180,
-    )  # fmt: skip
+        [sys.executable, "-m", "bot", "run"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
 
 
 def assert_refused(result: subprocess.CompletedProcess[str], tmp_path: Path, *says: str) -> None:
@@ -130,9 +134,15 @@ def free_port() -> int:
 
 async def start_run(tmp_path: Path, env: dict[str, str]) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
 
 
 async def stderr_line_with(process: asyncio.subprocess.Process, words: str) -> str:

@@ -6,24 +6,7 @@ import pytest
 
 from bot.flows.schema import CALLBACK_DATA_LIMIT, CALLBACK_RESERVED
 from bot.telegram.callbacks import pack, unpack
-from bot.ui.model import (
-    AskOutcome,
-    Choose,
-    ClaimCase,
-    CloseCase,
-    ComposeStep,
-    Confirm,
-    Consent,
-    EndContact,
-    Navigate,
-    PickLanguage,
-    Resume,
-    Review,
-    ShowDetails,
-    ShowNotice,
-    StopBroadcast,
-    Toggle,
-)
+from bot.ui import model as ui
 from bot.ui.text import TEXT_LIMIT, split_text
 
 LONGEST_IDS = "q" * 24, "c" * 24  # question and choice ids at the loader's limit together
@@ -32,23 +15,23 @@ LONGEST_IDS = "q" * 24, "c" * 24  # question and choice ids at the loader's limi
 @pytest.mark.parametrize(
     "action",
     [
-        PickLanguage("ar"),
-        Consent("fa", True),
-        Consent("de", False),
-        Choose(2_147_483_647, *LONGEST_IDS),
-        Toggle(12, "housing_problems", "none"),
-        Navigate(12, "children", "back"),
-        Review(12, "finish"),
-        Review(12, "edit", "children"),
-        Confirm("delete", True),
-        Resume(12),
-        EndContact(2_147_483_647),
-        ClaimCase(2_147_483_647),
-        ShowDetails(7),
-        AskOutcome(7),
-        CloseCase(2_147_483_647, "unreachable"),
-        ShowNotice(7),
-        StopBroadcast(2_147_483_647),
+        ui.PickLanguage("ar"),
+        ui.Consent("fa", True),
+        ui.Consent("de", False),
+        ui.Choose(2_147_483_647, *LONGEST_IDS),
+        ui.Toggle(12, "housing_problems", "none"),
+        ui.Navigate(12, "children", "back"),
+        ui.Review(12, "finish"),
+        ui.Review(12, "edit", "children"),
+        ui.Confirm("delete", True),
+        ui.Resume(12),
+        ui.EndContact(2_147_483_647),
+        ui.ClaimCase(2_147_483_647),
+        ui.ShowDetails(7),
+        ui.AskOutcome(7),
+        ui.CloseCase(2_147_483_647, "unreachable"),
+        ui.ShowNotice(7),
+        ui.StopBroadcast(2_147_483_647),
     ],
 )
 def test_every_action_survives_the_round_trip_within_64_bytes(action):
@@ -58,29 +41,43 @@ def test_every_action_survives_the_round_trip_within_64_bytes(action):
 
 
 def test_case_buttons_keep_the_callback_data_of_notices_already_in_the_groups():
-    assert pack(ClaimCase(12)) == "w:claim:12:"
-    assert pack(CloseCase(12, "referred")) == "w:outcome:12:referred"
-    assert pack(StopBroadcast(3)) == "bc:stop:3"
+    assert pack(ui.ClaimCase(12)) == "w:claim:12:"
+    assert pack(ui.CloseCase(12, "referred")) == "w:outcome:12:referred"
+    assert pack(ui.StopBroadcast(3)) == "bc:stop:3"
 
 
 def test_the_reserved_room_covers_prefix_interview_id_and_separators():
-    data = pack(Choose(9_999_999_999, "", ""))
+    data = pack(ui.Choose(9_999_999_999, "", ""))
     assert len(data.encode()) <= CALLBACK_RESERVED
 
 
 @pytest.mark.parametrize(
     "forged",
-    ["", "zz", "a:1:q", "a:x:q:c", "k:delete:maybe", "n:1:q:jump", "r:1:finish:q:extra", "€",
-     "w:", "w:claim:abc:", "w:nonsense:1:", "w:outcome:1:", "w:claim:1:extra", "bc:stop:x",
-     "bc:jump:"],
-)  # fmt: skip
+    [
+        "",
+        "zz",
+        "a:1:q",
+        "a:x:q:c",
+        "k:delete:maybe",
+        "n:1:q:jump",
+        "r:1:finish:q:extra",
+        "€",
+        "w:",
+        "w:claim:abc:",
+        "w:nonsense:1:",
+        "w:outcome:1:",
+        "w:claim:1:extra",
+        "bc:stop:x",
+        "bc:jump:",
+    ],
+)
 def test_forged_or_truncated_callback_data_means_nothing(forged):
     assert unpack(forged) is None
 
 
 def test_a_composer_button_is_a_typed_action_too():
-    assert unpack(pack(ComposeStep("kind", "districts"))) == ComposeStep("kind", "districts")
-    assert unpack("bc:now:") == ComposeStep("now")
+    assert unpack(pack(ui.ComposeStep("kind", "districts"))) == ui.ComposeStep("kind", "districts")
+    assert unpack("bc:now:") == ui.ComposeStep("now")
 
 
 def test_a_long_text_is_split_at_paragraphs_and_nothing_is_lost():

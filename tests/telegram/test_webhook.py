@@ -15,15 +15,21 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def webhook_telegram(port: int) -> dict:
+    """The `telegram` settings of a bot behind https://kim.example/telegram, listening on `port`."""
+    webhook = {
+        "url": "https://kim.example/telegram",
+        "listen_host": "127.0.0.1",
+        "path": "/telegram",
+    }
+    return {"mode": "webhook", "webhook": {**webhook, "listen_port": port}}
+
+
 async def test_updates_come_by_webhook_and_a_request_without_the_secret_is_refused(
     fake_telegram, database_url
 ):
     port = free_port()
-    telegram = {
-        "mode": "webhook",
-        "webhook": {"url": "https://kim.example/telegram", "listen_host": "127.0.0.1",
-                    "listen_port": port, "path": "/telegram"},
-    }  # fmt: skip
+    telegram = webhook_telegram(port)
     async with running_bot(
         fake_telegram, database_url, telegram=telegram, webhook_secret="s3cret-token"
     ):
@@ -39,8 +45,15 @@ async def test_updates_come_by_webhook_and_a_request_without_the_secret_is_refus
         await fake_telegram.wait_until(lambda: "Deutsch" in person.buttons())
 
         async with ClientSession() as http:
-            forged = {"update_id": 1, "message": {"message_id": 1, "date": 0,
-                      "chat": {"id": 1, "type": "private"}, "text": "/delete"}}  # fmt: skip
+            forged = {
+                "update_id": 1,
+                "message": {
+                    "message_id": 1,
+                    "date": 0,
+                    "chat": {"id": 1, "type": "private"},
+                    "text": "/delete",
+                },
+            }
             async with http.post(f"http://127.0.0.1:{port}/telegram", json=forged) as answer:
                 assert answer.status == 401
             async with http.get(f"http://127.0.0.1:{port}/healthz") as answer:

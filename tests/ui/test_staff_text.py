@@ -104,16 +104,39 @@ def test_honest_names_and_answers_stay_as_they_are():
 
 
 def hostile_view(name: str, typed: str, staff_name: str, status: str) -> CaseView:
-    case = Case(id=1, respondent_id=1, interview_id=1, language="ar", district="spich",
-                priority="urgent", team="kim", status=status, outcome="counselled",
-                assignee_id=None if status == "new" else 1, created_at=NOW, updated_at=NOW,
-                claimed_at=NOW, closed_at=NOW)  # fmt: skip
-    flag = CaseFlag(case_id=1, rule_id="homeless", question_id="housing_type", field="housing",
-                    priority="urgent", reason="keine Wohnung", raised_at=NOW)  # fmt: skip
-    staff = Staff(id=1, telegram_user_id=11, name=staff_name, role="caseworker", team="kim",
-                  created_at=NOW)  # fmt: skip
-    answers = {"housing_type": ("homeless", False), "contact_way": ("phone", False),
-               "phone": (typed, False)}  # fmt: skip
+    case = Case(
+        id=1,
+        respondent_id=1,
+        interview_id=1,
+        language="ar",
+        district="spich",
+        priority="urgent",
+        team="kim",
+        status=status,
+        outcome="counselled",
+        assignee_id=None if status == "new" else 1,
+        created_at=NOW,
+        updated_at=NOW,
+        claimed_at=NOW,
+        closed_at=NOW,
+    )
+    flag = CaseFlag(
+        case_id=1,
+        rule_id="homeless",
+        question_id="housing_type",
+        field="housing",
+        priority="urgent",
+        reason="keine Wohnung",
+        raised_at=NOW,
+    )
+    staff = Staff(
+        id=1, telegram_user_id=11, name=staff_name, role="caseworker", team="kim", created_at=NOW
+    )
+    answers = {
+        "housing_type": ("homeless", False),
+        "contact_way": ("phone", False),
+        "phone": (typed, False),
+    }
     return CaseView(case, [flag], name, 42, answers, None if status == "new" else staff)
 
 
@@ -128,10 +151,18 @@ def staff_text_builders():
 
 def arguments(function, view: CaseView, text: str) -> dict[str, object]:
     known = {
-        "settings": SETTINGS, "flow": FLOW, "view": view, "case": view.case,
-        "cases": [view.case], "now": NOW, "question_id": "phone", "case_id": view.case.id,
-        "team_id": view.case.team, "first_name": text, "text": text,
-    }  # fmt: skip
+        "settings": SETTINGS,
+        "flow": FLOW,
+        "view": view,
+        "case": view.case,
+        "cases": [view.case],
+        "now": NOW,
+        "question_id": "phone",
+        "case_id": view.case.id,
+        "team_id": view.case.team,
+        "first_name": text,
+        "text": text,
+    }
     wanted = inspect.signature(function).parameters
     missing = [p for p in wanted if p not in known]
     assert not missing, f"{function.__name__}: give the walk a hostile value for {missing}"
@@ -149,8 +180,12 @@ def strings(value: object) -> list[str]:
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(name=hostile_text, typed=hostile_text, staff_name=hostile_text,
-       status=st.sampled_from(["new", "claimed", "closed"]))  # fmt: skip
+@given(
+    name=hostile_text,
+    typed=hostile_text,
+    staff_name=hostile_text,
+    status=st.sampled_from(["new", "claimed", "closed"]),
+)
 def test_no_staff_text_of_a_case_shows_a_hidden_character_whatever_the_person_typed(
     name, typed, staff_name, status
 ):
@@ -184,11 +219,20 @@ async def test_the_persons_name_and_message_reach_the_caseworker_cleaned(service
         interview = await interviews.start_interview(session, respondent.id, "needs", 1, NOW)
         flag = engine.Flag("homeless", "housing_type", "housing", Priority.urgent, "keine Wohnung")
         await casework.handover(session, respondent, interview, [flag])
-        session.add_all([
-            Staff(telegram_user_id=11, name="Carla\u202e", role="caseworker", team="kim",
-                  created_at=NOW),
-            Staff(telegram_user_id=12, name="Olaf", role="caseworker", team="kim", created_at=NOW),
-        ])  # fmt: skip
+        session.add_all(
+            [
+                Staff(
+                    telegram_user_id=11,
+                    name="Carla\u202e",
+                    role="caseworker",
+                    team="kim",
+                    created_at=NOW,
+                ),
+                Staff(
+                    telegram_user_id=12, name="Olaf", role="caseworker", team="kim", created_at=NOW
+                ),
+            ]
+        )
     await drain(services, channel)  # the notice
     person = Person("telegram", "7", chat_id=7, first_name=HOSTILE_NAME)
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
 
 from aiogram import Router
 from aiogram.filters import Command, CommandStart
@@ -37,80 +38,74 @@ async def show(
         await conversation.remember_prompt(person, shown.prompt_message_id)
 
 
-async def start(message: Message, conversation: Conversation, renderer: Renderer,
-                person: Person, incoming: Event) -> None:  # fmt: skip
-    await show(renderer, conversation, person, await conversation.start(person, incoming))
+@dataclass(frozen=True)
+class Turn:
+    """What answering one message or press needs: the services, who it is, the update."""
+
+    conversation: Conversation
+    data_rights: DataRights
+    person: Person
+    incoming: Event
+    event: Message | CallbackQuery
 
 
-async def help_(message: Message, conversation: Conversation, renderer: Renderer,
-                person: Person) -> None:  # fmt: skip
-    await show(renderer, conversation, person, await conversation.help(person))
+Answer = Callable[[Turn], Awaitable[Reply]]
 
 
-async def language(message: Message, conversation: Conversation, renderer: Renderer,
-                   person: Person) -> None:  # fmt: skip
-    await show(renderer, conversation, person, await conversation.change_language(person))
+def answering(answer: Answer) -> Callable[..., Awaitable[None]]:
+    """A handler of messages or presses that shows what `answer` replies."""
+
+    async def handler(
+        event: Message | CallbackQuery,
+        conversation: Conversation,
+        data_rights: DataRights,
+        renderer: Renderer,
+        person: Person,
+        incoming: Event,
+    ) -> None:
+        turn = Turn(conversation, data_rights, person, incoming, event)
+        callback = event if isinstance(event, CallbackQuery) else None
+        await show(renderer, conversation, person, await answer(turn), callback)
+
+    return handler
 
 
-async def privacy(message: Message, conversation: Conversation, renderer: Renderer,
-                  person: Person) -> None:  # fmt: skip
-    await show(renderer, conversation, person, await conversation.privacy(person))
+async def _typed(turn: Turn) -> Reply:
+    assert isinstance(turn.event, Message) and turn.event.text is not None
+    return await turn.conversation.text(turn.person, turn.event.text, turn.incoming)
 
 
-async def restart(message: Message, conversation: Conversation, renderer: Renderer,
-                  person: Person) -> None:  # fmt: skip
-    await show(renderer, conversation, person, await conversation.ask_restart(person))
+# Filter and answer of every kind of message, in the order they are tried.
+MESSAGES: tuple[tuple[tuple[object, ...], Answer], ...] = (
+    ((CommandStart(),), lambda t: t.conversation.start(t.person, t.incoming)),
+    ((Command("help"),), lambda t: t.conversation.help(t.person)),
+    ((Command("language"),), lambda t: t.conversation.change_language(t.person)),
+    ((Command("privacy"),), lambda t: t.conversation.privacy(t.person)),
+    ((Command("restart"),), lambda t: t.conversation.ask_restart(t.person)),
+    ((Command("mydata"),), lambda t: t.data_rights.my_data(t.person)),
+    ((Command("delete"),), lambda t: t.data_rights.ask_delete(t.person)),
+    ((Command("stop"),), lambda t: t.data_rights.stop(t.person, t.incoming)),
+    ((COMMAND,), lambda t: t.conversation.help(t.person)),  # an unknown command
+    ((TYPED,), _typed),
+    # Photos, voice notes, stickers, locations, files: a hint, and nothing is stored.
+    ((), lambda t: t.conversation.unsupported(t.person)),
+)
 
 
-async def my_data(message: Message, conversation: Conversation, data_rights: DataRights,
-                  renderer: Renderer, person: Person) -> None:  # fmt: skip
-    await show(renderer, conversation, person, await data_rights.my_data(person))
-
-
-async def delete(message: Message, conversation: Conversation, data_rights: DataRights,
-                 renderer: Renderer, person: Person) -> None:  # fmt: skip
-    await show(renderer, conversation, person, await data_rights.ask_delete(person))
-
-
-async def stop(message: Message, conversation: Conversation, data_rights: DataRights,
-               renderer: Renderer, person: Person, incoming: Event) -> None:  # fmt: skip
-    await show(renderer, conversation, person, await data_rights.stop(person, incoming))
-
-
-async def unknown_command(message: Message, conversation: Conversation, renderer: Renderer,
-                          person: Person) -> None:  # fmt: skip
-    await show(renderer, conversation, person, await conversation.help(person))
-
-
-async def typed(message: Message, conversation: Conversation, renderer: Renderer,
-                person: Person, incoming: Event) -> None:  # fmt: skip
-    assert message.text is not None
-    await show(
-        renderer, conversation, person, await conversation.text(person, message.text, incoming)
-    )
-
-
-async def anything_else(message: Message, conversation: Conversation, renderer: Renderer,
-                        person: Person) -> None:  # fmt: skip
-    """Photos, voice notes, stickers, locations, files: a hint, and nothing is stored."""
-    await show(renderer, conversation, person, await conversation.unsupported(person))
-
-
-async def pressed(callback: CallbackQuery, conversation: Conversation, data_rights: DataRights,
-                  renderer: Renderer, person: Person, incoming: Event) -> None:  # fmt: skip
-    action = unpack(callback.data)
+async def _pressed(turn: Turn) -> Reply:
+    assert isinstance(turn.event, CallbackQuery)
+    action = unpack(turn.event.data)
+    person, incoming = turn.person, turn.incoming
     if not isinstance(action, PersonAction):
-        reply = await conversation.stale(person)
-    elif isinstance(action, Confirm):
-        if action.what == "delete":
-            reply = await data_rights.delete(person, action.yes, incoming)
-        else:
-            reply = await conversation.restart(person, action.yes, incoming)
-        # The question asked once: its buttons go, whatever the answer.
-        reply = replace(reply, retire=reply.retire or DROP_BUTTONS)
+        return await turn.conversation.stale(person)
+    if not isinstance(action, Confirm):
+        return await turn.conversation.press(person, action, incoming)
+    if action.what == "delete":
+        reply = await turn.data_rights.delete(person, action.yes, incoming)
     else:
-        reply = await conversation.press(person, action, incoming)
-    await show(renderer, conversation, person, reply, callback)
+        reply = await turn.conversation.restart(person, action.yes, incoming)
+    # The question asked once: its buttons go, whatever the answer.
+    return replace(reply, retire=reply.retire or DROP_BUTTONS)
 
 
 def build_router() -> Router:
@@ -118,16 +113,7 @@ def build_router() -> Router:
     router = Router(name="intake")
     router.message.filter(PRIVATE)
     router.callback_query.filter(PRIVATE_PRESS)
-    router.message.register(start, CommandStart())
-    router.message.register(help_, Command("help"))
-    router.message.register(language, Command("language"))
-    router.message.register(privacy, Command("privacy"))
-    router.message.register(restart, Command("restart"))
-    router.message.register(my_data, Command("mydata"))
-    router.message.register(delete, Command("delete"))
-    router.message.register(stop, Command("stop"))
-    router.message.register(unknown_command, COMMAND)
-    router.message.register(typed, TYPED)
-    router.message.register(anything_else)
-    router.callback_query.register(pressed)
+    for filters, answer in MESSAGES:
+        router.message.register(answering(answer), *filters)
+    router.callback_query.register(answering(_pressed))
     return router
