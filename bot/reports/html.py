@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from bot.core.vocabulary import CASE_STATUS_NAMES, PRIORITY_NAMES
-from bot.reports.privacy import LEGEND, Count, share
+from bot.reports.privacy import LEGEND, Count, share, share_text
 from bot.reports.service import (
     CaseTable,
     DropOff,
@@ -25,7 +25,6 @@ from bot.reports.service import (
     NeedRow,
     NeedTable,
     Report,
-    share_text,
 )
 
 HEAT = LinearSegmentedColormap.from_list("kim", ["#f4f8fb", "#9ecae1", "#2171b5", "#08306b"])

@@ -60,6 +60,11 @@ def share(part: Count, whole: Count) -> float | None:
     return part.value / whole.value
 
 
+def share_text(value: float | None) -> str:
+    """A share as whole percent, halves rounded up as people expect (5/8 is 63 %)."""
+    return "–" if value is None else f"{int(value * 100 + 0.5)} %"
+
+
 @dataclass(frozen=True)
 class ProtectedTable:
     """A table of counts with its published totals, every entry protected."""

@@ -376,11 +376,6 @@ def case_table(cases: Sequence[CaseFacts]) -> CaseTable:
     )
 
 
-def share_text(value: float | None) -> str:
-    """A share as whole percent, halves rounded up as people expect (5/8 is 63 %)."""
-    return "–" if value is None else f"{int(value * 100 + 0.5)} %"
-
-
 # --- The service ----------------------------------------------------------------------------------
 
 

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from bot.telegram.routers.stats import REFUSAL
 from storage.casework import AuditEntry
 from tests.fixtures.bot import running_bot
+from tests.fixtures.flows import FLOWS_DIR
 from tests.reports.test_reports import NOW, flow, seed, settings
 
 __all__ = ["flow", "settings"]  # fixtures shared with the report tests
@@ -22,11 +23,11 @@ async def people(fake_telegram):
 
 @pytest.fixture
 async def bot_running(
-    fake_telegram, people, database_url, sessions, flow, tmp_path, monkeypatch
+    fake_telegram, people, database_url, sessions, flow, monkeypatch
 ) -> AsyncIterator[None]:
     coordinator, _ = people
     await seed(sessions, flow)
-    monkeypatch.setenv("KIM_FLOWS_DIR", str(tmp_path))  # rep.yaml, from the `flow` fixture
+    monkeypatch.setenv("KIM_FLOWS_DIR", str(FLOWS_DIR))  # rep.yaml, the `flow` fixture's
     async with running_bot(
         fake_telegram,
         database_url,

@@ -12,8 +12,8 @@ from babel.dates import format_datetime
 from bot.core.service import Event
 from bot.core.vocabulary import CASE_STATUS_NAMES
 from bot.reports.html import heat_map_png
-from bot.reports.privacy import LEGEND, share
-from bot.reports.service import Report, Reports, share_text
+from bot.reports.privacy import LEGEND, share, share_text
+from bot.reports.service import Report, Reports
 from bot.telegram.filters import PRIVATE, Coordinator
 from storage.types import CaseStatus
 
