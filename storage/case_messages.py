@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
 
-from storage.casework import Case
+from storage.casework import Case, of_case
 from storage.db import insert
 
 
@@ -23,14 +23,7 @@ class CaseMessage(SQLModel, table=True):
     message_id: int = Field(
         sa_column=sa.Column(sa.BigInteger, primary_key=True, autoincrement=False)
     )
-    case_id: int = Field(
-        sa_column=sa.Column(
-            sa.Integer,
-            sa.ForeignKey("case_file.id", ondelete="CASCADE"),
-            nullable=False,
-            index=True,
-        )
-    )
+    case_id: int = of_case()
 
 
 async def remember_messages(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -75,14 +76,9 @@ class Case(SQLModel, table=True):
     reminders: int = 0
 
 
-class CaseFlag(SQLModel, table=True):
-    """A flag raised for the case: which rule, its field of action, priority and reason."""
-
-    __tablename__ = "case_flag"
-    __table_args__ = (sa.UniqueConstraint("case_id", "rule_id"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    case_id: int = Field(
+def of_case() -> Any:
+    """The case a row belongs to (it goes with the case)."""
+    return Field(
         sa_column=sa.Column(
             sa.Integer,
             sa.ForeignKey("case_file.id", ondelete="CASCADE"),
@@ -90,6 +86,16 @@ class CaseFlag(SQLModel, table=True):
             index=True,
         )
     )
+
+
+class CaseFlag(SQLModel, table=True):
+    """A flag raised for the case: which rule, its field of action, priority and reason."""
+
+    __tablename__ = "case_flag"
+    __table_args__ = (sa.UniqueConstraint("case_id", "rule_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = of_case()
     rule_id: str = Field(max_length=64)
     question_id: str = Field(max_length=64)
     field: str = Field(max_length=16)

@@ -18,11 +18,8 @@ from bot.flows.schema import (
     CALLBACK_RESERVED,
     KEY_MAX_LENGTH,
     MAX_ROUNDS,
-    AnswerIn,
     Choice,
-    Condition,
     Flow,
-    Not,
     Priority,
     Question,
     QuestionType,
@@ -244,15 +241,18 @@ def _check_question(question: Question, group: Repeat | None = None) -> Iterator
 
 
 def _check_condition(
-    condition: Condition, readable: dict[str, Question], flow: Flow, group: Repeat | None = None
+    condition: schema.Condition,
+    readable: dict[str, Question],
+    flow: Flow,
+    group: Repeat | None = None,
 ) -> Iterator[str]:
     match condition:
         case schema.AllOf(all=parts) | schema.AnyOf(any=parts):
             for part in parts:
                 yield from _check_condition(part, readable, flow, group)
-        case Not(not_=inner):
+        case schema.Not(not_=inner):
             yield from _check_condition(inner, readable, flow, group)
-        case AnswerIn(answer=qid, in_=values):
+        case schema.AnswerIn(answer=qid, in_=values):
             question = readable.get(qid)
             if question is None:
                 yield _unreadable(qid, flow, group)

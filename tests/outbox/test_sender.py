@@ -16,14 +16,13 @@ from sqlalchemy import select
 
 from bot.broadcasts.service import Broadcasts, Draft
 from bot.core.config import load_settings
-from bot.core.service import utc_now
 from bot.flows.loader import load_flow
 from bot.outbox.sender import Kind, Sender
 from bot.telegram.delivery import TelegramTransport
 from storage import respondents
 from storage.deliveries import Delivery
 from storage.models import Respondent
-from tests.fixtures.database import database_kind
+from tests.fixtures.database import add_respondent, database_kind
 
 ROOT = Path(__file__).resolve().parents[2]
 RATE = 25  # as configured for a city; the fake server, like Telegram, allows about 30
@@ -79,15 +78,7 @@ async def people(sessions, fake, count: int, language: str = "de") -> list:
     persons = [fake.person(f"P{n}", language) for n in range(count)]
     async with sessions() as session, session.begin():
         for person in persons:
-            await respondents.create_respondent(
-                session,
-                "telegram",
-                str(person.user_id),
-                chat_id=person.chat_id,
-                first_name=person.first_name,
-                language=language,
-                now=utc_now(),
-            )
+            await add_respondent(session, person, language)
     return persons
 
 
