@@ -11,7 +11,7 @@ from bot.core.i18n import Msg, translator
 from bot.flows.loader import load_configured_flow
 from bot.telegram.routers.casework import STAFF_HELP
 from storage.case_messages import CaseMessage
-from tests.casework.test_casework_e2e import homeless_with_phone, options, register, team
+from tests.casework.test_casework_e2e import flagged, options, team
 from tests.fixtures.bot import Respondent, e2e_settings, running_bot
 
 __all__ = ["options", "team"]  # fixtures
@@ -44,12 +44,8 @@ async def test_the_case_of_a_reply_is_found_after_the_notice_text_changed(
     header = translator("de")(Msg(contact.FROM_CASEWORKER, args={"city": settings.city}))
 
     async with running_bot(fake, database_url, **options):
-        await register(fake, sessions, settings, carla)
-        await amina.start()
-        await amina.answer_all(homeless_with_phone)
-        await amina.submit()
-        await fake.wait_until(lambda: group.messages and "0176" in group.messages[0].text)
-        assert "Fall #" not in group.messages[0].text
+        notice = await flagged(fake, sessions, settings, carla, amina, group)
+        assert "Fall #" not in notice.text
 
         group.tap(carla, "✋ Übernehmen")
         intro = await carla.next_message()
@@ -100,12 +96,7 @@ async def test_the_messages_noted_for_a_case_go_with_the_case(
     amina = Respondent(fake, fake.person("Amina"), load_configured_flow(settings), "de")
 
     async with running_bot(fake, database_url, **options):
-        await register(fake, sessions, settings, carla)
-        await amina.start()
-        await amina.answer_all(homeless_with_phone)
-        await amina.submit()
-        await fake.wait_until(lambda: group.messages and "0176" in group.messages[0].text)
-        notice = group.messages[0]
+        notice = await flagged(fake, sessions, settings, carla, amina, group)
         group.tap(carla, "✋ Übernehmen")
         intro = await carla.next_message()
         amina.person.skip_read()

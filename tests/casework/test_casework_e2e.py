@@ -76,6 +76,17 @@ async def register(fake, sessions, settings, person) -> None:
     assert "gilt nicht" in (await person.next_message()).text
 
 
+async def flagged(fake, sessions, settings, caseworker, person: Respondent, group):
+    """The caseworker registers, the person answers with an urgent need and a phone number: the
+    team's notice, once it shows the number."""
+    await register(fake, sessions, settings, caseworker)
+    await person.start()
+    await person.answer_all(homeless_with_phone)
+    await person.submit()
+    await fake.wait_until(lambda: group.messages and "0176" in group.messages[0].text)
+    return group.messages[0]
+
+
 async def unclaimed_job(fake, app):
     """The body of the periodic job, called directly so that the test's clock decides."""
     jobs = app.dispatcher["scheduler"].jobs
@@ -103,14 +114,8 @@ async def test_a_flagged_questionnaire_is_taken_over_talked_through_and_closed(
     amina = Respondent(fake, fake.person("Amina", language_code="ar"), flow, "ar")
 
     async with running_bot(fake, database_url, **options):
-        await register(fake, sessions, settings, carla)
-        await amina.start()
-        await amina.answer_all(homeless_with_phone)
-        await amina.submit()
         # The notice went out at the urgent answer and is brought up to date on submit.
-        await fake.wait_until(lambda: group.messages and "0176" in group.messages[0].text)
-
-        notice = group.messages[0]
+        notice = await flagged(fake, sessions, settings, carla, amina, group)
         text = notice.text
         # German, from the stored codes, although Amina answered in Arabic.
         assert text.startswith("🔴 DRINGEND · Fall #1 · Amina")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot.casework.contact import DELIVERED
 from bot.core.i18n import Msg, translator
 from bot.flows.loader import load_configured_flow
-from tests.casework.test_casework_e2e import homeless_with_phone, options, register, team
+from tests.casework.test_casework_e2e import flagged, options, team
 from tests.fixtures.bot import Respondent, e2e_settings, outbox_sent, running_bot
 
 __all__ = ["options", "team"]  # fixtures
@@ -14,8 +14,8 @@ __all__ = ["options", "team"]  # fixtures
 
 def sent_to(fake, chat_id: int) -> list[int]:
     """The status of every sendMessage to this chat, in order."""
-    return [c.status for c in fake.calls if c.method == "sendMessage"
-            and str(c.params.get("chat_id")) == str(chat_id)]  # fmt: skip
+    calls = fake.calls_to("sendMessage", every=True)
+    return [c.status for c in calls if str(c.params.get("chat_id")) == str(chat_id)]
 
 
 async def test_a_notice_and_both_relays_refused_with_429_arrive_once_after_the_wait(
@@ -27,12 +27,8 @@ async def test_a_notice_and_both_relays_refused_with_429_arrive_once_after_the_w
     amina = Respondent(fake, fake.person("Amina"), load_configured_flow(settings), "de")
 
     async with running_bot(fake, database_url, **options) as app:
-        await register(fake, sessions, settings, carla)
         fake.fail_next("sendMessage", 429, retry_after=1, chat_id=group.chat_id)
-        await amina.start()
-        await amina.answer_all(homeless_with_phone)
-        await amina.submit()
-        await fake.wait_until(lambda: group.messages and "0176" in group.messages[0].text)
+        await flagged(fake, sessions, settings, carla, amina, group)
         await outbox_sent(app)
         assert len(group.messages) == 1  # the urgent answer's notice, brought up to date
         assert sent_to(fake, group.chat_id) == [429, 200]

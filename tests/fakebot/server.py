@@ -207,8 +207,9 @@ class FakeTelegram:
         self.chats[chat_id] = Chat(chat_id, "supergroup", title)
         return Group(self, chat_id, title, list(members or []))
 
-    def calls_to(self, method: str) -> list[Call]:
-        return [c for c in self.calls if c.method == method and c.status == 200]
+    def calls_to(self, method: str, every: bool = False) -> list[Call]:
+        """The calls of `method` that succeeded (`every`: refused ones too), in order."""
+        return [c for c in self.calls if c.method == method and (every or c.status == 200)]
 
     def messages_in(self, chat_id: int) -> list[SentMessage]:
         chat = self.chats.get(chat_id)
