@@ -152,21 +152,27 @@ async def test_a_person_who_blocked_the_bot_is_marked_unreachable_and_gets_nothi
         ).scalar_one()
     assert person.unreachable
     assert second.counts.total == 2
-    tries = [c for c in fake_telegram.calls if c.method == "sendMessage"
-             and int(c.params["chat_id"]) == blocker.chat_id]  # fmt: skip
+    calls = fake_telegram.calls_to("sendMessage", every=True)
+    tries = [c for c in calls if int(c.params["chat_id"]) == blocker.chat_id]
     assert [c.status for c in tries] == [403]
     assert all(len(p.messages) == 2 for p in others)
     assert await statuses(sessions) == {"sent": 4, "blocked": 1}
 
 
+async def one_failing(sessions, fake, bot, settings, broadcasts, failures: int):
+    """A broadcast to one person whose first `failures` sends get a 502; sent until settled."""
+    (person,) = await people(sessions, fake, 1)
+    fake.fail_next("sendMessage", 502, times=failures)
+    await broadcasts.send_now(Draft(text_de="Hallo"), "test")
+    async with running(new_sender(sessions, bot, settings, broadcasts)):
+        await settle_all(sessions, fake)
+    return person
+
+
 async def test_a_502_is_retried_with_backoff_and_the_message_arrives_once(
     sessions, fake_telegram, bot, settings, broadcasts
 ):
-    (person,) = await people(sessions, fake_telegram, 1)
-    fake_telegram.fail_next("sendMessage", 502, times=2)
-    await broadcasts.send_now(Draft(text_de="Hallo"), "test")
-    async with running(new_sender(sessions, bot, settings, broadcasts)):
-        await settle_all(sessions, fake_telegram)
+    person = await one_failing(sessions, fake_telegram, bot, settings, broadcasts, 2)
     assert [c.status for c in fake_telegram.calls if c.method == "sendMessage"] == [502, 502, 200]
     assert len(person.messages) == 1
     async with sessions() as session:
@@ -177,11 +183,7 @@ async def test_a_502_is_retried_with_backoff_and_the_message_arrives_once(
 async def test_a_message_that_keeps_failing_ends_failed_after_the_maximum_attempts(
     sessions, fake_telegram, bot, settings, broadcasts
 ):
-    (person,) = await people(sessions, fake_telegram, 1)
-    fake_telegram.fail_next("sendMessage", 502, times=10)
-    await broadcasts.send_now(Draft(text_de="Hallo"), "test")
-    async with running(new_sender(sessions, bot, settings, broadcasts)):
-        await settle_all(sessions, fake_telegram)
+    person = await one_failing(sessions, fake_telegram, bot, settings, broadcasts, 10)
     attempts = [c for c in fake_telegram.calls if c.method == "sendMessage"]
     assert len(attempts) == settings.broadcasts.max_attempts
     assert person.messages == []

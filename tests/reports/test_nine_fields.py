@@ -15,6 +15,7 @@ from bot.reports.export import ExportOptions, build_export, codebook
 from bot.reports.html import render_html
 from bot.reports.service import Record, build_report
 from bot.telegram.routers.stats import summary_text
+from tests.fixtures.flows import FLOWS_DIR
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 CONFIG = """
@@ -32,38 +33,6 @@ fields:
   - {id: family, name: Familie und Kinderbetreuung, short: Familie}
   - {id: mobility, name: Mobilität}
 """
-FLOW = """
-id: nine
-version: 1
-title: Bedarfe
-sections:
-  - id: general
-    title: Allgemein
-    questions:
-      - id: district
-        type: district
-        text: In welchem Stadtteil wohnen Sie?
-  - id: family
-    title: Familie
-    field: family
-    questions:
-      - id: childcare
-        type: yes_no
-        text: Suchen Sie einen Platz in einer Kita?
-        flags:
-          - {id: need_childcare, when: {answer: childcare, in: ["yes"]}, priority: normal,
-             field: family, reason: sucht einen Kitaplatz}
-  - id: mobility
-    title: Mobilität
-    field: mobility
-    questions:
-      - id: ticket
-        type: yes_no
-        text: Brauchen Sie Hilfe mit Bus und Bahn?
-        flags:
-          - {id: need_ticket, when: {answer: ticket, in: ["yes"]}, priority: normal,
-             field: mobility, reason: braucht Hilfe mit Bus und Bahn}
-"""
 
 
 @pytest.fixture
@@ -74,10 +43,8 @@ def settings(tmp_path: Path):
 
 
 @pytest.fixture
-def flow(settings, tmp_path: Path):
-    path = tmp_path / "nine.yaml"
-    path.write_text(FLOW, encoding="utf-8")
-    return load_flow(path, settings.districts, settings.field_ids)
+def flow(settings):
+    return load_flow(FLOWS_DIR / "nine.yaml", settings.districts, settings.field_ids)
 
 
 @pytest.fixture
@@ -90,9 +57,19 @@ def records(flow):
     for number, (district, childcare, ticket) in enumerate(answers, start=1):
         given = {"district": district, "childcare": childcare, "ticket": ticket}
         made.append(
-            Record(number, number, "de", True, "finished", NOW, NOW, given,
-                   frozenset(given), needs_of(flow, given))
-        )  # fmt: skip
+            Record(
+                number,
+                number,
+                "de",
+                True,
+                "finished",
+                NOW,
+                NOW,
+                given,
+                frozenset(given),
+                needs_of(flow, given),
+            )
+        )
     return made
 
 
