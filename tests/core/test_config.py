@@ -24,6 +24,15 @@ def test_environment_overrides_the_database_url(monkeypatch):
     assert load_settings(ROOT / "config.yaml").database_url.endswith("/tmp/elsewhere.db")
 
 
+def refusals(tmp_path, text: str) -> str:
+    """What load_settings says of a config.yaml with `text`, a line per problem."""
+    path = tmp_path / "config.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        load_settings(path)
+    return "\n".join(raised.value.problems)
+
+
 def test_missing_file_says_how_to_point_at_it(tmp_path):
     with pytest.raises(ConfigError) as raised:
         load_settings(tmp_path / "nowhere.yaml")
@@ -31,37 +40,25 @@ def test_missing_file_says_how_to_point_at_it(tmp_path):
 
 
 def test_invalid_yaml_names_the_line(tmp_path):
-    path = tmp_path / "config.yaml"
-    path.write_text("city: Troisdorf\nlanguages: [de, en\n", encoding="utf-8")
-    with pytest.raises(ConfigError) as raised:
-        load_settings(path)
-    assert "line" in raised.value.problems[0]
+    assert "line" in refusals(tmp_path, "city: Troisdorf\nlanguages: [de, en\n")
 
 
 def test_every_problem_is_listed_not_only_the_first(tmp_path):
-    path = tmp_path / "config.yaml"
-    path.write_text(
-        "city: Troisdorf\ntimezone: Mars/Olympus\nlanguages: [en]\ncolour: blue\n",
-        encoding="utf-8",
+    problems = refusals(
+        tmp_path, "city: Troisdorf\ntimezone: Mars/Olympus\nlanguages: [en]\ncolour: blue\n"
     )
-    with pytest.raises(ConfigError) as raised:
-        load_settings(path)
-    problems = "\n".join(raised.value.problems)
     assert "unknown time zone" in problems
     assert "German (de)" in problems
     assert "colour: unknown setting" in problems
 
 
 def test_team_rules_must_name_known_districts_and_one_default_team(tmp_path):
-    path = tmp_path / "config.yaml"
-    path.write_text(
+    problems = refusals(
+        tmp_path,
         "city: X\ndistricts: [{id: a, name: A}]\n"
         "teams:\n  - {id: t1, name: T1, chat_id: -1, districts: [zz]}\n",
-        encoding="utf-8",
     )
-    with pytest.raises(ConfigError) as raised:
-        load_settings(path)
-    assert "default" in "\n".join(raised.value.problems)
+    assert "default" in problems
 
 
 def test_a_shared_env_file_may_hold_other_variables(tmp_path, monkeypatch):
@@ -109,22 +106,14 @@ def test_a_deployment_names_its_own_fields_with_short_names(tmp_path):
     ],
 )
 def test_fields_of_action_need_unique_slug_ids_and_names(tmp_path, fields, problem):
-    path = tmp_path / "config.yaml"
-    path.write_text(f"city: X\nfields: {fields}\n", encoding="utf-8")
-    with pytest.raises(ConfigError) as raised:
-        load_settings(path)
-    assert problem in "\n".join(raised.value.problems)
+    assert problem in refusals(tmp_path, f"city: X\nfields: {fields}\n")
 
 
 def test_a_team_routed_by_a_field_the_config_does_not_define_is_named(tmp_path):
-    path = tmp_path / "config.yaml"
-    path.write_text(
+    problems = refusals(
+        tmp_path,
         "city: X\nfields: [{id: housing, name: Wohnen}, {id: family, name: Familie}]\n"
         "teams:\n  - {id: kim, name: KIM, chat_id: -1, default: true}\n"
         "  - {id: wohnen, name: Wohnen, chat_id: -2, fields: [housing, work]}\n",
-        encoding="utf-8",
     )
-    with pytest.raises(ConfigError) as raised:
-        load_settings(path)
-    problems = "\n".join(raised.value.problems)
     assert "team wohnen names field(s) of action not in `fields:`: ['work']" in problems
