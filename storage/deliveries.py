@@ -149,6 +149,19 @@ async def enqueue(
     return True
 
 
+async def hold(session: AsyncSession, kind: str, ref: str, respondent_id: int | None) -> None:
+    """Lock a delivery row (if there is one) for the rest of the transaction, before the rows it
+    is about: the sender settles a delivery and then updates what it is about, so a transaction
+    that updates both must take them in the same order (PostgreSQL; SQLite has one writer)."""
+    about = (
+        Delivery.respondent_id.is_(None)
+        if respondent_id is None
+        else (Delivery.respondent_id == respondent_id)
+    )
+    query = sa.select(Delivery.id).where(Delivery.kind == kind, Delivery.ref == ref, about)
+    await session.execute(query.with_for_update())
+
+
 async def enqueue_message(
     session: AsyncSession, respondent_id: int, kind: str, ref: str, due: datetime, now: datetime
 ) -> bool:

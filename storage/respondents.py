@@ -68,9 +68,10 @@ async def erase_respondent(
     session: AsyncSession, respondent_id: int, now: datetime | None = None
 ) -> None:
     """Delete the person and every row about them, explicitly (not trusting cascades alone)."""
-    # Cases and the outbox first, then the intake rows, so nothing about the person stays.
-    await erase_casework(session, respondent_id, now)
+    # The outbox and cases first (in the order the sender locks them), then the intake rows,
+    # so nothing about the person stays.
     await erase_outbox(session, respondent_id)
+    await erase_casework(session, respondent_id, now)
     interview_ids = select(Interview.id).where(Interview.respondent_id == respondent_id)
     await session.execute(delete(Answer).where(Answer.interview_id.in_(interview_ids)))
     await session.execute(delete(Interview).where(Interview.respondent_id == respondent_id))

@@ -48,7 +48,7 @@ from bot.ui.model import (
     ShowDetails,
     ShowNotice,
 )
-from storage import case_messages
+from storage import case_messages, deliveries
 from storage import casework as store
 from storage.casework import Case
 from storage.models import Interview, Respondent
@@ -82,6 +82,9 @@ class Casework(FlowService):
         """Open the person's case, or add new flags to the open one, in the caller's transaction
         (see bot/casework/opening.py); the team hears of new flags after the commit."""
         now = self.clock()
+        known = await store.open_case_of(session, respondent.id)
+        if known is not None:  # its notice's delivery first, as the sender takes them
+            await deliveries.hold(session, notices.NOTICE, str(known.id), respondent.id)
         case, added = await opening.handover(
             session, self.settings.teams, self.flow, now, respondent, interview, flags
         )
