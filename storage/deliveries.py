@@ -149,17 +149,12 @@ async def enqueue(
     return True
 
 
-async def hold(session: AsyncSession, kind: str, ref: str, respondent_id: int | None) -> None:
+async def hold(session: AsyncSession, kind: str, ref: str, respondent_id: int) -> None:
     """Lock a delivery row (if there is one) for the rest of the transaction, before the rows it
     is about: the sender settles a delivery and then updates what it is about, so a transaction
     that updates both must take them in the same order (PostgreSQL; SQLite has one writer)."""
-    about = (
-        Delivery.respondent_id.is_(None)
-        if respondent_id is None
-        else (Delivery.respondent_id == respondent_id)
-    )
-    query = sa.select(Delivery.id).where(Delivery.kind == kind, Delivery.ref == ref, about)
-    await session.execute(query.with_for_update())
+    mine = Delivery.respondent_id == respondent_id, Delivery.kind == kind, Delivery.ref == ref
+    await session.execute(sa.select(Delivery.id).where(*mine).with_for_update())
 
 
 async def enqueue_message(
@@ -266,7 +261,9 @@ async def claim_due(
                 respondent_id=row.respondent_id,
                 attempts=row.attempts,
                 created_at=row.created_at,
-                chat_id=row.chat_id if row.chat_id is not None else _chat_of(person),
+                chat_id=row.chat_id
+                if row.chat_id is not None
+                else getattr(person, "chat_id", None),
                 language=person.language if person else None,
                 unreachable=bool(person.unreachable) if person else False,
                 opted_out=bool(person.broadcasts_opt_out) if person else False,
@@ -280,10 +277,6 @@ async def claim_due(
             )
         )
     return claims
-
-
-def _chat_of(person: Any) -> int | None:
-    return person.chat_id if person is not None else None
 
 
 async def _people(session: AsyncSession, ids: list[int]) -> dict[int, Any]:
