@@ -62,19 +62,19 @@ class Progress:
         broadcasts = self.broadcasts
         now = now or broadcasts.clock()
         await broadcasts.close_finished(now)
-        armed = 0
-        async with broadcasts.transaction() as session:
-            for broadcast in await broadcast_store.watched_broadcasts(session):
-                view = await broadcasts.view_of(session, broadcast)
-                final = view.status.final
-                if progress_text(view, broadcasts.settings) == view.progress_shown and not final:
-                    continue
-                assert view.progress_chat_id is not None and view.progress_message_id is not None
-                await arm(session, view.id, view.progress_chat_id, view.progress_message_id, now)
-                armed += 1
-            if armed:
+        settings = broadcasts.settings
+        due = [
+            (view.id, view.progress_chat_id, view.progress_message_id)
+            for view in await broadcasts.watched()
+            if view.status.final or progress_text(view, settings) != view.progress_shown
+        ]
+        if due:
+            async with broadcasts.transaction() as session:
+                for broadcast_id, chat_id, message_id in due:
+                    assert chat_id is not None and message_id is not None  # watched: it has one
+                    await arm(session, broadcast_id, chat_id, message_id, now)
                 after_commit(session, broadcasts.wake)
-        return armed
+        return len(due)
 
     async def _view(self, session: AsyncSession, claim: Claim) -> BroadcastView | None:
         broadcast = await broadcast_store.get_broadcast(session, int(claim.ref))

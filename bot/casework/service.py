@@ -103,9 +103,6 @@ class Casework(FlowService):
 
     # --- Reading a case ---------------------------------------------------------------------------
 
-    async def view(self, session: AsyncSession, case_id: int) -> CaseView | None:
-        return await case_view(session, case_id)
-
     # --- Staff actions ----------------------------------------------------------------------------
 
     async def act(
@@ -115,7 +112,7 @@ class Casework(FlowService):
         its command: what to show them (privately), which notice to draw again, the toast."""
         now = self.clock()
         async with self.transaction(event) as session:
-            view = await self.view(session, action.case_id)
+            view = await case_view(session, action.case_id)
             if view is None:
                 return Reply(STAFF, toast=texts.UNKNOWN_CASE)
             case = view.case

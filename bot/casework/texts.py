@@ -78,17 +78,6 @@ def person_name(first_name: str | None) -> str:
     return for_staff(first_name)[:64] or "—"
 
 
-@dataclass(frozen=True)
-class Notice:
-    """A case's notice for its team's group: sent anew, or drawn again in `replaces` (chat,
-    message) when flags joined the case."""
-
-    team: Team
-    text: str
-    buttons: Keys
-    replaces: tuple[int, int] | None = None
-
-
 def team_of(settings: Settings, team_id: str) -> Team | None:
     return next((t for t in settings.teams if t.id == team_id), None)
 
