@@ -152,6 +152,13 @@ async def test_two_replicas_handle_each_update_once_and_share_the_outbox(
         assert len(nora.messages) == welcome + 5
         assert len(coordinator.messages) == 1
 
+        # Both schedulers fire the periodic jobs; wait for a tick both fired (each job fires on
+        # the same schedule in both, from the shared job store), so the kill below comes after it.
+        async def contested() -> bool:
+            return any(job_ticks(log, "run elsewhere") for log in logs.values())
+
+        await wait_for(contested, within=30)
+
         # A broadcast, from the command line; one replica sends it, the other stands by.
         fake.limits(total_per_second=RATE + 5, per_chat_per_second=1)
         config = replica_config(tmp_path, ports[0])
