@@ -34,6 +34,33 @@ class NoticeState(StrEnum):
     SHOWN = "sent"  # in the group as it is
 
 
+class OrganisationKind(StrEnum):
+    """The kinds of provider in the directory (stored as these values); German names in
+    bot/core/vocabulary.py."""
+
+    migrant_organisation = "mso"  # Migrantenselbstorganisation
+    welfare = "welfare"  # Wohlfahrtsverband
+    independent = "independent"  # freier Träger
+    municipal = "municipal"  # kommunale Einrichtung
+    other = "other"
+
+
+class OfferStatus(StrEnum):
+    """Whether an offer is shown to anyone (stored as these values)."""
+
+    active = "active"
+    inactive = "inactive"
+
+
+class SubmissionState(StrEnum):
+    """Where a provider's submitted entry stands (stored as these values): a coordinator approves
+    it before it is shown to anyone."""
+
+    pending = "pending"
+    approved = "approved"
+    rejected = "rejected"
+
+
 class Lane(IntEnum):
     """The outbox's two lanes (stored as these numbers): interactive messages (case notices,
     relays, progress) go before bulk ones (broadcasts, reminders); both share one rate."""

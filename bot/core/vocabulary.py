@@ -49,6 +49,16 @@ SEGMENT_KIND_NAMES = {
     "fields": "Nach Handlungsfeld mit Bedarf",
 }
 
+# The directory (bot/offers): kinds of provider (storage.types.OrganisationKind) and offer status.
+ORGANISATION_KIND_NAMES = {
+    "mso": "Migrantenselbstorganisation",
+    "welfare": "Wohlfahrtsverband",
+    "independent": "freier Träger",
+    "municipal": "kommunale Einrichtung",
+    "other": "sonstige",
+}
+OFFER_STATUS_NAMES = {"active": "aktiv", "inactive": "inaktiv"}
+
 
 def priority_name(priority: str) -> str:
     """The German name of a priority; an unknown code as it is."""
