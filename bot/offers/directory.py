@@ -229,6 +229,10 @@ class Directory(SettingsService):
             found = problems(entry, self.settings)
             if found:
                 raise InvalidEntry(found)
+            # Decided first: of two coordinators approving at once, the second waits here for
+            # the first and is then refused, before it changes anything.
+            if not await store.decide(session, submission_id, SubmissionState.approved, by, now):
+                raise DirectoryError(f"Die Einreichung {submission_id} ist schon entschieden.")
             row = await self._target(session, submitted.organisation_id, entry)
             values = organisation_values(entry.organisation)
             other = await store.organisation_by_name(session, values["name"])
@@ -247,10 +251,7 @@ class Directory(SettingsService):
             await store.drop_cooperations(
                 session, organisation_id, [c.partner.strip() for c in entry.cooperations]
             )
-            if not await store.decide(
-                session, submission_id, SubmissionState.approved, by, now, "", organisation_id
-            ):
-                raise DirectoryError(f"Die Einreichung {submission_id} ist schon entschieden.")
+            submitted.organisation_id = organisation_id
             detail = f"Einreichung {submission_id}, Organisation {organisation_id}"
             await audit(session, now, by, "offers_approved", detail=detail)
             await session.flush()

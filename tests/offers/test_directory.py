@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
@@ -118,6 +119,10 @@ async def test_a_pending_submission_is_not_shown_until_it_is_approved(directory,
     assert {o.organisation_id for o in offers} == {approved.organisation.id}
     assert await directory.pending() == ()
     assert await audit_actions(sessions) == ["offers_submitted", "offers_approved"]
+    async with sessions() as session:
+        row = await session.get(SubmissionRow, submission_id)
+    assert (row.state, row.decided_by) == (SubmissionState.approved, "staff:1")
+    assert row.organisation_id == approved.organisation.id
 
 
 async def test_approving_twice_is_refused_with_a_clear_error(directory, sessions):
@@ -200,3 +205,16 @@ async def test_a_person_s_erasure_leaves_the_directory_as_it_is(directory, servi
         assert await session.scalar(select(func.count()).select_from(OfferRow)) == 2
     assert len(await directory.active_offers()) == 2
     assert len(await directory.pending()) == 1
+
+
+async def test_two_coordinators_approving_at_once_create_the_organisation_once(directory, sessions):
+    submission_id = await directory.submit(ENTRY, provider="telegram:77")
+    results = await asyncio.gather(
+        directory.approve(submission_id, by="staff:1"),
+        directory.approve(submission_id, by="staff:2"),
+        return_exceptions=True,
+    )
+    assert sorted(type(r).__name__ for r in results) == ["DirectoryError", "Entry"]
+    assert len(await directory.organisations()) == 1
+    assert len(await directory.active_offers()) == 2
+    assert (await audit_actions(sessions)).count("offers_approved") == 1
