@@ -92,7 +92,10 @@ def read(path: Path, settings: Settings, format: str | None = None) -> list[Entr
         raise SheetError([f"{path}: {error.strerror or error}"]) from None
     if size > MAX_BYTES:
         raise SheetError([f"{path.name}: die Datei ist größer als {MAX_BYTES // 2**20} MB."])
-    rows = _csv_rows(path.read_bytes()) if kind == "csv" else _xlsx_rows(path)
+    try:
+        rows = _csv_rows(path.read_bytes()) if kind == "csv" else _xlsx_rows(path)
+    except OSError as error:
+        raise SheetError([f"{path}: {error.strerror or error}"]) from None
     return entries_of(rows, settings)
 
 
@@ -359,12 +362,14 @@ def _write_xlsx(path: Path, rows: list[list[Any]]) -> None:
     sheet = workbook.active
     sheet.title = "Angebote"
     for row in rows:
-        sheet.append([_safe(v) if isinstance(v, str) else v for v in row])
+        sheet.append(row)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for row in sheet.iter_rows(min_row=2):
-        for cell in row:
-            if isinstance(cell.value, datetime | date):
+    for cells in sheet.iter_rows(min_row=2):
+        for cell in cells:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # a text, never a formula, even if it begins with "="
+            elif isinstance(cell.value, datetime | date):
                 cell.number_format = "DD.MM.YYYY"
     sheet.freeze_panes = "A2"
     workbook.save(path)

@@ -132,8 +132,9 @@ async def test_approving_twice_is_refused_with_a_clear_error(directory, sessions
         await directory.approve(submission_id, by="staff:2")
     with pytest.raises(DirectoryError, match="ist schon angenommen"):
         await directory.reject(submission_id, by="staff:2")
-    with pytest.raises(DirectoryError, match="Eine Einreichung 99 gibt es nicht"):
-        await directory.approve(99, by="staff:2")
+    for unknown in (99, 0, -1, 2**40):
+        with pytest.raises(DirectoryError, match=f"Eine Einreichung {unknown} gibt es nicht"):
+            await directory.approve(unknown, by="staff:2")
     assert await audit_actions(sessions) == ["offers_submitted", "offers_approved"]
 
 
@@ -181,8 +182,9 @@ async def test_a_rejected_submission_changes_nothing_in_the_directory(directory,
 
 
 async def test_a_submission_for_an_unknown_organisation_or_with_errors_is_refused(directory):
-    with pytest.raises(DirectoryError, match="Organisation 5 gibt es nicht"):
-        await directory.submit(ENTRY, provider="telegram:77", organisation_id=5)
+    for unknown in (5, 2**40):
+        with pytest.raises(DirectoryError, match=f"Organisation {unknown} gibt es nicht"):
+            await directory.submit(ENTRY, provider="telegram:77", organisation_id=unknown)
     twice = Entry(CARITAS, (COURSE, replace(COURSE, costs="5 Euro")))
     with pytest.raises(InvalidEntry, match="steht zweimal da"):
         await directory.submit(twice, provider="telegram:77")
