@@ -253,11 +253,10 @@ class WebChat:
         current = await services.conversation.current(person)
         if reply is None:
             reply = current
-        elif reply.prompt is None:  # a note, a toast: the question stays below it
+        elif reply.prompt is None and not any(screen.buttons for screen in reply.messages):
+            # A note or a toast: the question stays below it.
             messages = reply.messages or current.messages
-            reply = replace(
-                reply, messages=messages, prompt=current.prompt, language=current.language
-            )
+            reply = replace(reply, messages=messages, prompt=current.prompt)
         left: tuple[str, ...] = ()
         in_contact = False
         if keep:

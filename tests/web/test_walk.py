@@ -25,7 +25,9 @@ def needs_help(question: Question):
 
 
 async def test_arabic_walk_resumed_on_another_device_opens_a_case(browsers, services, flow):
-    phone = WebRespondent(browsers(headers={"Accept-Language": "ar-SY,ar;q=0.9,en;q=0.5"}), flow, "ar")
+    phone = WebRespondent(
+        browsers(headers={"Accept-Language": "ar-SY,ar;q=0.9,en;q=0.5"}), flow, "ar"
+    )
     await phone.browser.open()
     assert phone.browser.buttons[0] == "العربية"  # the browser's language first
     await phone.start()
