@@ -22,7 +22,7 @@ async def test_a_forged_csrf_token_is_refused_and_nothing_is_stored(browsers, se
     person = WebRespondent(browsers(), flow, "de")
     await person.browser.open()
     form = person.browser.forms[0]
-    label, name, value = form.buttons[0]
+    _, name, value = form.buttons[0]
     await person.browser.post(form.action, {"csrf": "0" * 32, name: value})
     assert person.browser.status == 403
     await person.browser.post(form.action, {name: value})  # none at all
