@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 
 from bot.cli.broadcast import add_commands as add_broadcast_commands
 from bot.cli.health import add_command as add_health_command
+from bot.cli.poster import add_command as add_poster_command
 from bot.cli.report import add_commands as add_report_commands
 from bot.cli.staff import add_commands as add_staff_commands
 from bot.core.config import ConfigError
@@ -43,6 +44,7 @@ def _build_parser() -> argparse.ArgumentParser:
     add_report_commands(commands)
     add_staff_commands(commands)
     add_health_command(commands)
+    add_poster_command(commands)
     return parser
 
 
@@ -60,6 +62,7 @@ HANDLERS = {
     "staff": "bot.cli.staff:command_staff",
     "audit": "bot.cli.staff:command_audit",
     "health": "bot.cli.health:command_health",
+    "poster": "bot.cli.poster:command_poster",
 }
 
 

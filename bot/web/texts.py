@@ -30,3 +30,7 @@ CALL_ME_WRONG = N_(
 MENU_TITLE = N_("Mehr")
 # What the caseworker reads when the person asks for a call (German, staff).
 CALL_REQUEST = "Die Person bittet um einen Anruf: {phone}"
+# One line per language on the printed poster (kim-intake poster).
+INVITATION = N_(
+    "Ihre Meinung zählt: Sagen Sie uns, welche Beratung Sie brauchen – in Ihrer Sprache."
+)

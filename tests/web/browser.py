@@ -10,7 +10,6 @@ from typing import Any
 import aiohttp
 
 from bot.core.i18n import language_name, translator
-from bot.flows import engine
 from bot.flows.schema import Flow
 from tests.fixtures.bot import AGREE, Respondent, default_answer
 
@@ -160,10 +159,6 @@ class WebRespondent(Respondent):
     async def answer_some(self, count: int) -> None:
         """The next `count` questions, with the default answers."""
         for _ in range(count):
-            question = engine.next_question(self.flow, self.answers)
+            question = self.next_question()
             assert question is not None
             await self.answer(question, default_answer(question))
-
-    async def submit(self) -> None:
-        await self.tap(self.say("✅ Antworten abschicken"))
-        await self.shows(self.say("Danke! Ihre Antworten sind gespeichert."))

@@ -24,11 +24,14 @@
     var data = new FormData(form);
     var pressed = event.submitter;
     if (pressed && pressed.name) { data.append(pressed.name, pressed.value); }
-    var prompt = main.querySelector("section.prompt p");
+    // The question asked: the prompt's second paragraph (the first is where one stands).
+    var paragraphs = main.querySelectorAll("section.prompt p");
+    var prompt = paragraphs[paragraphs.length > 1 ? 1 : 0];
     var mine = pressed && pressed.name === "a" ? pressed.textContent :
       (form.querySelector("input[name=text], textarea[name=text]") || {}).value;
     var buttons = document.querySelectorAll("button");
     Array.prototype.forEach.call(buttons, function (b) { b.disabled = true; });
+    main.setAttribute("data-busy", "1");
     fetch(form.action, {
       method: "POST",
       body: new URLSearchParams(data),
@@ -47,6 +50,7 @@
       document.documentElement.lang = page.documentElement.lang;
       document.documentElement.dir = page.documentElement.dir;
       main.innerHTML = next.innerHTML;
+      main.removeAttribute("data-busy");
       var footer = document.querySelector("footer");
       var nextFooter = page.querySelector("footer");
       if (footer && nextFooter) { footer.innerHTML = nextFooter.innerHTML; }
@@ -55,6 +59,7 @@
       main.scrollIntoView({ block: "start", behavior: "smooth" });
     }).catch(function () {
       Array.prototype.forEach.call(buttons, function (b) { b.disabled = false; });
+      main.removeAttribute("data-busy");
       form.submit();
     });
   });
