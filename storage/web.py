@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
 
 from storage.casework import of_case
-from storage.models import Respondent
+from storage.models import Respondent, of_respondent
 from storage.types import when
 
 
@@ -47,14 +47,7 @@ class WebMessage(SQLModel, table=True):
     __tablename__ = "web_message"
 
     id: int | None = Field(default=None, primary_key=True)
-    respondent_id: int = Field(
-        sa_column=sa.Column(
-            sa.Integer,
-            sa.ForeignKey("respondent.id", ondelete="CASCADE"),
-            nullable=False,
-            index=True,
-        )
-    )
+    respondent_id: int = of_respondent()
     case_id: int = of_case()
     text: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
     created_at: datetime = when(nullable=False)

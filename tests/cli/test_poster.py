@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 
 from bot.cli.poster import drawable, invitation_lines
-from bot.core.config import load_settings
 from bot.core.i18n import Msg, translator
 from bot.web.texts import INVITATION
 from tests.fixtures.bot import ROOT

@@ -4,8 +4,6 @@ web person's flagged answers reach the team's group as a Telegram person's do.""
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import signal
 import socket
 import sys
 
@@ -13,7 +11,7 @@ import yaml
 
 from bot.flows.loader import load_configured_flow
 from tests.fixtures.bot import ROOT, e2e_settings
-from tests.process.test_process import STARTS_WITHIN, environment
+from tests.process.test_process import STARTS_WITHIN, environment, terminated
 from tests.web.browser import Browser, WebRespondent
 from tests.web.test_walk import needs_help
 
@@ -51,14 +49,5 @@ async def test_the_running_bot_serves_the_web_chat_and_hands_over_to_the_team(
         assert "über den Web-Chat" in group.messages[0].text
     finally:
         await browser.close()
-        with contextlib.suppress(ProcessLookupError):
-            bot.send_signal(signal.SIGTERM)
-        try:
-            status = await asyncio.wait_for(bot.wait(), timeout=30)
-        finally:
-            with contextlib.suppress(ProcessLookupError):
-                bot.kill()
-    log = (await bot.stderr.read()).decode()
-    assert status == 0, log
-    assert "Traceback" not in log
+        log = await terminated(bot)
     assert "web chat on 127.0.0.1" in log
