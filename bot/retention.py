@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.core.service import SettingsService
-from storage import dialogs, respondents, updates
+from storage import dialogs, respondents, updates, web
 from storage.casework import erase_cases_closed_before
 from storage.db import empty_wal
 
@@ -40,6 +40,8 @@ class Retention(SettingsService):
             cases = await erase_cases_closed_before(session, cases_cutoff, now)
             marks = await updates.forget_processed_before(session, now - UPDATE_MARKS_KEPT)
             drafts = await dialogs.forget_untouched_since(session, now - DRAFTS_KEPT)
+            idle = now - timedelta(days=self.settings.web.session_days)
+            await web.forget_idle(session, idle)  # web chat sessions not used for so long
         if expired or cases:
             await empty_wal(self.sessions)  # no copy of the erased rows stays on disk
         erased = Erased(len(expired), cases, marks)

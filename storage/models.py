@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
@@ -33,13 +34,9 @@ class Respondent(SQLModel, table=True):
     unreachable: bool = False
 
 
-class Interview(SQLModel, table=True):
-    """One walk through a flow; `position` is the question shown (None: the summary)."""
-
-    __tablename__ = "interview"
-
-    id: int | None = Field(default=None, primary_key=True)
-    respondent_id: int = Field(
+def of_respondent() -> Any:
+    """The respondent a row belongs to (it goes with them: /delete, retention)."""
+    return Field(
         sa_column=sa.Column(
             sa.Integer,
             sa.ForeignKey("respondent.id", ondelete="CASCADE"),
@@ -47,6 +44,15 @@ class Interview(SQLModel, table=True):
             index=True,
         )
     )
+
+
+class Interview(SQLModel, table=True):
+    """One walk through a flow; `position` is the question shown (None: the summary)."""
+
+    __tablename__ = "interview"
+
+    id: int | None = Field(default=None, primary_key=True)
+    respondent_id: int = of_respondent()
     flow_id: str = Field(max_length=32)
     flow_version: int
     status: str = Field(default=InterviewStatus.in_progress, max_length=16)  # an InterviewStatus

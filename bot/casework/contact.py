@@ -30,7 +30,7 @@ from bot.outbox.sender import Claim, Kind, Settlement
 from bot.outbox.transport import Outgoing
 from bot.ui.model import Button, EndContact, Screen
 from storage import casework as store
-from storage import deliveries, interviews, respondents
+from storage import deliveries, interviews, respondents, web
 from storage.casework import Case, Staff
 from storage.models import Respondent
 from storage.types import CaseStatus, InterviewStatus
@@ -80,7 +80,8 @@ class Contact(SettingsService):
     # --- What staff and people do -------------------------------------------------------------
 
     async def write_to_person(self, user_id: int, case_id: int, text: str, event: Event) -> str:
-        """A caseworker writes to the person of a case: '' (on its way), or why not (German)."""
+        """A caseworker writes to the person of a case: '' (on its way through the outbox), or what
+        the caseworker is told instead (German): why not, or that it waits in the web chat."""
         now = self.clock()
         async with self.transaction(event) as session:
             case = await store.get_case(session, case_id)
@@ -91,11 +92,14 @@ class Contact(SettingsService):
                 await store.audit(session, now, actor(staff), "denied", case.id, "write")
                 return texts.ONLY_OWN_CASES
             respondent = await session.get(Respondent, case.respondent_id)
-            if respondent is None or respondent.chat_id is None:
+            if respondent is None or (respondent.chat_id is None and respondent.channel != "web"):
                 return texts.UNKNOWN_CASE
             if not case.contact_open:
                 return texts.CONTACT_CLOSED.format(name=person_name(respondent.first_name))
             await store.audit(session, now, actor(staff), "message_to_person", case.id)
+            if respondent.channel == "web":  # shown when the person next opens the web chat
+                await web.leave_message(session, respondent.id, case.id, text, now)
+                return texts.WEB_LEFT
             body = {"text": text, "staff": staff.telegram_user_id}
             await self._put(session, TO_PERSON, case, event, now, body=body)
         return ""
@@ -128,6 +132,15 @@ class Contact(SettingsService):
             chat = staff.telegram_user_id
             await self._put(session, TO_STAFF, case, event, now, chat_id=chat, body=body)
         return True
+
+    async def left_for(self, person: Person) -> list[str]:
+        """Messages caseworkers left for a web person since they last looked, oldest first."""
+        async with self.transaction() as session:
+            respondent = await respondents.find_respondent(session, person.channel, person.user_id)
+            if respondent is None:
+                return []
+            left = await web.take_messages(session, respondent.id, self.clock())
+            return [row.text for row in left]
 
     async def end_contact(self, person: Person, case_id: int, event: Event) -> str:
         """The person ends the contact: the language to tell them in; their caseworker hears

@@ -63,6 +63,7 @@ async def case_view(session: AsyncSession, case_id: int | None) -> CaseView | No
         chat_id=respondent.chat_id if respondent else None,
         answers={q: (row.code, row.skipped) for q, row in stored.items()},
         assignee=assignee,
+        channel=respondent.channel if respondent else "telegram",
     )
 
 

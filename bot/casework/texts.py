@@ -34,6 +34,12 @@ ALREADY_CLOSED = "Dieser Fall ist schon abgeschlossen."
 ALREADY_CLAIMED = "Schon übernommen von {name}."
 SOMEONE_ELSE = "jemand anderes"
 DETAILS_SENT = "Die Angaben stehen in Ihrem privaten Chat mit dem Bot."
+# Said after the person's name where they do not talk to us in Telegram.
+CHANNEL_NOTES = {"web": " · über den Web-Chat"}
+WEB_LEFT = (
+    "Die Person nutzt den Web-Chat: Sie sieht Ihre Nachricht, wenn sie ihn das nächste Mal "
+    "öffnet, und kann dort antworten oder um einen Anruf bitten."
+)
 CLAIMED = "Fall #{case} gehört jetzt Ihnen."
 ASK_OUTCOME = "Fall #{case} abschließen – mit welchem Ergebnis?"
 CLOSED = "Fall #{case} ist abgeschlossen: {outcome}."
@@ -58,6 +64,7 @@ class CaseView:
     chat_id: int | None
     answers: dict[str, tuple[str | None, bool]]  # question id -> (code, skipped)
     assignee: Staff | None
+    channel: str = "telegram"  # how the person talks to us: telegram, web
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "first_name", person_name(self.first_name))
@@ -133,8 +140,9 @@ def header_lines(settings: Settings, view: CaseView) -> list[str]:
     priority = PRIORITY_NAMES.get(case.priority, case.priority).upper()
     district = settings.district_name(case.district) if case.district else "keine Angabe"
     team = team_of(settings, case.team)
+    channel = CHANNEL_NOTES.get(view.channel, "")
     return [
-        f"{mark} {priority} · Fall #{case.id} · {view.first_name}",
+        f"{mark} {priority} · Fall #{case.id} · {view.first_name}{channel}",
         f"Sprache: {german_name(case.language)} · Stadtteil: {district}",
         f"Team: {team.name if team else case.team} · gemeldet {_when(settings, case.created_at)}",
     ]

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from bot.cli.broadcast import add_commands as add_broadcast_commands
 from bot.cli.health import add_command as add_health_command
 from bot.cli.offers import add_commands as add_offers_commands
+from bot.cli.poster import add_command as add_poster_command
 from bot.cli.report import add_commands as add_report_commands
 from bot.cli.staff import add_commands as add_staff_commands
 from bot.core.config import ConfigError
@@ -46,6 +47,7 @@ def _build_parser() -> argparse.ArgumentParser:
     add_staff_commands(commands)
     add_offers_commands(commands)
     add_health_command(commands)
+    add_poster_command(commands)
     return parser
 
 
@@ -64,6 +66,7 @@ HANDLERS = {
     "audit": "bot.cli.staff:command_audit",
     "offers": "bot.cli.offers:command_offers",
     "health": "bot.cli.health:command_health",
+    "poster": "bot.cli.poster:command_poster",
 }
 
 

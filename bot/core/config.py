@@ -109,6 +109,26 @@ class TelegramConfig(_Strict):
         return self
 
 
+class Web(_Strict):
+    """The web chat: the questionnaire in a browser, for people without Telegram. Served by the
+    same process: beside the webhook on its server, or on its own port when polling."""
+
+    enabled: bool = False
+    path: str = "/fragebogen"
+    listen_host: str = "127.0.0.1"
+    listen_port: int = Field(8081, ge=1, le=65535)
+    public_url: str = ""  # e.g. https://kim.troisdorf.de/fragebogen (for the poster)
+    secure_cookie: bool = True  # the cookie only over HTTPS (behind the city's TLS proxy)
+    session_days: int = Field(90, ge=1, le=730)
+
+    @field_validator("path")
+    @classmethod
+    def _path(cls, value: str) -> str:
+        if not re.fullmatch(r"(/[a-z0-9_-]+)+", value):
+            raise ValueError("web.path must look like /fragebogen (a-z, 0-9, _ and -)")
+        return value
+
+
 class Privacy(_Strict):
     consent_version: str = "1"
     controller: str = ""
@@ -185,6 +205,7 @@ class Settings(BaseSettings):
     districts: list[District] = []
     fields: tuple[FieldOfAction, ...] = Field(DEFAULT_FIELDS, min_length=1)
     telegram: TelegramConfig = TelegramConfig()
+    web: Web = Web()
     privacy: Privacy = Privacy()
     teams: list[Team] = []
     coordinators: list[int] = []

@@ -10,7 +10,7 @@ from bot.core.config import Settings
 from bot.core.i18n import N_, Msg, best_language
 from bot.core.service import Clock, Event, FlowService, Person, utc_now
 from bot.flows import engine
-from bot.flows.schema import Flow, QuestionType
+from bot.flows.schema import CHOICE_TYPES, Flow, QuestionType
 from bot.intake.answering import Handover, _offers, _selection
 from bot.intake.onboarding import Onboarding
 from bot.intake.prompt_memory import PromptMemory
@@ -119,6 +119,27 @@ class Conversation(Onboarding, Reviewing, FlowService[Flow]):
             if state.interview.position is None:
                 return self._current(state, Msg(REASONS["use_buttons"]), retire=True)
             return await self._submit(session, state, state.interview.position, text)
+
+    async def current(self, person: Person) -> Reply:
+        """Where the person stands, without a word more (for a channel that draws whole pages)."""
+        async with self.transaction() as session:
+            state = await self.load(session, person)
+            if state is None:
+                return self.language_choice(person)
+            return self._current(state, None)
+
+    async def typed_question(self, person: Person) -> tuple[str, str] | None:
+        """The key and type of the current question when it is answered by typing (a channel
+        that draws forms shows a text field then), else None."""
+        async with self.transaction() as session:
+            state = await self.load(session, person)
+        if state is None or state.interview.status == InterviewStatus.finished:
+            return None
+        key = state.interview.position
+        if key is None:
+            return None
+        kind = self._step(key).question.type
+        return None if kind in CHOICE_TYPES else (key, kind.value)
 
     # --- Commands ---------------------------------------------------------------------------------
 

@@ -58,6 +58,17 @@ COMMANDS = N_(
     "/delete – alle meine Daten löschen\n"
     "/stop – keine Erinnerungen mehr"
 )
+# The command menu: Telegram's command list, the web chat's buttons below the question.
+MENU = (
+    ("start", N_("Fragebogen beginnen oder weitermachen")),
+    ("help", N_("Hilfe")),
+    ("language", N_("Sprache ändern")),
+    ("restart", N_("Fragebogen neu beginnen")),
+    ("privacy", N_("Datenschutz")),
+    ("mydata", N_("Meine Daten ansehen")),
+    ("delete", N_("Alle meine Daten löschen")),
+    ("stop", N_("Keine Erinnerungen mehr")),
+)
 DECLINED = N_(
     "Schade. Wir haben nichts über Sie gespeichert. "
     "Wenn Sie es sich anders überlegen, schreiben Sie einfach /start."

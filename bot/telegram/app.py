@@ -7,6 +7,8 @@ import asyncio
 import logging
 import signal
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from functools import partial
 
@@ -22,12 +24,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import Services
 from bot.core.config import Settings, load_settings
-from bot.core.i18n import N_, translator
+from bot.core.i18n import translator
 from bot.core.inbox import Inbox
 from bot.core.logs import setup_logging
 from bot.core.service import Clock, utc_now
 from bot.flows.schema import Flow
 from bot.intake.service import Conversation
+from bot.intake.texts import MENU
 from bot.outbox.pacing import RateBudget
 from bot.outbox.sender import Sender
 from bot.scheduler import Scheduler
@@ -42,6 +45,7 @@ from bot.telegram.routers import broadcasts as coordination
 from bot.telegram.routers import casework as casework_router
 from bot.telegram.routers import intake, stats
 from bot.telegram.startup import reach_telegram
+from bot.web.server import WebChat
 
 log = logging.getLogger(__name__)
 
@@ -60,17 +64,6 @@ Choose a long random secret, for example the output of
   python3 -c "import secrets; print(secrets.token_urlsafe(32))"
 and set it as KIM_WEBHOOK_SECRET; Telegram sends it with every update and others cannot."""
 
-COMMANDS = (
-    ("start", N_("Fragebogen beginnen oder weitermachen")),
-    ("help", N_("Hilfe")),
-    ("language", N_("Sprache ändern")),
-    ("restart", N_("Fragebogen neu beginnen")),
-    ("privacy", N_("Datenschutz")),
-    ("mydata", N_("Meine Daten ansehen")),
-    ("delete", N_("Alle meine Daten löschen")),
-    ("stop", N_("Keine Erinnerungen mehr")),
-)
-
 
 # Every route of the bot, in the order an update tries them: /stats before coordination and
 # intake so that neither takes the command; coordination and casework before intake, so that a
@@ -87,6 +80,7 @@ class Application:
     dispatcher: Dispatcher
     conversation: Conversation
     inbox: Inbox
+    web: WebChat | None = None  # the web chat, when config.yaml enables it
 
     async def close(self) -> None:
         await self.bot.session.close()
@@ -136,8 +130,16 @@ async def create_application(
         scheduler=Scheduler(settings.database_url, services.sessions, clock),
     )
     dispatcher.include_routers(*(module.build_router() for module in ROUTERS))
+    web_chat = WebChat(services) if settings.web.enabled else None
     return Application(
-        settings, services.flow, services.engine, bot, dispatcher, conversation, services.inbox
+        settings,
+        services.flow,
+        services.engine,
+        bot,
+        dispatcher,
+        conversation,
+        services.inbox,
+        web_chat,
     )
 
 
@@ -146,7 +148,7 @@ async def set_commands(app: Application) -> None:
     scope = BotCommandScopeAllPrivateChats()
     for language in (None, *app.settings.languages):
         tr = translator(language or "de")
-        commands = [BotCommand(command=name, description=tr(text)) for name, text in COMMANDS]
+        commands = [BotCommand(command=name, description=tr(text)) for name, text in MENU]
         await app.bot.set_my_commands(commands, scope=scope, language_code=language)
 
 
@@ -161,7 +163,8 @@ async def serve(app: Application, stop: asyncio.Event) -> None:
             await serve_webhook(app, stop)
         else:
             await app.bot.delete_webhook(drop_pending_updates=False)
-            await poll(app.bot, app.dispatcher, app.inbox, stop)
+            async with serving_web_alone(app):
+                await poll(app.bot, app.dispatcher, app.inbox, stop)
     finally:
         await background.stop()  # outbox
 
@@ -185,7 +188,10 @@ async def serve_webhook(app: Application, stop: asyncio.Event) -> None:
     web_app.router.add_post(hook.path, handler.handle)
     web_app.router.add_get("/healthz", _healthz)
     web_app.router.add_get("/readyz", partial(_readyz, app))
-    runner = web.AppRunner(web_app, shutdown_timeout=10)
+    if app.web is not None:
+        app.web.add_routes(web_app)
+    # No access log: the web chat's addresses and paths are nobody's business.
+    runner = web.AppRunner(web_app, shutdown_timeout=10, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, hook.listen_host, hook.listen_port).start()
     log.info("webhook server on %s:%s%s", hook.listen_host, hook.listen_port, hook.path)
@@ -194,6 +200,26 @@ async def serve_webhook(app: Application, stop: asyncio.Event) -> None:
     )
     await stop.wait()
     await runner.cleanup()  # stops taking requests, lets those in flight finish
+
+
+@asynccontextmanager
+async def serving_web_alone(app: Application) -> AsyncIterator[None]:
+    """While polling, the web chat (if enabled) on a port of its own."""
+    if app.web is None:
+        yield
+        return
+    config = app.settings.web
+    web_app = web.Application()
+    app.web.add_routes(web_app)
+    web_app.router.add_get("/healthz", _healthz)
+    runner = web.AppRunner(web_app, shutdown_timeout=10, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, config.listen_host, config.listen_port).start()
+    log.info("web chat on %s:%s%s", config.listen_host, config.listen_port, config.path)
+    try:
+        yield
+    finally:
+        await runner.cleanup()
 
 
 async def _healthz(request: web.Request) -> web.Response:

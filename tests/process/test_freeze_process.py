@@ -7,11 +7,7 @@ server, answers the stranger, then the next person, and stops on SIGTERM with st
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import signal
-
-from tests.process.test_process import start_bot
+from tests.process.test_process import start_bot, terminated
 
 NOTHING_STORED = "Über Sie ist nichts gespeichert."
 
@@ -32,13 +28,5 @@ async def test_a_stranger_s_stop_does_not_freeze_the_real_bot(
             other.send("/start")
             await fake.wait_until(lambda o=other: "Deutsch" in o.buttons(), within=15)
     finally:
-        bot.send_signal(signal.SIGTERM)
-        try:
-            status = await asyncio.wait_for(bot.wait(), timeout=30)
-        finally:
-            with contextlib.suppress(ProcessLookupError):
-                bot.kill()
-    log = (await bot.stderr.read()).decode()
-    assert status == 0, log
-    assert "Traceback" not in log
+        log = await terminated(bot)
     assert not [line for line in log.splitlines() if " ERROR " in line or " CRITICAL " in line]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
@@ -46,6 +47,22 @@ async def start_bot(fake, database_url: str, cwd: Path) -> asyncio.subprocess.Pr
     # This process's first fetch (not one of an earlier process); a loaded machine starts slowly.
     await fake.wait_until(lambda: len(fake.calls_to("getUpdates")) > earlier, within=STARTS_WITHIN)
     return process
+
+
+async def terminated(process: asyncio.subprocess.Process) -> str:
+    """SIGTERM, and the process's log once it ended; it must end with status 0 and no
+    traceback (killed if it takes more than 30 seconds)."""
+    with contextlib.suppress(ProcessLookupError):
+        process.send_signal(signal.SIGTERM)
+    try:
+        status = await asyncio.wait_for(process.wait(), timeout=30)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            process.kill()
+    log = (await process.stderr.read()).decode() if process.stderr else ""
+    assert status == 0, log
+    assert "Traceback" not in log
+    return log
 
 
 async def stored(database_url: str) -> tuple[dict[str, str | None], str | None]:
