@@ -54,6 +54,7 @@ COMMANDS = N_(
     "/language – Sprache ändern\n"
     "/restart – neu beginnen\n"
     "/privacy – Datenschutz\n"
+    "/offers – passende Angebote ansehen\n"
     "/mydata – meine Daten ansehen\n"
     "/delete – alle meine Daten löschen\n"
     "/stop – keine Erinnerungen mehr"

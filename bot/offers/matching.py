@@ -10,7 +10,11 @@ group (bot/flows/needs.yaml `age_group`) is left out.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
+from bot.core.config import Settings
+from bot.flows.needs import Answers, needs_of
+from bot.flows.schema import Flow, QuestionType
 from bot.offers.model import Offer
 from storage.types import OfferStatus
 
@@ -98,3 +102,45 @@ def rank(
         ]
         for field in fields
     }
+
+
+@dataclass(frozen=True)
+class Seeker:
+    """What matching needs to know of a person, read from their answers."""
+
+    district: str | None
+    needs: frozenset[str]
+    languages: frozenset[str]
+    age_group: str | None
+
+
+def seeker_of(flow: Flow, answers: Answers) -> Seeker:
+    """The person as matching sees them: the district question's answer, the needs (the one
+    need rule, bot/flows/needs.py), the `languages` and `age_group` answers of the flow."""
+    district = next(
+        (answers.get(q.id) for q in flow.questions if q.type is QuestionType.district), None
+    )
+    spoken = answers.get("languages")
+    age_group = answers.get("age_group")
+    return Seeker(
+        district=district if isinstance(district, str) else None,
+        needs=needs_of(flow, answers),
+        languages=iso_languages(spoken) if isinstance(spoken, frozenset) else frozenset(),
+        age_group=age_group if isinstance(age_group, str) else None,
+    )
+
+
+def suggest(
+    offers: Iterable[Offer], seeker: Seeker, settings: Settings, limit_per_field: int = 3
+) -> dict[str, tuple[Offer, ...]]:
+    """`rank` for a person with the deployment's neighbours and order of fields."""
+    return rank(
+        offers,
+        district=seeker.district,
+        needs=seeker.needs,
+        languages=seeker.languages,
+        age_group=seeker.age_group,
+        neighbours=settings.neighbours,
+        limit_per_field=limit_per_field,
+        order=settings.field_ids,
+    )

@@ -66,6 +66,7 @@ COMMANDS = (
     ("language", N_("Sprache ändern")),
     ("restart", N_("Fragebogen neu beginnen")),
     ("privacy", N_("Datenschutz")),
+    ("offers", N_("Passende Angebote ansehen")),
     ("mydata", N_("Meine Daten ansehen")),
     ("delete", N_("Alle meine Daten löschen")),
     ("stop", N_("Keine Erinnerungen mehr")),
