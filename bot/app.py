@@ -98,12 +98,18 @@ class Services:
 
     @cached_property
     def conversation(self) -> Conversation:
-        """The intake; the handover: a finished questionnaire with a flag opens or joins a case."""
+        """The intake; the handover: a finished questionnaire with a flag opens or joins a case;
+        the directory: the offers suggested to the person."""
         from bot.intake.service import Conversation
 
         handover = self.casework.handover
         return Conversation(
-            self.sessions, self.settings, self.flow, clock=self.clock, handover=handover
+            self.sessions,
+            self.settings,
+            self.flow,
+            clock=self.clock,
+            handover=handover,
+            offers=self.directory,
         )
 
     @cached_property
