@@ -94,7 +94,9 @@ class Services:
     def casework(self) -> Casework:
         from bot.casework.service import Casework
 
-        return Casework(self.sessions, self.settings, self.flow, clock=self.clock)
+        casework = Casework(self.sessions, self.settings, self.flow, clock=self.clock)
+        casework.offers = self.directory  # the offers matching a case, in its details
+        return casework
 
     @cached_property
     def conversation(self) -> Conversation:

@@ -5,7 +5,6 @@ directory has it. Nothing is stored about which offers were shown."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Protocol
 
 from bot.core.i18n import N_, Msg, babel_locale
 from bot.flows.needs import Answers
@@ -13,6 +12,7 @@ from bot.flows.schema import Flow, text_context
 from bot.intake.answering import Answering
 from bot.offers.matching import Seeker, seeker_of, suggest
 from bot.offers.model import Offer
+from bot.offers.source import OfferSource
 from bot.ui.model import Screen
 
 INTRO = N_("Diese Angebote in {city} passen zu dem, was Sie brauchen:")
@@ -31,12 +31,6 @@ NOT_FINISHED = N_(
     "Wenn Sie den Fragebogen fertig beantwortet haben, zeige ich Ihnen hier passende Angebote. "
     "Mit /start geht es weiter."
 )
-
-
-class OfferSource(Protocol):
-    """Where the active offers come from (the directory service)."""
-
-    async def active_offers(self) -> tuple[Offer, ...]: ...
 
 
 def field_title(flow: Flow, field: str, german: str) -> Msg | str:

@@ -13,11 +13,12 @@ from bot.flows import engine
 from bot.flows.needs import decode_stored
 from bot.flows.schema import Flow, QuestionType
 from bot.intake.answering import Handover, _offers, _selection
-from bot.intake.offers import NOT_FINISHED, OfferSource
+from bot.intake.offers import NOT_FINISHED
 from bot.intake.onboarding import Onboarding
 from bot.intake.prompt_memory import PromptMemory
 from bot.intake.review import Reviewing
 from bot.intake.texts import COMMANDS, HELP, REASONS, STALE, WELCOME_BACK
+from bot.offers.source import OfferSource
 from bot.ui.model import (
     Action,
     Choose,
