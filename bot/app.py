@@ -137,7 +137,9 @@ class Services:
     def reports(self) -> Reports:
         from bot.reports.service import Reports
 
-        return Reports(self.sessions, self.settings, self.flow, clock=self.clock)
+        reports = Reports(self.sessions, self.settings, self.flow, clock=self.clock)
+        reports.offers = self.directory  # needs beside the offers that reach them
+        return reports
 
     @cached_property
     def broadcasts(self) -> Broadcasts:
