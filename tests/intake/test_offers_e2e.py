@@ -38,4 +38,7 @@ async def test_an_arabic_speaker_reads_the_offers_at_the_end_and_again_on_offers
         )
         again = [m.text for m in amina.person.messages[shown:] if heading in (m.text or "")]
         assert again == [offers]
+        # The Arabic command menu of private chats names it.
+        menu = {c["command"]: c["description"] for c in fake.commands[("all_private_chats", "ar")]}
+        assert menu["offers"] == "عرض العروض المناسبة"
     assert not fake.unanswered_callbacks()
