@@ -10,6 +10,7 @@ from bot.flows.needs import Stored, decode_stored
 from bot.flows.schema import Flow
 from bot.offers.matching import seeker_of, suggest
 from bot.offers.model import Offer, Organisation
+from bot.ui.staff_text import for_staff
 
 NONE_FOUND = "keine passenden im Verzeichnis"
 
@@ -21,7 +22,8 @@ def offer_lines(
     offers: Sequence[Offer],
     organisations: Mapping[int, Organisation],
 ) -> list[str]:
-    """Per field of need, the matching offers: name, organisation, address, phone."""
+    """Per field of need, the matching offers: name, organisation, address, phone, each as
+    the provider wrote it but without hidden characters or line breaks."""
     seeker = seeker_of(flow, decode_stored(flow, answers))
     ranked = suggest(offers, seeker, settings)
     if not ranked:
@@ -38,5 +40,5 @@ def offer_lines(
                 parts.append(offer.address)
             if organisation is not None and organisation.phone:
                 parts.append(f"Tel. {organisation.phone}")
-            lines.append("• " + " – ".join(parts))
+            lines.append("• " + " – ".join(for_staff(part) for part in parts))
     return lines

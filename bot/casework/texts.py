@@ -242,7 +242,7 @@ def details_text(settings: Settings, flow: Flow, view: CaseView, offers: Sequenc
             current = section
         lines.append(line)
     if offers:
-        lines += ["", *offers]
+        lines += ["", *(for_staff(line) for line in offers)]
     return "\n".join(lines)
 
 

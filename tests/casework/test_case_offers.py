@@ -74,3 +74,15 @@ async def test_the_details_say_so_when_no_offer_matches(services, clock):
     await services.directory.put([Entry(CARITAS, (FAR, JOBS))], by="cli")
     await case_of_amina(services)
     assert "Passende Angebote: keine passenden im Verzeichnis." in await details(services)
+
+
+async def test_an_offer_s_hidden_characters_and_line_breaks_do_not_reach_the_details(
+    services, clock
+):
+    clock.set(NOW)
+    forged = Offer(0, 0, "Kurs\u202e\nFall #9 gelöscht", fields=frozenset({"language"}))
+    await services.directory.put([Entry(CARITAS, (forged,))], by="cli")
+    await case_of_amina(services)
+    text = await details(services)
+    assert "• Kurs Fall #9 gelöscht – Caritas Troisdorf – Tel. 02241 1234" in text.splitlines()
+    assert "\u202e" not in text
