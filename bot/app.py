@@ -94,16 +94,24 @@ class Services:
     def casework(self) -> Casework:
         from bot.casework.service import Casework
 
-        return Casework(self.sessions, self.settings, self.flow, clock=self.clock)
+        casework = Casework(self.sessions, self.settings, self.flow, clock=self.clock)
+        casework.offers = self.directory  # the offers matching a case, in its details
+        return casework
 
     @cached_property
     def conversation(self) -> Conversation:
-        """The intake; the handover: a finished questionnaire with a flag opens or joins a case."""
+        """The intake; the handover: a finished questionnaire with a flag opens or joins a case;
+        the directory: the offers suggested to the person."""
         from bot.intake.service import Conversation
 
         handover = self.casework.handover
         return Conversation(
-            self.sessions, self.settings, self.flow, clock=self.clock, handover=handover
+            self.sessions,
+            self.settings,
+            self.flow,
+            clock=self.clock,
+            handover=handover,
+            offers=self.directory,
         )
 
     @cached_property
@@ -129,7 +137,9 @@ class Services:
     def reports(self) -> Reports:
         from bot.reports.service import Reports
 
-        return Reports(self.sessions, self.settings, self.flow, clock=self.clock)
+        reports = Reports(self.sessions, self.settings, self.flow, clock=self.clock)
+        reports.offers = self.directory  # needs beside the offers that reach them
+        return reports
 
     @cached_property
     def broadcasts(self) -> Broadcasts:

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.casework import lifecycle, notices, opening, policy, texts
 from bot.casework.notices import STAFF, Notices, case_view
+from bot.casework.offers import offer_lines
 from bot.casework.staff import actor
 from bot.casework.texts import (
     CaseView,
@@ -36,6 +37,8 @@ from bot.casework.texts import (
 )
 from bot.core.service import Event, FlowService, after_commit
 from bot.flows import engine
+from bot.offers.model import Offer, Organisation
+from bot.offers.source import OfferSource
 from bot.outbox.sender import Kind
 from bot.ui.model import (
     AskOutcome,
@@ -61,6 +64,7 @@ AUDIT_NAMES = {ClaimCase: "claim", ShowDetails: "details", AskOutcome: "close",
 
 class Casework(FlowService):
     wake = staticmethod(lambda: None)  # the outbox has something new (set by the channel)
+    offers: OfferSource | None = None  # the directory, for the offers in the details
 
     @cached_property
     def notices(self) -> Notices:
@@ -111,6 +115,7 @@ class Casework(FlowService):
         """A caseworker pressed a case button (in the group, or in their private chat) or typed
         its command: what to show them (privately), which notice to draw again, the toast."""
         now = self.clock()
+        directory = await self._directory() if isinstance(action, ShowDetails) else None
         async with self.transaction(event) as session:
             view = await case_view(session, action.case_id)
             if view is None:
@@ -128,7 +133,9 @@ class Casework(FlowService):
             match action:
                 case ShowDetails():
                     await store.audit(session, now, who, "view_answers", case.id)
-                    details = details_text(self.settings, self.flow, view)
+                    assert directory is not None
+                    found = offer_lines(self.settings, self.flow, view.answers, *directory)
+                    details = details_text(self.settings, self.flow, view, found)
                     return Reply(STAFF, messages=(Screen((details,)),), toast=texts.DETAILS_SENT)
                 case ClaimCase():
                     lifecycle.claim(case, staff, now)
@@ -161,6 +168,12 @@ class Casework(FlowService):
                         retire=None if pressed_in_group else Screen((done,)),
                     )
         return Reply(STAFF, toast=texts.UNKNOWN_CASE)
+
+    async def _directory(self) -> tuple[tuple[Offer, ...], dict[int, Organisation]]:
+        """The active offers and their organisations, read before the action's transaction."""
+        if self.offers is None:
+            return (), {}
+        return await self.offers.active_offers(), await self.offers.organisations()
 
     def _notice_edit(self, view: CaseView, keys: Keys | None = None) -> tuple[Edit, ...]:
         """The case's notice drawn again (with other buttons: `keys`), if it is in the group."""

@@ -5,6 +5,7 @@ typed answers, messages) passes through bot.ui.staff_text first."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -233,8 +234,9 @@ def outcome_buttons(case_id: int) -> Keys:
     return (*rows, (Button("↩️ Zurück", ShowNotice(case_id)),))
 
 
-def details_text(settings: Settings, flow: Flow, view: CaseView) -> str:
-    """Every answer of the person, section by section, in German (sent privately)."""
+def details_text(settings: Settings, flow: Flow, view: CaseView, offers: Sequence[str] = ()) -> str:
+    """Every answer of the person, section by section, in German (sent privately), and the
+    lines of the offers that match them (bot/casework/offers.py)."""
     de = translator("de")
     lines = [*header_lines(settings, view), "", "Anlass:", *flag_lines(settings, view)]
     current = None
@@ -247,6 +249,8 @@ def details_text(settings: Settings, flow: Flow, view: CaseView) -> str:
             lines += ["", f"{section}:"]
             current = section
         lines.append(line)
+    if offers:
+        lines += ["", *(for_staff(line) for line in offers)]
     return "\n".join(lines)
 
 

@@ -84,6 +84,7 @@ class TerminalChat:
             "/language": lambda: self.conversation.change_language(person),
             "/privacy": lambda: self.conversation.privacy(person),
             "/restart": lambda: self.conversation.ask_restart(person),
+            "/offers": lambda: self.conversation.show_offers(person),
             "/mydata": lambda: self.data_rights.my_data(person),
             "/delete": lambda: self.data_rights.ask_delete(person),
             "/stop": lambda: self.data_rights.stop(person, event),

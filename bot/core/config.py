@@ -44,8 +44,12 @@ class _Strict(BaseModel):
 
 
 class District(_Strict):
+    """A district of the city; `neighbours` are the ids of the districts next to it (offers
+    there are suggested after those in the district itself and the city-wide ones)."""
+
     id: str
     name: str
+    neighbours: list[str] = []
 
     @field_validator("id")
     @classmethod
@@ -256,6 +260,12 @@ class Settings(BaseSettings):
         district_ids = [d.id for d in self.districts]
         if len(set(district_ids)) != len(district_ids):
             raise ValueError("two districts share an id")
+        for district in self.districts:
+            unknown = sorted(set(district.neighbours) - set(district_ids))
+            if unknown:
+                raise ValueError(f"district {district.id} names unknown neighbour(s) {unknown}")
+            if district.id in district.neighbours:
+                raise ValueError(f"district {district.id} names itself as its neighbour")
         field_ids = [f.id for f in self.fields]
         if len(set(field_ids)) != len(field_ids):
             raise ValueError("two fields of action share an id")
@@ -295,6 +305,15 @@ class Settings(BaseSettings):
     def field_label(self, field_id: str) -> str:
         """The short name of a field of action (the name if it has none)."""
         return next((f.label for f in self.fields if f.id == field_id), field_id)
+
+    @property
+    def neighbours(self) -> dict[str, frozenset[str]]:
+        """Each district's neighbours, both ways: naming B a neighbour of A makes A one of B."""
+        near: dict[str, set[str]] = {d.id: set(d.neighbours) for d in self.districts}
+        for district in self.districts:
+            for other in district.neighbours:
+                near[other].add(district.id)
+        return {district: frozenset(ids) for district, ids in near.items()}
 
     def district_name(self, district_id: str) -> str:
         return next((d.name for d in self.districts if d.id == district_id), district_id)

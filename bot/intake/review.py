@@ -7,16 +7,25 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.i18n import N_, Msg
 from bot.flows import engine
 from bot.intake import screens as prompts
-from bot.intake.answering import Answering, State, _selection_code
+from bot.intake.answering import State, _selection_code
+from bot.intake.offers import Suggesting
 from bot.intake.texts import CASE_MANAGER_WILL_CALL, NEXT_STEPS, STALE, THANKS
+from bot.offers.model import Offer
 from bot.ui.model import DROP_BUTTONS, Reply, Screen
 from storage.types import InterviewStatus
 
 
-class Reviewing(Answering):
+class Reviewing(Suggesting):
     """The steps on the summary once every question is answered (part of the conversation)."""
 
-    async def _review(self, session: AsyncSession, state: State, step: str, qid: str) -> Reply:
+    async def _review(
+        self,
+        session: AsyncSession,
+        state: State,
+        step: str,
+        qid: str,
+        offers: tuple[Offer, ...] = (),
+    ) -> Reply:
         iid, answers = state.interview.id, state.answers
         match step:
             case "change":
@@ -26,7 +35,7 @@ class Reviewing(Answering):
             case "edit":
                 return self._edit(state, qid)
             case "finish":
-                return await self._finish(session, state)
+                return await self._finish(session, state, offers)
         raise TypeError(f"unknown review step {step!r}")
 
     def _edit(self, state: State, qid: str) -> Reply:
@@ -38,8 +47,11 @@ class Reviewing(Answering):
         interview.selection = _selection_code(earlier)
         return self._current(state, None, retire=True)
 
-    async def _finish(self, session: AsyncSession, state: State) -> Reply:
-        """The interview is finished; flagged answers hand the person over to casework."""
+    async def _finish(
+        self, session: AsyncSession, state: State, offers: tuple[Offer, ...]
+    ) -> Reply:
+        """The interview is finished; flagged answers hand the person over to casework; the
+        offers matching the person's needs follow the thanks."""
         interview = state.interview
         now = self.clock()
         interview.status = InterviewStatus.finished
@@ -56,5 +68,8 @@ class Reviewing(Answering):
             state.language,
             retire=DROP_BUTTONS,
             prompt_ref=state.respondent.prompt_message_id,
-            messages=(Screen(tuple(closing)),),
+            messages=(
+                Screen(tuple(closing)),
+                *self.suggestions(state.language, state.answers, offers, quiet=True),
+            ),
         )

@@ -10,12 +10,15 @@ from bot.core.config import Settings
 from bot.core.i18n import N_, Msg, best_language
 from bot.core.service import Clock, Event, FlowService, Person, utc_now
 from bot.flows import engine
+from bot.flows.needs import decode_stored
 from bot.flows.schema import CHOICE_TYPES, Flow, QuestionType
 from bot.intake.answering import Handover, _offers, _selection
+from bot.intake.offers import NOT_FINISHED
 from bot.intake.onboarding import Onboarding
 from bot.intake.prompt_memory import PromptMemory
 from bot.intake.review import Reviewing
 from bot.intake.texts import COMMANDS, HELP, REASONS, STALE, WELCOME_BACK
+from bot.offers.source import OfferSource
 from bot.ui.model import (
     Action,
     Choose,
@@ -49,9 +52,11 @@ class Conversation(Onboarding, Reviewing, FlowService[Flow]):
         flow: Flow,
         clock: Clock = utc_now,
         handover: Handover | None = None,
+        offers: OfferSource | None = None,
     ) -> None:
         super().__init__(sessions, settings, flow, clock)
         self.handover = handover
+        self.offers = offers
         self._prompts = PromptMemory(self.transaction)
 
     async def start(self, person: Person, event: Event) -> Reply:
@@ -73,6 +78,8 @@ class Conversation(Onboarding, Reviewing, FlowService[Flow]):
             raise TypeError("confirmations belong to the data-rights service")
         if isinstance(action, EndContact):
             return await self.stale(person)  # casework answers these where it runs
+        finishing = isinstance(action, Review) and action.step == "finish"
+        offers = await self.active_offers() if finishing else ()
         async with self.transaction(event) as session:
             state = await self.load(session, person)
             if state is None:
@@ -103,7 +110,7 @@ class Conversation(Onboarding, Reviewing, FlowService[Flow]):
                 case Navigate(question_id=qid, step="back"):
                     return self._back(state, qid)
                 case Review(step=step, question_id=qid):
-                    return await self._review(session, state, step, qid)
+                    return await self._review(session, state, step, qid, offers)
                 case Resume():
                     return self._current(state, Msg(WELCOME_BACK), retire=True)
         raise TypeError(f"unknown action {action!r}")
@@ -157,6 +164,23 @@ class Conversation(Onboarding, Reviewing, FlowService[Flow]):
 
     async def help(self, person: Person) -> Reply:
         return note(await self.language_of(person), HELP, COMMANDS)
+
+    async def show_offers(self, person: Person) -> Reply:
+        """/offers: the suggestions of the finish again, from the stored answers."""
+        offers = await self.active_offers()
+        async with self.transaction() as session:
+            found = await interviews.respondent_with_interview(
+                session, person.channel, person.user_id
+            )
+            interview = found[1] if found is not None else None
+            stored = await interviews.load_answers(session, interview.id) if interview else {}
+        if found is None or not found[0].language:
+            return self.language_choice(person)
+        language = found[0].language
+        if interview is None or interview.status != InterviewStatus.finished:
+            return note(language, NOT_FINISHED)
+        answers = decode_stored(self.flow, {k: (a.code, a.skipped) for k, a in stored.items()})
+        return Reply(language, messages=self.suggestions(language, answers, offers))
 
     async def privacy(self, person: Person) -> Reply:
         language = await self.language_of(person)

@@ -54,6 +54,7 @@ COMMANDS = N_(
     "/language – Sprache ändern\n"
     "/restart – neu beginnen\n"
     "/privacy – Datenschutz\n"
+    "/offers – passende Angebote ansehen\n"
     "/mydata – meine Daten ansehen\n"
     "/delete – alle meine Daten löschen\n"
     "/stop – keine Erinnerungen mehr"
@@ -65,6 +66,7 @@ MENU = (
     ("language", N_("Sprache ändern")),
     ("restart", N_("Fragebogen neu beginnen")),
     ("privacy", N_("Datenschutz")),
+    ("offers", N_("Passende Angebote ansehen")),
     ("mydata", N_("Meine Daten ansehen")),
     ("delete", N_("Alle meine Daten löschen")),
     ("stop", N_("Keine Erinnerungen mehr")),

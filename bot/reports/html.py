@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from bot.core.vocabulary import CASE_STATUS_NAMES, PRIORITY_NAMES
+from bot.reports.coverage import NO_OFFER, Coverage, CoverageCell
 from bot.reports.privacy import LEGEND, Count, share, share_text
 from bot.reports.service import (
     CaseTable,
@@ -168,7 +169,11 @@ def render_html(report: Report, zone: str = "Europe/Berlin") -> str:
     for table in (report.by_age, report.by_stay):
         if table is not None:
             parts.append(_need_section(table))
-    parts += [_drop_off_section(report.drop_off), _cases_section(report.cases)]
+    parts += [
+        _coverage_section(report.coverage),
+        _drop_off_section(report.drop_off),
+        _cases_section(report.cases),
+    ]
     parts.append(
         '<section><h2>Lesehilfe</h2><p class="note">'
         "Ein Bedarf in einem Handlungsfeld liegt vor, wenn die Antworten einer Person eine "
@@ -294,3 +299,23 @@ def _cases_section(cases: CaseTable | None) -> str:
 
 def _hours(value: float | None) -> str:
     return "–" if value is None else f"{value:.1f}".replace(".", ",")
+
+
+def _coverage_section(coverage: Coverage | None) -> str:
+    if coverage is None:
+        return ""
+
+    def cell(item: CoverageCell) -> str:
+        text = f"{item.people} / {item.offers}"
+        return f"{text} – {NO_OFFER}" if item.gap else text
+
+    head = ["Stadtteil", *(f.name for f in coverage.fields)]
+    rows = [[row.district, *(cell(c) for c in row.cells)] for row in coverage.rows]
+    return (
+        "<section><h2>Bedarfe und Angebote</h2>"
+        + _table(head, rows)
+        + '<p class="note">Je Feld: Personen mit Bedarf / aktive Angebote, die den Stadtteil '
+        "erreichen (im Stadtteil, stadtweit oder in einem Nachbarstadtteil, wie die Vorschläge "
+        f"an die Personen). „{NO_OFFER}“: Bedarf ohne Angebot; bei „< 5“ wird das zum Schutz "
+        "kleiner Zahlen nicht markiert.</p></section>"
+    )

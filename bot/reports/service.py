@@ -7,10 +7,9 @@ field of action": the fields of the flags that also open a case at the end of th
 
 from __future__ import annotations
 
-import statistics
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,10 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.config import FieldOfAction, Settings
 from bot.core.i18n import german_name
 from bot.core.service import Event, FlowService
-from bot.core.vocabulary import CASE_STATUS_NAMES
 from bot.flows.needs import Answers, decode_stored, needs_of
-from bot.flows.schema import Flow, Priority, Question, QuestionType
-from bot.reports.privacy import Count, ProtectedTable, count, protect_table
+from bot.flows.schema import Flow, Question, QuestionType
+from bot.offers.source import OfferSource
+from bot.reports.cases import CaseFacts, CaseTable, case_table
+from bot.reports.coverage import Coverage, coverage_of
+from bot.reports.privacy import Count, count, protect_table
 from storage import interviews
 from storage.audience import answers_of
 from storage.casework import audit, case_facts
@@ -64,14 +65,6 @@ class Record:
     @property
     def finished(self) -> bool:
         return self.status == InterviewStatus.finished
-
-
-@dataclass(frozen=True)
-class CaseFacts:
-    priority: str
-    status: str
-    created_at: datetime
-    claimed_at: datetime | None
 
 
 async def load_records(session: AsyncSession, flow: Flow) -> list[Record]:
@@ -144,19 +137,6 @@ class NeedTable:
 
 
 @dataclass(frozen=True)
-class CaseTable:
-    """Cases per priority and status, and the hours from the flag to a caseworker's claim."""
-
-    priorities: tuple[str, ...]
-    statuses: tuple[str, ...]
-    table: ProtectedTable
-    claimed: tuple[Count, ...]  # per priority
-    claimed_total: Count
-    median_hours: tuple[float | None, ...]  # per priority; None when the count is hidden
-    median_hours_total: float | None
-
-
-@dataclass(frozen=True)
 class Report:
     city: str
     generated_at: datetime
@@ -168,6 +148,7 @@ class Report:
     by_age: NeedTable | None
     by_stay: NeedTable | None
     cases: CaseTable | None  # None: built without case figures
+    coverage: Coverage | None = None  # None: built without the directory
 
 
 def latest_per_person(records: Iterable[Record]) -> list[Record]:
@@ -336,51 +317,13 @@ def _years_since(question: Question, now: datetime) -> GroupOf:
     return group
 
 
-def case_table(cases: Sequence[CaseFacts]) -> CaseTable:
-    priorities = tuple(p.value for p in sorted(Priority, key=lambda p: -p.rank))
-    known = tuple(CASE_STATUS_NAMES)
-    statuses = known + tuple(sorted({c.status for c in cases} - set(known)))
-    values = [
-        [sum(c.priority == p and c.status == s for c in cases) for s in statuses]
-        for p in priorities
-    ]
-    table = protect_table(values, row_totals=True, column_totals=True)
-    hours = {
-        p: [
-            (c.claimed_at - c.created_at).total_seconds() / 3600
-            for c in cases
-            if c.priority == p and c.claimed_at is not None
-        ]
-        for p in priorities
-    }
-    claimed = protect_table(
-        [[len(hours[p])] for p in priorities], row_totals=False, column_totals=True
-    )
-    assert claimed.column_totals is not None
-    claimed_counts = tuple(cells[0] for cells in claimed.cells)
-    every = [h for p in priorities for h in hours[p]]
-
-    def median(values: list[float], shown: Count) -> float | None:
-        return None if shown.suppressed or not values else statistics.median(values)
-
-    return CaseTable(
-        priorities=priorities,
-        statuses=statuses,
-        table=table,
-        claimed=claimed_counts,
-        claimed_total=claimed.column_totals[0],
-        median_hours=tuple(
-            median(hours[p], c) for p, c in zip(priorities, claimed_counts, strict=True)
-        ),
-        median_hours_total=median(every, claimed.column_totals[0]),
-    )
-
-
 # --- The service ----------------------------------------------------------------------------------
 
 
 class Reports(FlowService[Flow]):
     """Reads the database and builds the report; used by /stats and the command line."""
+
+    offers: OfferSource | None = None  # the directory, for needs beside offers
 
     async def records(self, viewer: str = "cli") -> list[Record]:
         """Every interview, answers included (for the export; written to the audit log)."""
@@ -390,8 +333,13 @@ class Reports(FlowService[Flow]):
 
     async def report(self, event: Event | None = None, viewer: str = "cli") -> Report:
         """The report now; `event` makes a redelivered /stats a no-op (DuplicateEvent)."""
+        offers = await self.offers.active_offers() if self.offers is not None else None
         async with self.transaction(event) as session:
             await audit(session, self.clock(), viewer, "report")
             records = await load_records(session, self.flow)
             cases = await load_cases(session)
-        return build_report(self.flow, self.settings, records, cases, self.clock())
+        report = build_report(self.flow, self.settings, records, cases, self.clock())
+        if offers is None:
+            return report
+        near = self.settings.neighbours
+        return replace(report, coverage=coverage_of(report.by_district, offers, near))

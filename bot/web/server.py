@@ -3,7 +3,8 @@
     GET  {path}            the current screen (a new session if the browser has none)
     POST {path}/press      a button (a = the action, bot/web/actions.py)
     POST {path}/answer     a typed answer (q = the question it answers)
-    POST {path}/command    a menu entry (c = help, language, privacy, restart, mydata, delete, code)
+    POST {path}/command    a menu entry (c = help, language, privacy, offers, restart, mydata,
+                           delete, code)
     POST {path}/resume     a resume code typed in (continue another browser's person)
     POST {path}/reply      an answer to the caseworker;  POST {path}/call  a request for a call
     GET  {path}/static/…   chat.css, chat.js
@@ -185,6 +186,7 @@ class WebChat:
             "help": lambda: conversation.help(person),
             "language": lambda: conversation.change_language(person),
             "privacy": lambda: conversation.privacy(person),
+            "offers": lambda: conversation.show_offers(person),
             "restart": lambda: conversation.ask_restart(person),
             "mydata": lambda: data_rights.my_data(person),
             "delete": lambda: data_rights.ask_delete(person),

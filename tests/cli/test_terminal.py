@@ -16,8 +16,9 @@ from bot.core.i18n import Msg
 from bot.flows import engine
 from bot.flows.loader import load_configured_flow
 from bot.flows.schema import Flow, Question, QuestionType
+from bot.intake.offers import NO_OFFERS
 from bot.intake.screens import DONE
-from bot.intake.texts import ALREADY_DONE, REASONS
+from bot.intake.texts import ALREADY_DONE, CHOOSE_LANGUAGE, REASONS
 from bot.ui.labels import choice_label, question_text
 from bot.ui.text import label_text
 from tests.fixtures.bot import ROOT, default_answer
@@ -211,3 +212,17 @@ def test_a_flow_file_that_is_not_there_is_named_without_a_traceback(tmp_path):
     assert result.returncode == 1
     assert "draft.yaml: file not found" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+async def test_offers_in_the_terminal_comes_after_the_end_and_says_when_none_fits(tmp_path):
+    flow = load_configured_flow(load_settings(ROOT / "config.yaml"))
+    terminal = await start_chat(tmp_path)
+    await terminal.press("Deutsch")
+    await terminal.type("/offers")
+    assert label_text(Msg(CHOOSE_LANGUAGE), "de") in terminal.screen  # nobody is known yet
+    await walk_to_the_summary(terminal, flow)
+    await terminal.press("✅ Antworten abschicken")
+    await terminal.type("/offers")
+    assert label_text(Msg(NO_OFFERS), "de") in terminal.screen  # the directory is empty
+    await terminal.type("/help")
+    assert "/offers – passende Angebote ansehen" in terminal.screen

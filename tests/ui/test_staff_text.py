@@ -162,6 +162,7 @@ def arguments(function, view: CaseView, text: str) -> dict[str, object]:
         "team_id": view.case.team,
         "first_name": text,
         "text": text,
+        "offers": [text],  # lines of the directory's offers, as a provider wrote them
     }
     wanted = inspect.signature(function).parameters
     missing = [p for p in wanted if p not in known]

@@ -82,6 +82,7 @@ MESSAGES: tuple[tuple[tuple[object, ...], Answer], ...] = (
     ((Command("language"),), lambda t: t.conversation.change_language(t.person)),
     ((Command("privacy"),), lambda t: t.conversation.privacy(t.person)),
     ((Command("restart"),), lambda t: t.conversation.ask_restart(t.person)),
+    ((Command("offers"),), lambda t: t.conversation.show_offers(t.person)),
     ((Command("mydata"),), lambda t: t.data_rights.my_data(t.person)),
     ((Command("delete"),), lambda t: t.data_rights.ask_delete(t.person)),
     ((Command("stop"),), lambda t: t.data_rights.stop(t.person, t.incoming)),
