@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from bot.flows.schema import Flow
     from bot.intake.data_rights import DataRights
     from bot.intake.service import Conversation
+    from bot.offers.directory import Directory
     from bot.outbox.sender import Kind
     from bot.reminders import Reminders
     from bot.reports.service import Reports
@@ -153,6 +154,13 @@ class Services:
         from bot.retention import Retention
 
         return Retention(self.sessions, self.settings, clock=self.clock)
+
+    @cached_property
+    def directory(self) -> Directory:
+        """The directory of local offers: imports, providers' submissions, what is shown."""
+        from bot.offers.directory import Directory
+
+        return Directory(self.sessions, self.settings, clock=self.clock)
 
     @cached_property
     def inbox(self) -> Inbox:

@@ -12,6 +12,7 @@ TABLE_MODULES = (
     "storage.deliveries",
     "storage.jobs",
     "storage.dialogs",
+    "storage.offers",
 )
 
 

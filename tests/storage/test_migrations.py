@@ -10,7 +10,7 @@ from pathlib import Path
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, inspect, text
 from sqlmodel import SQLModel
 
 from storage.db import sync_url
@@ -102,3 +102,18 @@ def test_notices_waiting_and_redactions_move_into_the_outbox(database_url):
         ("redaction", "9", None, -100, 60, "pending"),
     ]
     assert [state for (state,) in states] == ["pending", "outdated", "sent"]
+
+
+def test_the_directory_tables_go_with_a_downgrade_and_come_back_empty(database_url):
+    """0009: the directory's tables are dropped by a downgrade and made again by an upgrade."""
+    directory = {"organisation", "offer", "cooperation", "offer_submission"}
+    command.downgrade(alembic_config(database_url), "0008_one_outbox")
+    engine = create_engine(sync_url(database_url))
+    assert directory.isdisjoint(inspect(engine).get_table_names())
+    engine.dispose()
+    upgrade(database_url)
+    engine = create_engine(sync_url(database_url))
+    assert directory <= set(inspect(engine).get_table_names())
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM offer")).scalar_one() == 0
+    engine.dispose()
