@@ -33,9 +33,11 @@ if TYPE_CHECKING:
     from bot.core.inbox import Inbox
     from bot.flows.schema import Flow
     from bot.intake.data_rights import DataRights
+    from bot.intake.providers import ProviderSurvey
     from bot.intake.service import Conversation
     from bot.offers.directory import Directory
     from bot.outbox.sender import Kind
+    from bot.providers.desk import ProviderDesk
     from bot.reminders import Reminders
     from bot.reports.service import Reports
     from bot.retention import Retention
@@ -104,6 +106,41 @@ class Services:
         handover = self.casework.handover
         return Conversation(
             self.sessions, self.settings, self.flow, clock=self.clock, handover=handover
+        )
+
+    @cached_property
+    def provider_flow(self) -> Flow:
+        from bot.flows.loader import PROVIDER_FLOW, flow_path, load_flow
+
+        settings = self.settings
+        return load_flow(flow_path(PROVIDER_FLOW), settings.districts, settings.field_ids)
+
+    @cached_property
+    def provider_survey(self) -> ProviderSurvey:
+        """The provider survey: a second conversation, over the providers flow, in German; the
+        answers go to the directory as a submission."""
+        from bot.intake.providers import ProviderSurvey
+
+        survey = ProviderSurvey(self.sessions, self.settings, self.provider_flow, clock=self.clock)
+        directory = self.directory
+
+        async def submit(entry, provider: str, organisation_id: int | None) -> int:
+            return await directory.submit(entry, provider=provider, organisation_id=organisation_id)
+
+        survey.submit = submit
+        return survey
+
+    @cached_property
+    def providers(self) -> ProviderDesk:
+        """Providers' invitations and the coordinators' review of their entries."""
+        from bot.providers.desk import ProviderDesk
+
+        return ProviderDesk(
+            self.sessions,
+            self.settings,
+            self.directory,
+            self.staff.is_coordinator,
+            clock=self.clock,
         )
 
     @cached_property
@@ -180,9 +217,10 @@ class Services:
             **self.progress.kinds(),
             **self.casework.kinds(),
             **self.contact.kinds(),
+            **self.providers.kinds(),
         }
 
     def wake_outbox(self, wake: Callable[[], None]) -> None:
         """`wake` is called after every commit that put something in the outbox."""
-        for service in (self.broadcasts, self.casework, self.contact):
+        for service in (self.broadcasts, self.casework, self.contact, self.providers):
             service.wake = wake

@@ -13,6 +13,7 @@ TABLE_MODULES = (
     "storage.jobs",
     "storage.dialogs",
     "storage.offers",
+    "storage.providers",
 )
 
 

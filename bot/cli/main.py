@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 
 from bot.cli.broadcast import add_commands as add_broadcast_commands
 from bot.cli.health import add_command as add_health_command
+from bot.cli.providers import add_commands as add_provider_commands
 from bot.cli.report import add_commands as add_report_commands
 from bot.cli.staff import add_commands as add_staff_commands
 from bot.core.config import ConfigError
@@ -42,6 +43,7 @@ def _build_parser() -> argparse.ArgumentParser:
     add_broadcast_commands(commands)
     add_report_commands(commands)
     add_staff_commands(commands)
+    add_provider_commands(commands)
     add_health_command(commands)
     return parser
 
@@ -59,6 +61,7 @@ HANDLERS = {
     "export": "bot.cli.report:command_export",
     "staff": "bot.cli.staff:command_staff",
     "audit": "bot.cli.staff:command_audit",
+    "providers": "bot.cli.providers:command_providers",
     "health": "bot.cli.health:command_health",
 }
 

@@ -27,6 +27,7 @@ from bot.flows.schema import (
 )
 
 FLOWS_DIR = Path(__file__).parent
+PROVIDER_FLOW = "providers"  # the survey of providers (German only), beside config.yaml's flow
 YES_NO = (Choice(id="yes", text="Ja"), Choice(id="no", text="Nein"))
 NUMERIC = {QuestionType.number, QuestionType.year}
 ID_BUDGET = CALLBACK_DATA_LIMIT - CALLBACK_RESERVED  # bytes for question id + choice id
