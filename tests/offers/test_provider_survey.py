@@ -214,3 +214,18 @@ async def test_a_second_code_for_the_organisation_updates_its_entry(services, se
     async with sessions() as session:
         count = await session.scalar(select(func.count()).select_from(Delivery))
     assert count == 2
+
+
+async def test_providers_get_no_broadcasts_or_reminders_and_count_in_no_report(
+    services, sessions, clock
+):
+    from storage.audience import broadcast_members, paused_interviews
+
+    code, _ = await services.providers.invite("Brücke e. V.", hours=72)
+    await services.provider_survey.redeem(AMAL, code, event())
+    clock.advance(timedelta(days=3))
+    async with sessions() as session:
+        assert await broadcast_members(session, None) == []
+        assert await paused_interviews(session, clock()) == []
+    report = await services.reports.report()
+    assert report.funnel.consented.value == 0 and report.funnel.started.value == 0
