@@ -229,3 +229,13 @@ async def test_providers_get_no_broadcasts_or_reminders_and_count_in_no_report(
         assert await paused_interviews(session, clock()) == []
     report = await services.reports.report()
     assert report.funnel.consented.value == 0 and report.funnel.started.value == 0
+
+
+def test_providers_invite_on_the_command_line(database_url):
+    from tests.casework.test_casework import kim
+
+    invited = kim(database_url, "providers", "invite", "--org", "Brücke e. V.", "--hours", "24")
+    assert invited.returncode == 0, invited.stderr
+    assert "One-time code: " in invited.stdout and "/provider " in invited.stdout
+    blank = kim(database_url, "providers", "invite", "--org", "  ")
+    assert blank.returncode == 2 and "--org needs" in blank.stdout
