@@ -239,3 +239,13 @@ def test_providers_invite_on_the_command_line(database_url):
     assert "One-time code: " in invited.stdout and "/provider " in invited.stdout
     blank = kim(database_url, "providers", "invite", "--org", "  ")
     assert blank.returncode == 2 and "--org needs" in blank.stdout
+
+
+async def test_delete_erases_what_the_person_answered_as_a_provider_too(services, sessions):
+    code, _ = await services.providers.invite("Brücke e. V.", hours=72)
+    await services.provider_survey.redeem(AMAL, code, event())
+    await services.data_rights.delete(AMAL, True, event())
+    async with sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(Respondent)) == 0
+        assert await session.scalar(select(func.count()).select_from(Interview)) == 0
+    assert await services.provider_survey.active(AMAL) is None
