@@ -25,6 +25,7 @@ from storage.providers import ProviderInvitation
 
 DECIDED = "entry_decided"
 ORGANISATION_MAX = 200
+REVIEW_SHOWN = 10  # submissions shown by one /review (one message each), the oldest first
 PROVIDER = "provider:"  # a submission's provider: "provider:<respondent id>"
 
 IsCoordinator = Callable[[int], Awaitable[bool]]
@@ -92,12 +93,14 @@ class ProviderDesk(SettingsService):
         if not pending:
             return _say(texts.NOTHING_PENDING)
         screens = [Screen((texts.PENDING.format(count=len(pending)),))]
-        for submission in pending:
+        for submission in pending[:REVIEW_SHOWN]:
             buttons = (
                 Button(texts.APPROVE, DecideEntry(submission.id, True)),
                 Button(texts.REJECT, DecideEntry(submission.id, False)),
             )
             screens.append(Screen((self._summary(submission),), (buttons,)))
+        if len(pending) > REVIEW_SHOWN:
+            screens.append(Screen((texts.MORE.format(count=len(pending) - REVIEW_SHOWN),)))
         return Reply("de", messages=tuple(screens))
 
     async def decide(self, user_id: int, action: DecideEntry, event: Event) -> Reply:

@@ -11,6 +11,7 @@ from bot.ui.staff_text import for_staff
 REFUSAL = "Dieser Befehl ist nur für die Koordination des Integrationsmanagements."
 NOTHING_PENDING = "Keine Einträge von Anbietern warten auf Freigabe."
 PENDING = "{count} Eintrag/Einträge von Anbietern warten auf Freigabe:"
+MORE = "… und {count} weitere. Nach diesen Entscheidungen zeigt /review die nächsten."
 APPROVE, REJECT = "✅ Freigeben", "❌ Ablehnen"
 APPROVED = "✅ Freigegeben."
 REJECTED = "❌ Abgelehnt."
@@ -23,7 +24,7 @@ TO_PROVIDER_REJECTED = (
     "Ihr Eintrag wurde nicht freigegeben. Die Koordination des Integrationsmanagements meldet "
     "sich bei Ihnen; mit einem neuen Code können Sie ihn noch einmal einreichen."
 )
-DESCRIPTION_SHOWN = 200  # characters of an offer's description in the summary
+DESCRIPTION_SHOWN = 120  # characters of an offer's description in the summary
 
 
 def entry_summary(

@@ -249,3 +249,15 @@ async def test_delete_erases_what_the_person_answered_as_a_provider_too(services
         assert await session.scalar(select(func.count()).select_from(Respondent)) == 0
         assert await session.scalar(select(func.count()).select_from(Interview)) == 0
     assert await services.provider_survey.active(AMAL) is None
+
+
+async def test_review_shows_ten_submissions_at_a_time_and_says_how_many_more(services):
+    from bot.offers.model import Entry, Offer, Organisation
+    from storage.types import OrganisationKind
+
+    for n in range(12):
+        org = Organisation(0, f"Verein {n}", OrganisationKind.other)
+        await services.directory.submit(Entry(org, (Offer(0, 0, "Café"),)), provider="cli")
+    review = await services.providers.review(COORDINATOR)
+    assert len(review.messages) == 1 + 10 + 1
+    assert "2 weitere" in text_of(review)
