@@ -261,3 +261,15 @@ async def test_review_shows_ten_submissions_at_a_time_and_says_how_many_more(ser
     review = await services.providers.review(COORDINATOR)
     assert len(review.messages) == 1 + 10 + 1
     assert "2 weitere" in text_of(review)
+
+
+async def test_an_entry_the_directory_refuses_stays_on_the_summary_with_the_reasons(
+    services, sessions
+):
+    code, _ = await services.providers.invite("Brücke e. V.", hours=72)
+    await services.provider_survey.redeem(AMAL, code, event())
+    await answer_survey(services.provider_survey, sessions, ["Café", "café"])
+    refused = await submit(services.provider_survey, sessions)
+    assert "steht zweimal da" in text_of(refused) and "Angebot 2" in text_of(refused)
+    assert await services.directory.pending() == ()
+    assert await services.provider_survey.active(AMAL) is not None
