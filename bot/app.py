@@ -110,10 +110,10 @@ class Services:
 
     @cached_property
     def provider_flow(self) -> Flow:
-        from bot.flows.loader import PROVIDER_FLOW, flow_path, load_flow
+        from bot.flows.loader import load_flow, provider_flow_path
 
         settings = self.settings
-        return load_flow(flow_path(PROVIDER_FLOW), settings.districts, settings.field_ids)
+        return load_flow(provider_flow_path(), settings.districts, settings.field_ids)
 
     @cached_property
     def provider_survey(self) -> ProviderSurvey:

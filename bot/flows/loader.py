@@ -58,6 +58,12 @@ def flow_path(name: str) -> Path:
     return flows_dir() / f"{name}.yaml"
 
 
+def provider_flow_path() -> Path:
+    """The provider survey: the flows folder's (KIM_FLOWS_DIR), else the one the bot ships."""
+    path = flow_path(PROVIDER_FLOW)
+    return path if path.exists() else FLOWS_DIR / f"{PROVIDER_FLOW}.yaml"
+
+
 def load_configured_flow(settings: Settings) -> Flow:
     return load_flow(flow_path(settings.flow), settings.districts, settings.field_ids)
 

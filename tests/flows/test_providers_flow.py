@@ -57,3 +57,14 @@ def test_a_translated_flow_still_gives_the_catalogs_its_texts():
     data = flow_path("needs").read_bytes()
     assert load_flow(flow_path("needs"), SETTINGS.districts, SETTINGS.field_ids).translate
     assert len(list(extract_flow(io.BytesIO(data), (), (), {}))) > 20
+
+
+def test_a_flows_folder_without_the_survey_falls_back_to_the_one_the_bot_ships(
+    tmp_path, monkeypatch
+):
+    from bot.flows.loader import FLOWS_DIR, provider_flow_path
+
+    monkeypatch.setenv("KIM_FLOWS_DIR", str(tmp_path))
+    assert provider_flow_path() == FLOWS_DIR / "providers.yaml"
+    (tmp_path / "providers.yaml").write_bytes(flow_path("providers").read_bytes())
+    assert provider_flow_path() == tmp_path / "providers.yaml"
