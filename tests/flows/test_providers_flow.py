@@ -66,5 +66,5 @@ def test_a_flows_folder_without_the_survey_falls_back_to_the_one_the_bot_ships(
 
     monkeypatch.setenv("KIM_FLOWS_DIR", str(tmp_path))
     assert provider_flow_path() == FLOWS_DIR / "providers.yaml"
-    (tmp_path / "providers.yaml").write_bytes(flow_path("providers").read_bytes())
+    (tmp_path / "providers.yaml").write_bytes((FLOWS_DIR / "providers.yaml").read_bytes())
     assert provider_flow_path() == tmp_path / "providers.yaml"
