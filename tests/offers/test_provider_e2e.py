@@ -5,19 +5,13 @@ directory, and the provider hears of it."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
-from bot.core.i18n import Msg
-from bot.flows import engine
-from bot.flows.loader import PROVIDER_FLOW, flow_path, load_flow
-from bot.flows.schema import Flow, QuestionType
-from bot.intake.screens import DONE, SKIP_LABELS
+from bot.flows.loader import load_flow, provider_flow_path
+from bot.flows.steps import Step
 from bot.providers.texts import REFUSAL
-from bot.ui.labels import choice_label
-from bot.ui.text import label_text
-from tests.fakebot import FakeTelegram, Person
-from tests.fixtures.bot import e2e_settings, outbox_sent, running_bot
+from tests.fakebot import Person
+from tests.fixtures.bot import answer_steps, e2e_settings, outbox_sent, running_bot
 from tests.offers.test_provider_survey import ANSWERS
 
 
@@ -25,46 +19,17 @@ def said(person: Person, text: str) -> bool:
     return any(text in shown for shown in person.texts())
 
 
-def label(flow: Flow, question, choice_id: str) -> str:
-    return label_text(choice_label(flow, question, choice_id), "de")
+def value_of(offers: list[str]):
+    """The provider's answer to a step: ANSWERS, one round per offer name."""
 
-
-async def answer_survey(fake: FakeTelegram, provider: Person, flow: Flow, offers: list[str]):
-    """Answer on the phone as ANSWERS says, one round per offer name; the round headings seen."""
-    answers: dict[str, Any] = {"org_name": "Brücke e. V."}
-    headings: list[str] = []
-    while (step := engine.next_step(flow, answers)) is not None:
-        question = step.question
-        await fake.wait_until(lambda q=question: q.text in (provider.last.text or ""))
-        shown = provider.last.text or ""
-        if step.group is not None and not step.another:
-            headings += [line for line in shown.splitlines() if line.startswith("Angebot ")]
+    def value(step: Step) -> Any:
         if step.another:
-            value: Any = "yes" if step.round < len(offers) else "no"
-        elif question.id == "offer_name":
-            value = offers[step.round - 1]
-        else:
-            value = ANSWERS[question.id]
-        if value is None:
-            provider.tap(label_text(Msg(SKIP_LABELS[question.skip]), "de"))
-            parsed: Any = engine.SKIPPED
-        elif question.type is QuestionType.multiple:
-            for choice_id in value:
-                name = label(flow, question, choice_id)
-                provider.tap(name)
-                await fake.wait_until(lambda n=name: "✓ " + n in provider.buttons())
-            provider.tap(label_text(Msg(DONE), "de"))
-            parsed = frozenset(value)
-        elif question.has_choices:
-            provider.tap(label(flow, question, value))
-            parsed = value
-        else:
-            provider.send(value)
-            accepted = engine.parse_input(question, value, today=date.today())
-            assert isinstance(accepted, engine.Accepted), (step.key, accepted)
-            parsed = accepted.value
-        answers = engine.apply_answer(flow, answers, step.key, parsed)
-    return headings
+            return "yes" if step.round < len(offers) else "no"
+        if step.question.id == "offer_name":
+            return offers[step.round - 1]
+        return ANSWERS[step.question.id]
+
+    return value
 
 
 async def test_a_provider_enters_two_offers_and_a_coordinator_approves_them(
@@ -74,15 +39,18 @@ async def test_a_provider_enters_two_offers_and_a_coordinator_approves_them(
     coordinator = fake_telegram.person("Carla", "de")
     stranger = fake_telegram.person("Ben", "de")
     settings = e2e_settings(fake_telegram, database_url)
-    flow = load_flow(flow_path(PROVIDER_FLOW), settings.districts, settings.field_ids)
+    flow = load_flow(provider_flow_path(), settings.districts, settings.field_ids)
     code, _ = await services.providers.invite("Brücke e. V.", hours=72)
     async with running_bot(fake_telegram, database_url, coordinators=[coordinator.user_id]) as app:
         provider.send("/provider WRONG-CODE")
         await fake_telegram.wait_until(lambda: said(provider, "gilt nicht"))
         provider.send(f"/provider {code}")
         await fake_telegram.wait_until(lambda: said(provider, "Brücke e. V."))
-        headings = await answer_survey(fake_telegram, provider, flow, ["Sprechstunde", "Nähcafé"])
-        assert "Angebot 1" in headings and "Angebot 2" in headings
+        offers = value_of(["Sprechstunde", "Nähcafé"])
+        headings = await answer_steps(
+            fake_telegram, provider, flow, offers, answers={"org_name": "Brücke e. V."}
+        )
+        assert headings[0] == "Angebot 1" and headings[-1] == "Angebot 2"
         await fake_telegram.wait_until(lambda: "✅ Antworten abschicken" in provider.buttons())
         provider.tap("✅ Antworten abschicken")
         await fake_telegram.wait_until(lambda: said(provider, "eingereicht"))
