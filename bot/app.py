@@ -121,14 +121,13 @@ class Services:
         answers go to the directory as a submission."""
         from bot.intake.providers import ProviderSurvey
 
-        survey = ProviderSurvey(self.sessions, self.settings, self.provider_flow, clock=self.clock)
         directory = self.directory
 
         async def submit(entry, provider: str, organisation_id: int | None) -> int:
             return await directory.submit(entry, provider=provider, organisation_id=organisation_id)
 
-        survey.submit = submit
-        return survey
+        flow = self.provider_flow
+        return ProviderSurvey(self.sessions, self.settings, flow, clock=self.clock, submit=submit)
 
     @cached_property
     def providers(self) -> ProviderDesk:

@@ -15,10 +15,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import timedelta
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
 from bot.core.codes import code_hash
+from bot.core.config import Settings
 from bot.core.i18n import Msg
-from bot.core.service import Event, Person
+from bot.core.service import Clock, Event, Person, utc_now
 from bot.flows import engine
+from bot.flows.schema import Flow
 from bot.intake.answering import State
 from bot.intake.service import Conversation
 from bot.intake.texts import STALE
@@ -72,7 +76,16 @@ def provider_of(person: Person) -> Person:
 class ProviderSurvey(Conversation):
     """The provider survey for one person at a time (see the module docstring)."""
 
-    submit: Submit | None = None  # set by bot/app.py: the directory's submit
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        settings: Settings,
+        flow: Flow,
+        clock: Clock = utc_now,
+        submit: Submit | None = None,
+    ) -> None:
+        super().__init__(sessions, settings, flow, clock)
+        self.submit = submit  # the directory's (bot/app.py)
 
     # --- Redeeming a code -----------------------------------------------------------------------
 
@@ -123,7 +136,7 @@ class ProviderSurvey(Conversation):
             await audit(session, now, f"provider:{respondent.id}", "provider_redeemed",
                         detail=f"Einladung {invitation.id}")  # fmt: skip
             state = State(respondent, interview, answers)
-            return self._current(state, WELCOME.format(organisation=name))  # type: ignore[arg-type]
+            return self._current(state, WELCOME.format(organisation=name))
 
     async def active(self, person: Person) -> int | None:
         """The provider survey this person is answering now (its interview), or None."""
@@ -181,7 +194,7 @@ class ProviderSurvey(Conversation):
                 state = await self.load(session, provider)
                 assert state is not None
                 note = NOT_SUBMITTED.format(problems=str(refused))
-                return self._current(state, note, retire=True)  # type: ignore[arg-type]
+                return self._current(state, note, retire=True)
         async with self.transaction() as session:
             interview = await session.get(Interview, interview_id)
             assert interview is not None
