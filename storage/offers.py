@@ -271,12 +271,9 @@ async def decide(
     by: str,
     now: datetime,
     reason: str = "",
-    organisation_id: int | None = None,
 ) -> bool:
     """Move a pending submission to `state`; False if it was decided before (by anyone)."""
     values: dict[str, Any] = {"state": state, "decided_at": now, "decided_by": by, "reason": reason}
-    if organisation_id is not None:
-        values["organisation_id"] = organisation_id
     result = await session.execute(
         sa.update(SubmissionRow)
         .where(SubmissionRow.id == submission_id, SubmissionRow.state == SubmissionState.pending)

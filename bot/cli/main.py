@@ -1,4 +1,5 @@
-"""The `kim-intake` command line: run, chat, check, db, i18n, health and the staff tools."""
+"""The `kim-intake` command line: run, chat, check, db, i18n, health, the staff tools and the
+directory of offers."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import Callable, Sequence
 
 from bot.cli.broadcast import add_commands as add_broadcast_commands
 from bot.cli.health import add_command as add_health_command
+from bot.cli.offers import add_commands as add_offers_commands
 from bot.cli.providers import add_commands as add_provider_commands
 from bot.cli.report import add_commands as add_report_commands
 from bot.cli.staff import add_commands as add_staff_commands
@@ -43,6 +45,7 @@ def _build_parser() -> argparse.ArgumentParser:
     add_broadcast_commands(commands)
     add_report_commands(commands)
     add_staff_commands(commands)
+    add_offers_commands(commands)
     add_provider_commands(commands)
     add_health_command(commands)
     return parser
@@ -61,6 +64,7 @@ HANDLERS = {
     "export": "bot.cli.report:command_export",
     "staff": "bot.cli.staff:command_staff",
     "audit": "bot.cli.staff:command_audit",
+    "offers": "bot.cli.offers:command_offers",
     "providers": "bot.cli.providers:command_providers",
     "health": "bot.cli.health:command_health",
 }

@@ -30,8 +30,10 @@ from bot.offers.records import (
     problems,
 )
 from storage import offers as store
-from storage.casework import audit
+from storage.casework import MAX_ID, audit
 from storage.types import OfferStatus, SubmissionState
+
+ACTOR_MAX = 64  # "staff:<id>", "telegram:<user id>", "cli:<login>"
 
 
 class DirectoryError(Exception):
@@ -131,6 +133,7 @@ class Directory(SettingsService):
     async def put(self, entries: Sequence[Entry], *, dry_run: bool = False, by: str) -> Changes:
         """Store organisations and offers by their names: new ones are added, known ones set to
         what the entries say. Raises InvalidEntry (nothing stored) if any entry is wrong."""
+        by = by[:ACTOR_MAX]
         found = [problem for entry in entries for problem in problems(entry, self.settings)]
         if found:
             raise InvalidEntry(found)
@@ -180,14 +183,15 @@ class Directory(SettingsService):
         self, entry: Entry, *, provider: str, organisation_id: int | None = None
     ) -> int:
         """Keep a provider's entry for a coordinator; raises InvalidEntry if it is wrong."""
+        provider = provider[:ACTOR_MAX]
         found = problems(entry, self.settings)
         if found:
             raise InvalidEntry(found)
         async with self.transaction() as session:
             now = self.clock()
-            if (
-                organisation_id is not None
-                and await store.organisation(session, organisation_id) is None
+            if organisation_id is not None and (
+                not 0 < organisation_id <= MAX_ID  # a larger id is an error on PostgreSQL
+                or await store.organisation(session, organisation_id) is None
             ):
                 raise DirectoryError(f"Die Organisation {organisation_id} gibt es nicht.")
             row = await store.add_submission(
@@ -222,6 +226,7 @@ class Directory(SettingsService):
     async def approve(self, submission_id: int, *, by: str) -> Entry:
         """The submission becomes the organisation's entry (created if new); its offers are
         confirmed today. Raises DirectoryError if it is unknown or decided before."""
+        by = by[:ACTOR_MAX]
         async with self.transaction() as session:
             now = self.clock()
             submitted = await self._pending_row(session, submission_id)
@@ -229,6 +234,10 @@ class Directory(SettingsService):
             found = problems(entry, self.settings)
             if found:
                 raise InvalidEntry(found)
+            # Decided first: of two coordinators approving at once, the second waits here for
+            # the first and is then refused, before it changes anything.
+            if not await store.decide(session, submission_id, SubmissionState.approved, by, now):
+                raise DirectoryError(f"Die Einreichung {submission_id} ist schon entschieden.")
             row = await self._target(session, submitted.organisation_id, entry)
             values = organisation_values(entry.organisation)
             other = await store.organisation_by_name(session, values["name"])
@@ -247,10 +256,7 @@ class Directory(SettingsService):
             await store.drop_cooperations(
                 session, organisation_id, [c.partner.strip() for c in entry.cooperations]
             )
-            if not await store.decide(
-                session, submission_id, SubmissionState.approved, by, now, "", organisation_id
-            ):
-                raise DirectoryError(f"Die Einreichung {submission_id} ist schon entschieden.")
+            submitted.organisation_id = organisation_id
             detail = f"Einreichung {submission_id}, Organisation {organisation_id}"
             await audit(session, now, by, "offers_approved", detail=detail)
             await session.flush()
@@ -258,6 +264,7 @@ class Directory(SettingsService):
 
     async def reject(self, submission_id: int, *, by: str, reason: str = "") -> None:
         """Raises DirectoryError if the submission is unknown or decided before."""
+        by = by[:ACTOR_MAX]
         async with self.transaction() as session:
             now = self.clock()
             await self._pending_row(session, submission_id)
@@ -270,7 +277,9 @@ class Directory(SettingsService):
             await audit(session, now, by, "offers_rejected", detail=detail)
 
     async def _pending_row(self, session: AsyncSession, submission_id: int) -> store.SubmissionRow:
-        row = await store.submission(session, submission_id)
+        row = (
+            await store.submission(session, submission_id) if 0 < submission_id <= MAX_ID else None
+        )
         if row is None:
             raise DirectoryError(f"Eine Einreichung {submission_id} gibt es nicht.")
         if row.state != SubmissionState.pending:

@@ -15,7 +15,6 @@ from storage.types import OfferStatus, OrganisationKind
 
 LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
 AGE_MAX = 120
-_SHORT = ("address", "contact_name", "email", "website")
 _LONG = ("description", "target_groups", "costs", "schedule", "access")
 
 
@@ -146,8 +145,10 @@ def problems(entry: Entry, settings: Settings) -> list[str]:
     found: list[str] = []
     if not org.name.strip():
         found.append("Eine Organisation hat keinen Namen.")
+    if org.kind not in set(OrganisationKind):
+        found.append(f"{name}: {org.kind!r} ist keine Art von Organisation.")
     values = organisation_values(org)
-    found += _too_long(name, values, (*_SHORT[1:], "name"), NAME_MAX)
+    found += _too_long(name, values, ("name", "contact_name", "email", "website"), NAME_MAX)
     found += _too_long(name, values, ("phone",), PHONE_MAX)
     names = Counter(" ".join(o.name.split()).casefold() for o in entry.offers)
     found += [f"{name}: das Angebot {n!r} steht zweimal da." for n, c in names.items() if c > 1]
@@ -167,6 +168,8 @@ def problems(entry: Entry, settings: Settings) -> list[str]:
 def _offer_problems(organisation: str, offer: Offer, settings: Settings) -> list[str]:
     where = f"{organisation}, Angebot {offer.name.strip() or '(ohne Namen)'!r}"
     found = [] if offer.name.strip() else [f"{organisation}: ein Angebot hat keinen Namen."]
+    if offer.status not in set(OfferStatus):
+        found.append(f"{where}: {offer.status!r} ist kein Status (active oder inactive).")
     values = offer_values(offer)
     found += _too_long(where, values, ("name", "address"), NAME_MAX)
     found += _too_long(where, values, _LONG, TEXT_MAX)

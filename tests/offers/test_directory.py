@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
@@ -118,6 +119,10 @@ async def test_a_pending_submission_is_not_shown_until_it_is_approved(directory,
     assert {o.organisation_id for o in offers} == {approved.organisation.id}
     assert await directory.pending() == ()
     assert await audit_actions(sessions) == ["offers_submitted", "offers_approved"]
+    async with sessions() as session:
+        row = await session.get(SubmissionRow, submission_id)
+    assert (row.state, row.decided_by) == (SubmissionState.approved, "staff:1")
+    assert row.organisation_id == approved.organisation.id
 
 
 async def test_approving_twice_is_refused_with_a_clear_error(directory, sessions):
@@ -127,8 +132,9 @@ async def test_approving_twice_is_refused_with_a_clear_error(directory, sessions
         await directory.approve(submission_id, by="staff:2")
     with pytest.raises(DirectoryError, match="ist schon angenommen"):
         await directory.reject(submission_id, by="staff:2")
-    with pytest.raises(DirectoryError, match="Eine Einreichung 99 gibt es nicht"):
-        await directory.approve(99, by="staff:2")
+    for unknown in (99, 0, -1, 2**40):
+        with pytest.raises(DirectoryError, match=f"Eine Einreichung {unknown} gibt es nicht"):
+            await directory.approve(unknown, by="staff:2")
     assert await audit_actions(sessions) == ["offers_submitted", "offers_approved"]
 
 
@@ -176,8 +182,9 @@ async def test_a_rejected_submission_changes_nothing_in_the_directory(directory,
 
 
 async def test_a_submission_for_an_unknown_organisation_or_with_errors_is_refused(directory):
-    with pytest.raises(DirectoryError, match="Organisation 5 gibt es nicht"):
-        await directory.submit(ENTRY, provider="telegram:77", organisation_id=5)
+    for unknown in (5, 2**40):
+        with pytest.raises(DirectoryError, match=f"Organisation {unknown} gibt es nicht"):
+            await directory.submit(ENTRY, provider="telegram:77", organisation_id=unknown)
     twice = Entry(CARITAS, (COURSE, replace(COURSE, costs="5 Euro")))
     with pytest.raises(InvalidEntry, match="steht zweimal da"):
         await directory.submit(twice, provider="telegram:77")
@@ -200,3 +207,16 @@ async def test_a_person_s_erasure_leaves_the_directory_as_it_is(directory, servi
         assert await session.scalar(select(func.count()).select_from(OfferRow)) == 2
     assert len(await directory.active_offers()) == 2
     assert len(await directory.pending()) == 1
+
+
+async def test_two_coordinators_approving_at_once_create_the_organisation_once(directory, sessions):
+    submission_id = await directory.submit(ENTRY, provider="telegram:77")
+    results = await asyncio.gather(
+        directory.approve(submission_id, by="staff:1"),
+        directory.approve(submission_id, by="staff:2"),
+        return_exceptions=True,
+    )
+    assert sorted(type(r).__name__ for r in results) == ["DirectoryError", "Entry"]
+    assert len(await directory.organisations()) == 1
+    assert len(await directory.active_offers()) == 2
+    assert (await audit_actions(sessions)).count("offers_approved") == 1
