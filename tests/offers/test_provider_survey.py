@@ -273,3 +273,10 @@ async def test_an_entry_the_directory_refuses_stays_on_the_summary_with_the_reas
     assert "steht zweimal da" in text_of(refused) and "Angebot 2" in text_of(refused)
     assert await services.directory.pending() == ()
     assert await services.provider_survey.active(AMAL) is not None
+
+
+@pytest.mark.parametrize("number", [0, -5, 10**15])
+async def test_a_review_button_for_no_submission_changes_nothing(services, number):
+    reply = await services.providers.decide(COORDINATOR, DecideEntry(number, True), event())
+    assert reply.toast and reply.retire is None
+    assert await services.directory.active_offers() == ()
