@@ -50,9 +50,9 @@ _BABEL_CODES = {"kmr": "ku"}
 # Device language codes (Telegram's language_code) that mean one of our codes.
 _DEVICE_ALIASES = {"ku": "kmr"}
 # Own-script names CLDR lacks or spells in a way that reads oddly on a button.
-_NAMES = {"kmr": "Kurdî (Kurmancî)"}
+_NAMES = {"kmr": "Kurdî (Kurmancî)", "ckb": "کوردی (سۆرانی)"}
 # German names for staff-facing texts, where CLDR's reads oddly.
-_GERMAN_NAMES = {"kmr": "Kurdisch (Kurmandschi)"}
+_GERMAN_NAMES = {"kmr": "Kurdisch (Kurmandschi)", "ckb": "Kurdisch (Sorani)"}
 _CODE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
 # CLDR's codes that name no language.
 _NOT_LANGUAGES = {"und", "mul", "mis", "zxx"}
@@ -281,7 +281,7 @@ def english_name(code: str) -> str | None:
 
 def similar_languages(word: str, locales_dir: Path = LOCALES_DIR) -> list[str]:
     """Up to three codes a mistyped code or a language's English name probably meant; codes
-    with a catalog come first ("ukr" → uk, "kurdish" → kmr, "pt_BR" → pt-br)."""
+    with a catalog come first ("ukr" → uk, "kurdish" → ckb, kmr, "pt_BR" → pt-br)."""
     word = word.strip().lower().replace("_", "-")
     shipped = shipped_languages(locales_dir)
     names = _cldr_languages()
