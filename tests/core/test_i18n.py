@@ -151,8 +151,9 @@ def test_arabic_text_starting_with_an_argument_is_marked_right_to_left():
     assert tr(message) == f"{RLM}{FSI}2{PDI}. {FSI}Troisdorf-West{PDI}"
 
 
-def test_arabic_list_isolates_each_item():
-    tr = translator_with("ar", (None, "✓ {answer}", "✓ {answer}"))
+@pytest.mark.parametrize("language", ["ar", "fa", "ps", "ckb"])
+def test_right_to_left_list_isolates_each_item_and_joins_with_the_arabic_comma(language):
+    tr = translator_with(language, (None, "✓ {answer}", "✓ {answer}"))
     message = Msg("✓ {answer}", args={"answer": ("Spich", "Oberlar")})
     assert tr(message) == f"✓ {FSI}Spich{PDI}، {FSI}Oberlar{PDI}"
 
