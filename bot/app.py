@@ -33,9 +33,11 @@ if TYPE_CHECKING:
     from bot.core.inbox import Inbox
     from bot.flows.schema import Flow
     from bot.intake.data_rights import DataRights
+    from bot.intake.providers import ProviderSurvey
     from bot.intake.service import Conversation
     from bot.offers.directory import Directory
     from bot.outbox.sender import Kind
+    from bot.providers.desk import ProviderDesk
     from bot.reminders import Reminders
     from bot.reports.service import Reports
     from bot.retention import Retention
@@ -115,6 +117,40 @@ class Services:
         )
 
     @cached_property
+    def provider_flow(self) -> Flow:
+        from bot.flows.loader import load_flow, provider_flow_path
+
+        settings = self.settings
+        return load_flow(provider_flow_path(), settings.districts, settings.field_ids)
+
+    @cached_property
+    def provider_survey(self) -> ProviderSurvey:
+        """The provider survey: a second conversation, over the providers flow, in German; the
+        answers go to the directory as a submission."""
+        from bot.intake.providers import ProviderSurvey
+
+        directory = self.directory
+
+        async def submit(entry, provider: str, organisation_id: int | None) -> int:
+            return await directory.submit(entry, provider=provider, organisation_id=organisation_id)
+
+        flow = self.provider_flow
+        return ProviderSurvey(self.sessions, self.settings, flow, clock=self.clock, submit=submit)
+
+    @cached_property
+    def providers(self) -> ProviderDesk:
+        """Providers' invitations and the coordinators' review of their entries."""
+        from bot.providers.desk import ProviderDesk
+
+        return ProviderDesk(
+            self.sessions,
+            self.settings,
+            self.directory,
+            self.staff.is_coordinator,
+            clock=self.clock,
+        )
+
+    @cached_property
     def contact(self) -> Contact:
         """Messages between a caseworker and the person of their case."""
         from bot.casework.contact import Contact
@@ -190,9 +226,10 @@ class Services:
             **self.progress.kinds(),
             **self.casework.kinds(),
             **self.contact.kinds(),
+            **self.providers.kinds(),
         }
 
     def wake_outbox(self, wake: Callable[[], None]) -> None:
         """`wake` is called after every commit that put something in the outbox."""
-        for service in (self.broadcasts, self.casework, self.contact):
+        for service in (self.broadcasts, self.casework, self.contact, self.providers):
             service.wake = wake

@@ -14,6 +14,7 @@ TABLE_MODULES = (
     "storage.dialogs",
     "storage.offers",
     "storage.web",
+    "storage.providers",
 )
 
 

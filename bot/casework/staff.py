@@ -7,33 +7,17 @@ Only a code's SHA-256 is stored, and a code works once, until it expires.
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.casework import policy
+from bot.core.codes import code_hash, new_code
 from bot.core.config import Settings
 from bot.core.service import Event, SettingsService
 from storage import casework as store
 from storage.casework import ROLES, Staff
-
-CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud or typed by hand
-CODE_LENGTH = 10
-DEFAULT_VALID_HOURS = 72
-
-
-def new_code() -> str:
-    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-    return f"{raw[:5]}-{raw[5:]}"
-
-
-def code_hash(code: str) -> str:
-    """Codes are compared without dashes, spaces and case, as people type them."""
-    normal = "".join(ch for ch in code.upper() if ch.isalnum())
-    return hashlib.sha256(normal.encode()).hexdigest()
 
 
 def actor(staff: Staff | None, telegram_user_id: int | None = None) -> str:

@@ -12,6 +12,7 @@ from bot.cli.broadcast import add_commands as add_broadcast_commands
 from bot.cli.health import add_command as add_health_command
 from bot.cli.offers import add_commands as add_offers_commands
 from bot.cli.poster import add_command as add_poster_command
+from bot.cli.providers import add_commands as add_provider_commands
 from bot.cli.report import add_commands as add_report_commands
 from bot.cli.staff import add_commands as add_staff_commands
 from bot.core.config import ConfigError
@@ -46,6 +47,7 @@ def _build_parser() -> argparse.ArgumentParser:
     add_report_commands(commands)
     add_staff_commands(commands)
     add_offers_commands(commands)
+    add_provider_commands(commands)
     add_health_command(commands)
     add_poster_command(commands)
     return parser
@@ -65,6 +67,7 @@ HANDLERS = {
     "staff": "bot.cli.staff:command_staff",
     "audit": "bot.cli.staff:command_audit",
     "offers": "bot.cli.offers:command_offers",
+    "providers": "bot.cli.providers:command_providers",
     "health": "bot.cli.health:command_health",
     "poster": "bot.cli.poster:command_poster",
 }

@@ -7,7 +7,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
-from bot.casework.staff import DEFAULT_VALID_HOURS
+from bot.core.codes import DEFAULT_VALID_HOURS
 from bot.ui.staff_text import for_staff
 from storage.casework import ROLES
 

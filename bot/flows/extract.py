@@ -18,6 +18,7 @@ from bot.flows.schema import QuestionType, text_context
 _CHOICES_NOT_TRANSLATED = {QuestionType.yes_no.value, QuestionType.district.value}
 
 _STRING_TAG = "tag:yaml.org,2002:str"
+_FALSE = {"false", "False", "FALSE"}
 
 Extracted = tuple[int, str, tuple[str, str], list[str]]
 
@@ -34,8 +35,8 @@ def extract_flow(
         return
     flow = _fields(root)
     flow_id = _string(flow.get("id"))
-    if flow_id is None:
-        return
+    if flow_id is None or _untranslated(flow.get("translate")):
+        return  # a German-only flow (`translate: false`) has nothing for the catalogs
     yield from _message(flow.get("title"), text_context(flow_id, "title"), "Title of the form")
     for section_node in _items(flow.get("sections")):
         section = _fields(section_node)
@@ -113,3 +114,8 @@ def _string(node: Node | None) -> str | None:
     if isinstance(node, ScalarNode) and node.tag == _STRING_TAG:
         return node.value
     return None
+
+
+def _untranslated(node: Node | None) -> bool:
+    """`translate: false` (YAML's boolean false)."""
+    return isinstance(node, ScalarNode) and node.value in _FALSE

@@ -27,6 +27,7 @@ from bot.flows.schema import (
 )
 
 FLOWS_DIR = Path(__file__).parent
+PROVIDER_FLOW = "providers"  # the survey of providers (German only), beside config.yaml's flow
 YES_NO = (Choice(id="yes", text="Ja"), Choice(id="no", text="Nein"))
 NUMERIC = {QuestionType.number, QuestionType.year}
 ID_BUDGET = CALLBACK_DATA_LIMIT - CALLBACK_RESERVED  # bytes for question id + choice id
@@ -55,6 +56,12 @@ def flows_dir() -> Path:
 
 def flow_path(name: str) -> Path:
     return flows_dir() / f"{name}.yaml"
+
+
+def provider_flow_path() -> Path:
+    """The provider survey: the flows folder's (KIM_FLOWS_DIR), else the one the bot ships."""
+    path = flow_path(PROVIDER_FLOW)
+    return path if path.exists() else FLOWS_DIR / f"{PROVIDER_FLOW}.yaml"
 
 
 def load_configured_flow(settings: Settings) -> Flow:

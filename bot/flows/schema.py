@@ -273,6 +273,9 @@ class Flow(_Model):
     version: int = Field(ge=1)
     source_language: Literal["de"] = "de"
     title: str
+    # False: the flow is German only (the provider survey): its texts stay out of the
+    # respondents' catalogs, and it is shown untranslated.
+    translate: bool = True
     sections: list[Section] = Field(min_length=1)
 
     @property

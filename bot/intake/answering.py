@@ -17,7 +17,7 @@ from bot.flows.steps import Step
 from bot.intake import screens as prompts
 from bot.intake.prompt_memory import PromptMemory
 from bot.intake.texts import ALREADY_DONE, REASONS, STALE
-from bot.ui.model import DROP_BUTTONS, Action, Reply, Resume, Review, Screen
+from bot.ui.model import DROP_BUTTONS, Action, Label, Reply, Resume, Review, Screen
 from storage import interviews
 from storage.models import Interview, Respondent
 from storage.types import InterviewStatus
@@ -177,7 +177,7 @@ class Answering:
             return True
         return getattr(action, "question_id", None) == interview.position
 
-    def _current(self, state: State, note: Msg | None, retire: bool = False) -> Reply:
+    def _current(self, state: State, note: Label | None, retire: bool = False) -> Reply:
         """Where the person stands now: the current question, the summary, or the end."""
         interview = state.interview
         notes = (Screen((note,)),) if note is not None else ()

@@ -13,6 +13,7 @@ from bot.ui.labels import labels_from_code, question_text
 from bot.ui.model import Document, Reply, Screen, confirmation, note
 from storage import inbox, interviews, respondents
 from storage.db import empty_wal
+from storage.providers import PROVIDER_CHANNEL
 
 NOTHING_STORED = N_("Über Sie ist nichts gespeichert.")
 
@@ -111,15 +112,23 @@ class DataRights:
     async def delete(self, person: Person, yes: bool, event: Event) -> Reply:
         async with self.conversation.transaction(event) as session:
             respondent = await respondents.find_respondent(session, person.channel, person.user_id)
-            if respondent is None:
+            # What they answered as an organisation's contact (bot/intake/providers.py) too.
+            as_provider = await respondents.find_respondent(
+                session, PROVIDER_CHANNEL, f"{person.channel}:{person.user_id}"
+            )
+            if respondent is None and as_provider is None:
                 return self._nothing_stored(person)
-            language = respondent.language or "de"
+            language = (respondent.language if respondent else None) or "de"
             if not yes:
                 return note(
                     language,
                     N_("Gut, nichts wurde gelöscht."),
                 )
-            await respondents.erase_respondent(session, respondent.id, self.conversation.clock())
+            erased = [row.id for row in (respondent, as_provider) if row is not None]
+            for respondent_id in erased:
+                await respondents.erase_respondent(
+                    session, respondent_id, self.conversation.clock()
+                )
             await inbox.forget_sender(session, person.user_id)
             after_commit(session, self.erased)
         await empty_wal(self.conversation.sessions)  # no copy of the erased rows stays on disk

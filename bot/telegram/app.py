@@ -43,7 +43,7 @@ from bot.telegram.polling import ALLOWED_UPDATES, poll
 from bot.telegram.render import Renderer
 from bot.telegram.routers import broadcasts as coordination
 from bot.telegram.routers import casework as casework_router
-from bot.telegram.routers import intake, stats
+from bot.telegram.routers import intake, providers, stats
 from bot.telegram.startup import reach_telegram
 from bot.web.server import WebChat
 
@@ -66,9 +66,11 @@ and set it as KIM_WEBHOOK_SECRET; Telegram sends it with every update and others
 
 
 # Every route of the bot, in the order an update tries them: /stats before coordination and
-# intake so that neither takes the command; coordination and casework before intake, so that a
-# coordinator's or caseworker's text (and a relayed answer) is not taken for an answer.
-ROUTERS = (stats, coordination, casework_router, intake)
+# intake so that neither takes the command; a provider survey in progress before the others, so
+# that its answers are not taken for staff text or the person's own questionnaire; coordination
+# and casework before intake, so that a coordinator's or caseworker's text (and a relayed
+# answer) is not taken for an answer.
+ROUTERS = (stats, providers, coordination, casework_router, intake)
 
 
 @dataclass
@@ -126,6 +128,8 @@ async def create_application(
         progress=services.progress,
         reminders=services.reminders,
         retention=services.retention,
+        provider_survey=services.provider_survey,
+        providers=services.providers,
         sender=sender,
         scheduler=Scheduler(settings.database_url, services.sessions, clock),
     )

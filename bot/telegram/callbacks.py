@@ -1,7 +1,7 @@
 """Callback data of inline buttons: every action of every audience, packed into 64 bytes.
 
 One short typed class per kind of action. The prefixes (l c a t n r k s e for respondents,
-w for case buttons, bc for coordinators) are one letter so that a question id and a choice id
+w for case buttons, bc and o for coordinators) are one letter so that a question id and a choice id
 have room in Telegram's 64-byte limit; schema.CALLBACK_RESERVED is the space kept for the
 prefix, the interview id and the separators. Case and broadcast buttons keep the wire format
 of notices and lists already in the chats, so their buttons still work after an update.
@@ -23,6 +23,7 @@ from bot.ui.model import (
     ComposeStep,
     Confirm,
     Consent,
+    DecideEntry,
     EndContact,
     Navigate,
     PickLanguage,
@@ -94,6 +95,13 @@ class BroadcastData(CallbackData, prefix="bc"):
     value: str = ""
 
 
+class EntryData(CallbackData, prefix="o"):
+    """/review's buttons on a provider's submitted entry."""
+
+    s: int
+    a: Literal["approve", "reject"]
+
+
 _CASE_KINDS = {"claim": ClaimCase, "details": ShowDetails, "close": AskOutcome, "back": ShowNotice}
 
 
@@ -132,6 +140,8 @@ def pack(action: Action) -> str:
             return BroadcastData(step="stop", value=str(broadcast)).pack()
         case ComposeStep(step=step, value=value):
             return BroadcastData(step=step, value=value).pack()
+        case DecideEntry(submission_id=submission, approve=approve):
+            return EntryData(s=submission, a="approve" if approve else "reject").pack()
     raise TypeError(f"no callback data for {action!r}")
 
 
@@ -149,6 +159,7 @@ _KINDS: dict[str, type[CallbackData]] = {
         EndContactData,
         CaseData,
         BroadcastData,
+        EntryData,
     )
 }
 
@@ -191,4 +202,6 @@ def unpack(data: str | None) -> Action | None:
             return StopBroadcast(int(value))
         case BroadcastData(step=step, value=value) if step in composer.NEXT:
             return ComposeStep(step, value)
+        case EntryData(s=submission, a=decision):
+            return DecideEntry(submission, decision == "approve")
     return None

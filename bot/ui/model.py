@@ -130,7 +130,15 @@ class ComposeStep:
     value: str = ""
 
 
-CoordinatorAction = StopBroadcast | ComposeStep
+@dataclass(frozen=True)
+class DecideEntry:
+    """/review: approve (Freigeben) or reject (Ablehnen) a provider's submitted entry."""
+
+    submission_id: int
+    approve: bool
+
+
+CoordinatorAction = StopBroadcast | ComposeStep | DecideEntry
 
 Action = PersonAction | CaseAction | CoordinatorAction
 

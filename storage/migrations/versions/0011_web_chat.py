@@ -1,7 +1,7 @@
 """The web chat: browser sessions, resume codes and messages left for web people.
 
-Revision ID: 0010_web_chat
-Revises: 0009_offers
+Revision ID: 0011_web_chat
+Revises: 0010_provider_invitations
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010_web_chat"
-down_revision = "0009_offers"
+revision = "0011_web_chat"
+down_revision = "0010_provider_invitations"
 branch_labels = None
 depends_on = None
 
