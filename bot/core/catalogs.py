@@ -22,7 +22,14 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
 import bot
-from bot.core.i18n import DOMAIN, LOCALES_DIR, SOURCE_LANGUAGE, babel_locale, language_name
+from bot.core.i18n import (
+    DOMAIN,
+    LOCALES_DIR,
+    SOURCE_LANGUAGE,
+    babel_locale,
+    bare_numbers,
+    language_name,
+)
 
 ROOT = Path(bot.__file__).resolve().parent.parent
 MAPPING_FILE = ROOT / "babel.cfg"
@@ -50,7 +57,15 @@ SOURCE_NOTE = (
     "# and flows; a msgstr here changes the wording without touching them."
 )
 
-Kind = Literal["missing_catalog", "missing", "fuzzy", "obsolete", "placeholder", "stale_template"]
+Kind = Literal[
+    "missing_catalog",
+    "missing",
+    "fuzzy",
+    "obsolete",
+    "placeholder",
+    "bare_number",
+    "stale_template",
+]
 Severity = Literal["error", "warning"]
 
 
@@ -261,6 +276,7 @@ def _check_language(language: str, template: Catalog, locales_dir: Path) -> list
             )
         ]
     catalog = read_catalog(path)
+    rtl = babel_locale(language).text_direction == "rtl"
     problems = []
 
     def problem(kind: Kind, text: str, severity: Severity = "error") -> None:
@@ -281,6 +297,12 @@ def _check_language(language: str, template: Catalog, locales_dir: Path) -> list
             mismatch = _placeholder_mismatch(message)
             if mismatch:
                 problem("placeholder", f"{_describe(wanted)}: {mismatch}")
+            for number in _bare_numbers(message) if rtl else ():
+                problem(
+                    "bare_number",
+                    f"{_describe(wanted)}: the number {number!r} is not isolated; right to left it "
+                    "reads in the wrong order: write it as LRI (U+2066) number PDI (U+2069)",
+                )
     for message in catalog:
         if message.id and template.get(message.id, message.context) is None:
             problem("obsolete", f"{_describe(message)} is no longer used", "warning")
@@ -315,6 +337,11 @@ def _placeholder_mismatch(message: Message) -> str | None:
         if changes:
             return "the translation " + " and ".join(changes)
     return None
+
+
+def _bare_numbers(message: Message) -> list[str]:
+    strings = message.string if isinstance(message.string, tuple) else (message.string,)
+    return [number for text in strings for number in bare_numbers(text)]
 
 
 def _placeholders(text: str) -> set[str]:

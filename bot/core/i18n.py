@@ -31,6 +31,7 @@ LOCALES_DIR = Path(__file__).parents[1] / "locales"
 DOMAIN = "messages"
 
 LRI = "\u2066"  # LEFT-TO-RIGHT ISOLATE
+RLI = "\u2067"  # RIGHT-TO-LEFT ISOLATE
 FSI = "\u2068"  # FIRST STRONG ISOLATE
 PDI = "\u2069"  # POP DIRECTIONAL ISOLATE
 RLM = "\u200f"  # RIGHT-TO-LEFT MARK
@@ -39,6 +40,8 @@ RLM = "\u200f"  # RIGHT-TO-LEFT MARK
 # In right-to-left text the bidi algorithm reorders such groups ("111 0 111 0800") unless the
 # number stands in an isolate of its own.
 _NUMBER = re.compile(r"\+?\d+(?:[ \u00a0\u202f/.,:\u066b\u066c\-\u2010\u2011]\d+)*")
+# A number a translator isolated already (LRI … PDI around it), or one still bare.
+_ISOLATED_OR_NUMBER = re.compile(f"({LRI}[^{LRI}{RLI}{FSI}{PDI}]*{PDI})|{_NUMBER.pattern}")
 # Placeholders and escaped braces of a format string: what the number isolation leaves alone.
 _FORMAT_FIELD = re.compile(r"(\{\{|\}\}|\{[^{}]*\})")
 
@@ -47,9 +50,9 @@ _BABEL_CODES = {"kmr": "ku"}
 # Device language codes (Telegram's language_code) that mean one of our codes.
 _DEVICE_ALIASES = {"ku": "kmr"}
 # Own-script names CLDR lacks or spells in a way that reads oddly on a button.
-_NAMES = {"kmr": "Kurdî (Kurmancî)"}
+_NAMES = {"kmr": "Kurdî (Kurmancî)", "ckb": "کوردی (سۆرانی)"}
 # German names for staff-facing texts, where CLDR's reads oddly.
-_GERMAN_NAMES = {"kmr": "Kurdisch (Kurmandschi)"}
+_GERMAN_NAMES = {"kmr": "Kurdisch (Kurmandschi)", "ckb": "Kurdisch (Sorani)"}
 _CODE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
 # CLDR's codes that name no language.
 _NOT_LANGUAGES = {"und", "mul", "mis", "zxx"}
@@ -152,7 +155,9 @@ class Translator:
         number reads in its own order; other languages' texts stay as they are."""
         if not self.rtl:
             return text
-        return _NUMBER.sub(lambda number: f"{LRI}{number[0]}{PDI}", text)
+        return _ISOLATED_OR_NUMBER.sub(
+            lambda found: found[0] if found[1] else f"{LRI}{found[0]}{PDI}", text
+        )
 
     def _isolate_template_numbers(self, template: str) -> str:
         """Numbers in a format string's own words isolated; its placeholders are left as they
@@ -169,6 +174,31 @@ class Translator:
         if isinstance(value, datetime):
             value = value.date()
         return _babel_format_date(value, format=format, locale=self.locale)
+
+
+def bare_numbers(template: str) -> list[str]:
+    """The numbers of a translation that stand in no left-to-right isolate of their own (its
+    placeholders aside): in a right-to-left catalog each should read LRI number PDI, whole (a
+    number split over two isolates reads in the wrong order as well)."""
+    pieces = _FORMAT_FIELD.split(template)
+    text = "".join("\ufffc" if i % 2 else piece for i, piece in enumerate(pieces))
+    plain: list[str] = []
+    isolate_of: list[int | None] = []  # for each char of plain: the LRI isolate it stands in
+    opened: list[int | None] = []
+    for index, char in enumerate(text):
+        if char in (LRI, FSI, RLI):
+            opened.append(index if char == LRI else None)
+        elif char == PDI:
+            opened = opened[:-1]
+        else:
+            plain.append(char)
+            isolate_of.append(opened[-1] if opened else None)
+    bare = []
+    for number in _NUMBER.finditer("".join(plain)):
+        isolates = set(isolate_of[number.start() : number.end()])
+        if len(isolates) != 1 or None in isolates:
+            bare.append(number[0])
+    return bare
 
 
 def babel_locale(language: str) -> Locale:
@@ -251,7 +281,7 @@ def english_name(code: str) -> str | None:
 
 def similar_languages(word: str, locales_dir: Path = LOCALES_DIR) -> list[str]:
     """Up to three codes a mistyped code or a language's English name probably meant; codes
-    with a catalog come first ("ukr" → uk, "kurdish" → kmr, "pt_BR" → pt-br)."""
+    with a catalog come first ("ukr" → uk, "kurdish" → ckb, kmr, "pt_BR" → pt-br)."""
     word = word.strip().lower().replace("_", "-")
     shipped = shipped_languages(locales_dir)
     names = _cldr_languages()

@@ -28,17 +28,20 @@ class Consent:
 
 
 @dataclass(frozen=True)
-class Choose:
+class _OnChoice:
+    """A press on one answer of a question in an interview."""
+
     interview_id: int
     question_id: str
     choice_id: str
 
 
-@dataclass(frozen=True)
-class Toggle:
-    interview_id: int
-    question_id: str
-    choice_id: str
+class Choose(_OnChoice):
+    """The answer of a one-answer question: saved, and the next question follows."""
+
+
+class Toggle(_OnChoice):
+    """An answer of a multiple-choice question ticked or unticked; "Fertig" saves them."""
 
 
 @dataclass(frozen=True)
@@ -67,10 +70,14 @@ class Resume:
 
 
 @dataclass(frozen=True)
-class EndContact:
-    """The person ends the contact with their caseworker."""
+class _OnCase:
+    """A press that concerns one case."""
 
     case_id: int
+
+
+class EndContact(_OnCase):
+    """The person ends the contact with their caseworker."""
 
 
 PersonAction = (
@@ -81,34 +88,27 @@ PersonAction = (
 # --- Staff actions: the buttons of a case (its notice in the team's group, a private chat) -----
 
 
-@dataclass(frozen=True)
-class ClaimCase:
-    case_id: int
+class ClaimCase(_OnCase):
+    """A caseworker of the team takes the case over."""
 
 
-@dataclass(frozen=True)
-class ShowDetails:
-    case_id: int
+class ShowDetails(_OnCase):
+    """The case's answers, sent privately to the caseworker who asks."""
 
 
-@dataclass(frozen=True)
-class AskOutcome:
+class AskOutcome(_OnCase):
     """Ask with which outcome to close the case."""
 
-    case_id: int
-
 
 @dataclass(frozen=True)
-class CloseCase:
-    case_id: int
+class CloseCase(_OnCase):
+    """The case closed with this outcome."""
+
     outcome: str
 
 
-@dataclass(frozen=True)
-class ShowNotice:
+class ShowNotice(_OnCase):
     """Back from the outcome question to the case's notice."""
-
-    case_id: int
 
 
 CaseAction = ClaimCase | ShowDetails | AskOutcome | CloseCase | ShowNotice

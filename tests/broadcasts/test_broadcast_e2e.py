@@ -23,7 +23,7 @@ from bot.flows.loader import load_flow
 from bot.telegram import background
 from storage import respondents
 from storage.casework import AuditEntry
-from tests.fixtures.bot import serving
+from tests.fixtures.bot import e2e_settings, serving
 from tests.fixtures.database import add_respondent
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,11 +47,9 @@ def settings(database_url, fake_telegram, coordinator):
     # coordinator's dialog faster than a person can (tests/outbox/test_sender.py keeps one a
     # second).
     fake_telegram.limits(total_per_second=30, per_chat_per_second=1_000_000)
-    return load_settings(
-        ROOT / "config.yaml",
-        database_url=database_url,
-        bot_token=fake_telegram.token,
-        telegram_api_url=fake_telegram.base_url,
+    return e2e_settings(
+        fake_telegram,
+        database_url,
         languages=["de", "en", "ar"],
         coordinators=[coordinator.user_id],
     )

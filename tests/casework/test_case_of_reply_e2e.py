@@ -8,7 +8,6 @@ import sqlalchemy as sa
 from bot.casework import contact, notices, texts
 from bot.casework import service as casework_service
 from bot.core.i18n import Msg, translator
-from bot.flows.loader import load_configured_flow
 from bot.telegram.routers.casework import STAFF_HELP
 from storage.case_messages import CaseMessage
 from tests.casework.test_casework_e2e import flagged, options, team
@@ -40,7 +39,7 @@ async def test_the_case_of_a_reply_is_found_after_the_notice_text_changed(
     fake = fake_telegram
     group, carla, _ = team
     settings = e2e_settings(fake, database_url, **options)
-    amina = Respondent(fake, fake.person("Amina"), load_configured_flow(settings), "de")
+    amina = Respondent.new(fake, "Amina", settings)
     header = translator("de")(Msg(contact.FROM_CASEWORKER, args={"city": settings.city}))
 
     async with running_bot(fake, database_url, **options):
@@ -93,7 +92,7 @@ async def test_the_messages_noted_for_a_case_go_with_the_case(
     fake = fake_telegram
     group, carla, _ = team
     settings = e2e_settings(fake, database_url, **options)
-    amina = Respondent(fake, fake.person("Amina"), load_configured_flow(settings), "de")
+    amina = Respondent.new(fake, "Amina", settings)
 
     async with running_bot(fake, database_url, **options):
         notice = await flagged(fake, sessions, settings, carla, amina, group)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from bot.casework.contact import DELIVERED
 from bot.core.i18n import Msg, translator
-from bot.flows.loader import load_configured_flow
 from tests.casework.test_casework_e2e import flagged, options, team
 from tests.fixtures.bot import Respondent, e2e_settings, outbox_sent, running_bot
 
@@ -24,7 +23,7 @@ async def test_a_notice_and_both_relays_refused_with_429_arrive_once_after_the_w
     fake = fake_telegram
     group, carla, _ = team
     settings = e2e_settings(fake, database_url, **options)
-    amina = Respondent(fake, fake.person("Amina"), load_configured_flow(settings), "de")
+    amina = Respondent.new(fake, "Amina", settings)
 
     async with running_bot(fake, database_url, **options) as app:
         fake.fail_next("sendMessage", 429, retry_after=1, chat_id=group.chat_id)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from bot.casework.texts import UNKNOWN_CASE
-from bot.flows.loader import load_configured_flow
 from bot.telegram.routers.casework import STALE_PRESS
 from storage.casework import Case
 from tests.casework.test_casework_e2e import homeless_with_phone, register
@@ -47,7 +46,7 @@ async def test_the_group_and_the_caseworker_see_nothing_the_person_hid(
     fake = fake_telegram
     group, carla, _, options = a_team(fake)
     settings = e2e_settings(fake, database_url, **options)
-    ali = Respondent(fake, fake.person(HOSTILE_NAME), load_configured_flow(settings), "de")
+    ali = Respondent.new(fake, HOSTILE_NAME, settings)
 
     async with running_bot(fake, database_url, **options):
         await register(fake, sessions, settings, carla)
@@ -83,7 +82,7 @@ async def test_every_press_on_a_button_that_means_nothing_is_answered_and_change
     fake = fake_telegram
     group, carla, olaf, options = a_team(fake)
     settings = e2e_settings(fake, database_url, **options)
-    amina = Respondent(fake, fake.person("Amina"), load_configured_flow(settings), "de")
+    amina = Respondent.new(fake, "Amina", settings)
 
     async with running_bot(fake, database_url, **options):
         await register(fake, sessions, settings, carla)

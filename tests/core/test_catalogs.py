@@ -304,3 +304,66 @@ def test_messages_no_longer_in_the_template_are_obsolete_warnings(locales):
 def test_enabled_language_without_catalog_is_reported(locales):
     problems = check_catalogs(["de", "ar"], locales, check_template=False)
     assert [(p.language, p.kind) for p in problems] == [("ar", "missing_catalog")]
+
+
+def small_catalogs(tmp_path: Path, language: str, translations: dict[str, str]) -> Path:
+    """A template and one language's catalog in tmp_path, each message translated as given."""
+    locales = tmp_path / "locales"
+    template = Catalog(domain="messages")
+    catalog = Catalog(locale=language, domain="messages")
+    for msgid, text in translations.items():
+        template.add(msgid)
+        catalog.add(msgid, text, flags=["python-brace-format"] if "{" in msgid else [])
+    (locales / language / "LC_MESSAGES").mkdir(parents=True)
+    (locales / "messages.pot").write_bytes(render(template))
+    catalog_path(language, locales).write_bytes(render(catalog))
+    return locales
+
+
+LRI, PDI = "\u2066", "\u2069"
+HOTLINE = "Das Hilfetelefon hilft: 116 016. Frage {number} von {total}."
+
+
+def test_a_bare_number_in_right_to_left_text_is_an_error_naming_the_message(tmp_path):
+    locales = small_catalogs(
+        tmp_path,
+        "ckb",
+        {
+            HOTLINE: "هێڵی یارمەتی یارمەتی دەدات: 116 016. پرسیاری {number} لە {total}.",
+            "Rufen Sie 110 an.": f"پەیوەندی بە {LRI}110{PDI} بکەن.",
+        },
+    )
+    problems = check_catalogs(["ckb"], locales, check_template=False)
+    assert [(p.language, p.kind, p.severity) for p in problems] == [("ckb", "bare_number", "error")]
+    assert "'Das Hilfetelefon hilft: 116 016." in str(problems[0])
+    assert "'116 016'" in str(problems[0])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "هێڵی یارمەتی 116 016",
+        f"هێڵی یارمەتی {LRI}116{PDI} 016",
+        # each half in an isolate of its own: right to left they read "016 116"
+        f"هێڵی یارمەتی {LRI}116{PDI} {LRI}016{PDI}",
+    ],
+)
+def test_a_number_not_isolated_whole_is_flagged(tmp_path, text):
+    locales = small_catalogs(tmp_path, "ar", {"Hilfetelefon 116 016": text})
+    problems = check_catalogs(["ar"], locales, check_template=False)
+    assert [p.kind for p in problems] == ["bare_number"]
+    assert "'116 016'" in str(problems[0])
+
+
+def test_isolated_numbers_and_placeholders_in_right_to_left_text_are_clean(tmp_path):
+    locales = small_catalogs(
+        tmp_path,
+        "ckb",
+        {HOTLINE: f"هێڵی یارمەتی: {LRI}116 016{PDI}. پرسیاری {{number}} لە {{total}}."},
+    )
+    assert check_catalogs(["ckb"], locales, check_template=False) == []
+
+
+def test_numbers_in_left_to_right_text_need_no_isolate(tmp_path):
+    locales = small_catalogs(tmp_path, "pl", {HOTLINE: "Telefon pomocy: 116 016. {number}/{total}"})
+    assert check_catalogs(["pl"], locales, check_template=False) == []

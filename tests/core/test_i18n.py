@@ -22,6 +22,7 @@ from bot.core.i18n import (
     Translator,
     best_language,
     compile_translations,
+    german_name,
     language_menu,
     language_name,
     translator,
@@ -150,8 +151,9 @@ def test_arabic_text_starting_with_an_argument_is_marked_right_to_left():
     assert tr(message) == f"{RLM}{FSI}2{PDI}. {FSI}Troisdorf-West{PDI}"
 
 
-def test_arabic_list_isolates_each_item():
-    tr = translator_with("ar", (None, "✓ {answer}", "✓ {answer}"))
+@pytest.mark.parametrize("language", ["ar", "fa", "ps", "ckb"])
+def test_right_to_left_list_isolates_each_item_and_joins_with_the_arabic_comma(language):
+    tr = translator_with(language, (None, "✓ {answer}", "✓ {answer}"))
     message = Msg("✓ {answer}", args={"answer": ("Spich", "Oberlar")})
     assert tr(message) == f"✓ {FSI}Spich{PDI}، {FSI}Oberlar{PDI}"
 
@@ -206,6 +208,11 @@ def test_a_number_at_the_start_of_right_to_left_text_is_isolated_and_the_text_ma
     assert translator_with("ps", (None, "3 Tage", "3 ورځې"))("3 Tage") == f"{RLM}{LRI}3{PDI} ورځې"
 
 
+def test_a_number_the_translation_isolated_already_is_not_isolated_twice():
+    tr = translator_with("ckb", (None, "Nummer", f"پەیوەندی بە {LRI}116 016{PDI} یان 110 بکەن."))
+    assert tr(Msg("Nummer")) == f"پەیوەندی بە {LRI}116 016{PDI} یان {LRI}110{PDI} بکەن."
+
+
 def test_left_to_right_languages_leave_numbers_alone():
     tr = translator_with("de", (None, "Nummer", "Rufen Sie 0800 111 0 111 an."))
     assert tr(Msg("Nummer")) == "Rufen Sie 0800 111 0 111 an."
@@ -251,7 +258,7 @@ def catalog_messages(language: str):
         return [message for message in read_po(file) if message.id and message.string]
 
 
-@pytest.mark.parametrize("language", ["ar", "fa", "ps"])
+@pytest.mark.parametrize("language", ["ar", "fa", "ps", "ckb"])
 @pytest.mark.parametrize("argument", [12, "0800 111 0 111", "Spich"])
 def test_every_digit_of_every_right_to_left_catalog_text_is_isolated(language, argument):
     tr = translator(language)
@@ -282,10 +289,29 @@ def test_every_digit_of_every_right_to_left_catalog_text_is_isolated(language, a
         ("ti", "ትግርኛ"),
         ("fr", "Français"),
         ("ro", "Română"),
+        ("pl", "Polski"),
+        ("bg", "Български"),
+        ("sq", "Shqip"),
+        ("ckb", "کوردی (سۆرانی)"),
     ],
 )
 def test_language_names_are_in_their_own_script(code, name):
     assert language_name(code) == name
+
+
+@pytest.mark.parametrize(
+    ("code", "name"),
+    [
+        ("ar", "Arabisch"),
+        ("kmr", "Kurdisch (Kurmandschi)"),
+        ("ckb", "Kurdisch (Sorani)"),
+        ("pl", "Polnisch"),
+        ("bg", "Bulgarisch"),
+        ("sq", "Albanisch"),
+    ],
+)
+def test_staff_read_language_names_in_german(code, name):
+    assert german_name(code) == name
 
 
 def test_unknown_language_name_is_its_code():
@@ -314,7 +340,9 @@ def test_kurmanji_formats_with_the_kurdish_locale():
 
 # --- Choosing a language ------------------------------------------------------------------------
 
-ENABLED = ["de", "en", "ar", "fa", "tr", "uk", "ru", "kmr", "ps", "ti", "fr", "ro"]
+# The languages of config.yaml, in menu order.
+ENABLED = ["de", "en", "ar", "fa", "tr", "uk", "ru", "kmr", "ckb", "ps", "ti", "fr", "ro"]
+ENABLED += ["pl", "bg", "sq"]
 
 
 @pytest.mark.parametrize(
@@ -327,6 +355,8 @@ ENABLED = ["de", "en", "ar", "fa", "tr", "uk", "ru", "kmr", "ps", "ti", "fr", "r
         ("pt-BR", ["de", "pt"], "pt"),
         ("ku", ENABLED, "kmr"),
         ("ku-TR", ENABLED, "kmr"),
+        ("ckb", ENABLED, "ckb"),
+        ("pl-PL", ENABLED, "pl"),
         ("AR", ENABLED, "ar"),
         ("de_AT", ENABLED, "de"),
         ("ar", ["de", "en"], None),

@@ -21,6 +21,7 @@ from bot.ui.model import Resume
 from storage import deliveries, interviews, respondents
 from storage.deliveries import Delivery
 from storage.models import Interview, Respondent
+from tests.fixtures.bot import e2e_settings
 from tests.fixtures.clock import Clock
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -226,12 +227,7 @@ async def test_the_reminder_reaches_the_person_and_its_button_continues_where_th
     # The overall limit as Telegram's; per chat none, because the bot's answers to a person's own
     # presses come in short bursts (the sender's one a second is tested in test_sender.py).
     fake_telegram.limits(total_per_second=30, per_chat_per_second=1_000_000)
-    settings = load_settings(
-        ROOT / "config.yaml",
-        database_url=database_url,
-        bot_token=fake_telegram.token,
-        telegram_api_url=fake_telegram.base_url,
-    )
+    settings = e2e_settings(fake_telegram, database_url)
     flow = load_flow(ROOT / "tests" / "data" / "conversation_flow.yaml", settings.districts)
     app = await create_application(settings, flow=flow, clock=clock)
     stop = asyncio.Event()

@@ -15,13 +15,13 @@ from aiogram.client.telegram import TelegramAPIServer
 from sqlalchemy import select
 
 from bot.broadcasts.service import Broadcasts, Draft
-from bot.core.config import load_settings
 from bot.flows.loader import load_flow
 from bot.outbox.sender import Kind, Sender
 from bot.telegram.delivery import TelegramTransport
 from storage import respondents
 from storage.deliveries import Delivery
 from storage.models import Respondent
+from tests.fixtures.bot import e2e_settings
 from tests.fixtures.database import add_respondent, database_kind
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,11 +31,9 @@ RATE = 25  # as configured for a city; the fake server, like Telegram, allows ab
 @pytest.fixture
 def settings(database_url, fake_telegram):
     fake_telegram.limits(total_per_second=30, per_chat_per_second=1)
-    return load_settings(
-        ROOT / "config.yaml",
-        database_url=database_url,
-        bot_token=fake_telegram.token,
-        telegram_api_url=fake_telegram.base_url,
+    return e2e_settings(
+        fake_telegram,
+        database_url,
         broadcasts={"rate_per_second": RATE, "per_chat_interval_seconds": 1.0, "max_attempts": 3},
     )
 

@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import os
 import signal
-import sys
 from pathlib import Path
 
 from sqlalchemy import select
@@ -15,7 +14,7 @@ from bot.flows.loader import load_configured_flow
 from storage.db import create_engine, session_factory
 from storage.models import Answer, Interview
 from tests.fixtures.bot import ROOT, Respondent, e2e_settings
-from tests.fixtures.command import kim_intake
+from tests.fixtures.command import bot_process, kim_intake
 
 STARTS_WITHIN = 90  # seconds; importing aiogram alone takes several on a busy machine
 
@@ -34,10 +33,7 @@ def environment(fake, database_url: str) -> dict[str, str]:
 
 async def start_bot(fake, database_url: str, cwd: Path) -> asyncio.subprocess.Process:
     earlier = len(fake.calls_to("getUpdates"))
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
+    process = await bot_process(
         "run",
         cwd=cwd,
         env=environment(fake, database_url),

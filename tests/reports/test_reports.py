@@ -20,9 +20,7 @@ A need in "language" is a yes to the German course, in "housing" a notice; the f
 
 from __future__ import annotations
 
-import asyncio
 import os
-import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -46,6 +44,7 @@ from bot.reports.service import (
 from storage import interviews, respondents
 from storage.casework import Case
 from storage.models import Respondent
+from tests.fixtures.command import bot_process
 from tests.fixtures.flows import FLOWS_DIR, data_flow
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -183,16 +182,7 @@ async def kim_intake(database_url: str, tmp_path: Path, *args: str) -> tuple[int
         "KIM_FLOWS_DIR": str(FLOWS_DIR),  # rep.yaml, the `flow` fixture's
         "KIM_DATABASE_URL": database_url,
     }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        *args,
-        cwd=ROOT,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    process = await bot_process(*args, cwd=ROOT, env=env)
     out, err = await process.communicate()
     return process.returncode or 0, out.decode(), err.decode()
 

@@ -7,7 +7,6 @@ The real application polls the fake Bot API server over HTTP.
 from __future__ import annotations
 
 from bot.casework.contact import NOT_DELIVERED
-from bot.flows.loader import load_configured_flow
 from tests.casework.test_casework_e2e import homeless_with_phone, register
 from tests.fixtures.bot import Respondent, e2e_settings, running_bot
 
@@ -29,7 +28,7 @@ async def test_a_person_whose_caseworker_blocked_the_bot_is_told_the_message_did
     teams = [{"id": "kim", "name": "KIM Fallmanagement", "chat_id": group.chat_id, "default": True}]
     options = {"languages": ["de", "ar"], "teams": teams}
     settings = e2e_settings(fake, database_url, **options)
-    amina = Respondent(fake, fake.person("Amina", "ar"), load_configured_flow(settings), "ar")
+    amina = Respondent.new(fake, "Amina", settings, "ar")
     async with running_bot(fake, database_url, **options):
         await register(fake, sessions, settings, carla)
         await amina.start()

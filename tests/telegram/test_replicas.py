@@ -13,7 +13,6 @@ import math
 import os
 import re
 import signal
-import sys
 from pathlib import Path
 
 import pytest
@@ -22,6 +21,7 @@ from aiohttp import ClientSession
 from sqlalchemy import select
 
 from storage.deliveries import Delivery
+from tests.fixtures.command import bot_process
 from tests.fixtures.database import database_kind
 from tests.outbox.test_sender import people
 from tests.telegram.test_webhook import free_port, webhook_telegram
@@ -108,10 +108,7 @@ async def test_two_replicas_handle_each_update_once_and_share_the_outbox(
         config = replica_config(tmp_path, port, coordinators=(coordinator.user_id,))
         log = tmp_path / f"replica-{port}.log"
         with log.open("wb") as stderr:
-            process = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "bot",
+            process = await bot_process(
                 "run",
                 cwd=tmp_path,
                 env=environment(fake, database_url, config),
@@ -162,10 +159,7 @@ async def test_two_replicas_handle_each_update_once_and_share_the_outbox(
         # A broadcast, from the command line; one replica sends it, the other stands by.
         fake.limits(total_per_second=RATE + 5, per_chat_per_second=1)
         config = replica_config(tmp_path, ports[0])
-        command = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
+        command = await bot_process(
             "broadcast",
             "send",
             "--text",

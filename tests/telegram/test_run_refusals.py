@@ -19,6 +19,7 @@ from bot.core.config import load_settings
 from bot.telegram.startup import reach_telegram
 from tests.fakebot import FakeTelegram
 from tests.fixtures.bot import ROOT
+from tests.fixtures.command import bot_process
 
 WELL_FORMED = "123456789:AAE-well-formed-but-unknown-token-x"
 NOBODY = "http://127.0.0.1:9"  # the discard port: nothing listens there
@@ -133,10 +134,7 @@ def free_port() -> int:
 
 
 async def start_run(tmp_path: Path, env: dict[str, str]) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
+    return await bot_process(
         "run",
         cwd=tmp_path,
         env=env,
