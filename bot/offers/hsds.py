@@ -93,6 +93,15 @@ RESOURCES: tuple[tuple[str, str, tuple[tuple[str, str, str], ...]], ...] = (
         (("id", *UUID), ("service_id", *UUID), ("description", *TEXT)),
     ),
 )
+# What HSDS 3.0 requires of every row (its datapackage.json `constraints`), and its code lists.
+REQUIRED = {
+    "organization": ("id", "name", "description"),
+    "service": ("id", "organization_id", "name", "status"),
+    "service_area": ("id",),
+    "language": ("id",),
+    "schedule": ("id",),
+}
+ENUMS = {("service", "status"): ("active", "inactive", "defunct", "temporarily closed")}
 FOREIGN_KEYS = {
     "service": ("organization_id", "organization"),
     "service_area": ("service_id", "service"),
@@ -119,8 +128,8 @@ def tables(entries: Iterable[Entry], settings: Settings) -> dict[str, list[dict[
                 "id": organisation_id,
                 "name": org.name,
                 "description": kind,
-                "email": org.email,
-                "website": org.website,
+                "email": _email(org.email),
+                "website": _uri(org.website),
                 "legal_status": kind,
             }
         )
@@ -132,8 +141,8 @@ def tables(entries: Iterable[Entry], settings: Settings) -> dict[str, list[dict[
                     "organization_id": organisation_id,
                     "name": offer.name,
                     "description": offer.description,
-                    "url": org.website,
-                    "email": org.email,
+                    "url": _uri(org.website),
+                    "email": _email(org.email),
                     "status": offer.status.value,
                     "application_process": "; ".join(p for p in (offer.address, offer.access) if p),
                     "fees_description": offer.costs,
@@ -184,7 +193,7 @@ def descriptor(settings: Settings, created: datetime) -> dict[str, Any]:
     resources = []
     for name, path, columns in RESOURCES:
         schema: dict[str, Any] = {
-            "fields": [{"name": c, "type": t, "format": f} for c, t, f in columns],
+            "fields": [_field(name, c, t, f) for c, t, f in columns],
             "primaryKey": ["id"],
         }
         if name in FOREIGN_KEYS:
@@ -212,6 +221,27 @@ def descriptor(settings: Settings, created: datetime) -> dict[str, Any]:
         "keywords": ["HSDS", "Open Referral", "3.0"],
         "resources": resources,
     }
+
+
+def _field(resource: str, column: str, kind: str, form: str) -> dict[str, Any]:
+    constraints: dict[str, Any] = {"required": column in REQUIRED[resource]}
+    if (resource, column) in ENUMS:
+        constraints["enum"] = list(ENUMS[resource, column])
+    return {"name": column, "type": kind, "format": form, "constraints": constraints}
+
+
+def _uri(text: str) -> str:
+    """A website as a URI: "www.awo.de" is written as people type it, HSDS wants a scheme."""
+    text = text.strip()
+    if not text or "://" in text:
+        return text
+    return f"https://{text}"
+
+
+def _email(text: str) -> str:
+    """An address HSDS can take as an email, or nothing."""
+    text = text.strip()
+    return text if "@" in text.strip("@") and not any(c.isspace() for c in text) else ""
 
 
 def files(entries: Iterable[Entry], settings: Settings, created: datetime) -> dict[str, bytes]:

@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from bot.core.vocabulary import CASE_STATUS_NAMES, PRIORITY_NAMES
-from bot.reports.coverage import NO_OFFER, Coverage, CoverageCell
+from bot.reports.coverage import NO_OFFER, Coverage, CoverageCell, LanguageCoverage
 from bot.reports.privacy import LEGEND, Count, share, share_text
 from bot.reports.service import (
     CaseTable,
@@ -171,6 +171,7 @@ def render_html(report: Report, zone: str = "Europe/Berlin") -> str:
             parts.append(_need_section(table))
     parts += [
         _coverage_section(report.coverage),
+        _language_section(report.languages),
         _drop_off_section(report.drop_off),
         _cases_section(report.cases),
     ]
@@ -318,4 +319,20 @@ def _coverage_section(coverage: Coverage | None) -> str:
         "erreichen (im Stadtteil, stadtweit oder in einem Nachbarstadtteil, wie die Vorschläge "
         f"an die Personen). „{NO_OFFER}“: Bedarf ohne Angebot; bei „< 5“ wird das zum Schutz "
         "kleiner Zahlen nicht markiert.</p></section>"
+    )
+
+
+def _language_section(languages: LanguageCoverage | None) -> str:
+    if languages is None:
+        return ""
+    rows = [
+        [row.label, str(row.people), f"{row.offers}{f' – {NO_OFFER}' if row.gap else ''}"]
+        for row in languages.rows
+    ]
+    return (
+        "<section><h2>Sprachen: Bedarfe und Angebote</h2>"
+        + _table(["Sprache", "Personen mit Bedarf", "aktive Angebote"], rows)
+        + '<p class="note">Personen mit Bedarf nach den Sprachen, die sie gut sprechen (eine '
+        "Person zählt bei jeder ihrer Sprachen), und die aktiven Angebote in der Sprache. Deutsch "
+        f"ist nicht aufgeführt. „{NO_OFFER}“: wie oben.</p></section>"
     )

@@ -21,7 +21,7 @@ from bot.flows.needs import Answers, decode_stored, needs_of
 from bot.flows.schema import Flow, Question, QuestionType
 from bot.offers.source import OfferSource
 from bot.reports.cases import CaseFacts, CaseTable, case_table
-from bot.reports.coverage import Coverage, coverage_of
+from bot.reports.coverage import Coverage, LanguageCoverage, coverage_of, languages_of
 from bot.reports.privacy import Count, count, protect_table
 from storage import interviews
 from storage.audience import answers_of
@@ -33,6 +33,7 @@ from storage.types import InterviewStatus
 DISTRICT_QUESTION = "district"
 AGE_QUESTION = "age_group"
 STAY_QUESTION = "in_germany_since"
+LANGUAGES_QUESTION = "languages"  # the languages a person speaks well, as matching reads them
 # Length of stay, for a year (or month/year) of arrival: years since then, lower bounds.
 STAY_BANDS = (
     (0, "unter 1 Jahr"),
@@ -149,6 +150,7 @@ class Report:
     by_stay: NeedTable | None
     cases: CaseTable | None  # None: built without case figures
     coverage: Coverage | None = None  # None: built without the directory
+    languages: LanguageCoverage | None = None  # the same
 
 
 def latest_per_person(records: Iterable[Record]) -> list[Record]:
@@ -342,4 +344,18 @@ class Reports(FlowService[Flow]):
         if offers is None:
             return report
         near = self.settings.neighbours
-        return replace(report, coverage=coverage_of(report.by_district, offers, near))
+        return replace(
+            report,
+            coverage=coverage_of(report.by_district, offers, near),
+            languages=languages_of(spoken_by_finished(records), offers),
+        )
+
+
+def spoken_by_finished(records: Iterable[Record]) -> list[tuple[frozenset[str], frozenset[str]]]:
+    """The needs and the ticked languages of each person the need tables count."""
+    people = [r for r in latest_per_person(records) if r.consented and r.finished]
+    ticked = [r.answers.get(LANGUAGES_QUESTION) for r in people]
+    return [
+        (r.needs, value if isinstance(value, frozenset) else frozenset())
+        for r, value in zip(people, ticked, strict=True)
+    ]

@@ -7,8 +7,11 @@ from collections.abc import AsyncIterator
 import pytest
 import sqlalchemy as sa
 
+from bot.offers.model import Entry, Offer, Organisation
+from bot.reports.gapmap import CAPTION
 from bot.telegram.routers.stats import REFUSAL
 from storage.casework import AuditEntry
+from storage.types import OrganisationKind
 from tests.fixtures.bot import running_bot
 from tests.fixtures.flows import FLOWS_DIR
 from tests.reports.test_reports import NOW, flow, seed, settings
@@ -58,8 +61,28 @@ async def test_coordinators_get_the_summary_and_heat_map_and_others_a_polite_ref
 
     # The refusal was all the other person got: no figures, no picture.
     assert [m.text for m in fake_telegram.messages_in(respondent.chat_id)] == [REFUSAL]
+    gaps = await coordinator.next_message(within=60)
+    assert gaps.caption.startswith(CAPTION)
     photos = [int(call.params["chat_id"]) for call in fake_telegram.calls_to("sendPhoto")]
-    assert photos == [coordinator.chat_id]
+    assert photos == [coordinator.chat_id] * 2
     async with sessions() as session:
         logged = (await session.execute(sa.select(AuditEntry.actor, AuditEntry.action))).all()
     assert logged == [(f"telegram:{coordinator.user_id}", "report")]  # the refusal showed nothing
+
+
+async def test_coordinators_get_the_gap_map_of_needs_beside_the_offers_that_reach_them(
+    fake_telegram, people, bot_running, services
+):
+    coordinator, _ = people
+    caritas = Organisation(0, "Caritas Troisdorf", OrganisationKind.welfare)
+    course = Offer(0, 0, "Sprachtreff", fields=frozenset({"language"}), districts={"eschmar"})
+    await services.directory.put([Entry(caritas, (course,))], by="cli")
+
+    coordinator.send("/stats")
+    await coordinator.next_message(within=60)  # the summary
+    heat = await coordinator.next_message(within=60)  # the heat map of needs
+    gaps = await coordinator.next_message(within=60)
+    assert gaps.photo is not None and gaps.photo.startswith(b"\x89PNG\r\n\x1a\n")
+    assert gaps.caption.startswith(CAPTION) and "Bedarf ohne Angebot" in gaps.caption
+    assert gaps.photo != heat.photo
+    assert len(fake_telegram.calls_to("sendPhoto")) == 2

@@ -1,4 +1,5 @@
-"""/stats for coordinators in a private chat: a short German summary and the heat map picture."""
+"""/stats for coordinators in a private chat: a short German summary, the heat map picture and,
+with the directory, the gap map (needs beside the offers that reach them)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from babel.dates import format_datetime
 
 from bot.core.service import Event
 from bot.core.vocabulary import CASE_STATUS_NAMES
+from bot.reports.gapmap import CAPTION, gap_map_png
 from bot.reports.html import heat_map_png
 from bot.reports.privacy import LEGEND, share, share_text
 from bot.reports.service import Report, Reports
@@ -48,6 +50,12 @@ async def stats(message: Message, reports: Reports, incoming: Event) -> None:
         BufferedInputFile(picture, filename="bedarf-stadtteile.png"),
         caption=f"Bedarf nach Stadtteil und Handlungsfeld. {LEGEND}",
     )
+    if report.coverage is not None:  # with the directory: where needs meet no offer
+        gaps = await asyncio.to_thread(gap_map_png, report.coverage)
+        await message.answer_photo(
+            BufferedInputFile(gaps, filename="luecken-stadtteile.png"),
+            caption=f"{CAPTION}. Rot umrandet: Bedarf ohne Angebot. {LEGEND}",
+        )
 
 
 def summary_text(report: Report, zone: str) -> str:
