@@ -13,7 +13,6 @@ from babel.dates import format_datetime
 from bot.core.service import Event
 from bot.core.vocabulary import CASE_STATUS_NAMES
 from bot.reports.gapmap import CAPTION, gap_map_png
-from bot.reports.html import heat_map_png
 from bot.reports.privacy import LEGEND, share, share_text
 from bot.reports.service import Report, Reports
 from bot.telegram.filters import PRIVATE, Coordinator
@@ -44,6 +43,10 @@ async def stats(message: Message, reports: Reports, incoming: Event) -> None:
     assert message.from_user is not None
     viewer = f"telegram:{message.from_user.id}"
     report = await reports.report(incoming, viewer)  # a redelivered /stats sends nothing twice
+    from bot.reports.html import (
+        heat_map_png,  # matplotlib: loaded for the first /stats, not at start
+    )
+
     picture = await asyncio.to_thread(heat_map_png, report.by_district)
     await message.answer(summary_text(report, reports.settings.timezone))
     await message.answer_photo(
