@@ -37,7 +37,19 @@ async def current_interview(session: AsyncSession, respondent_id: int) -> Interv
 async def respondent_with_interview(
     session: AsyncSession, channel: str, user_id: str
 ) -> tuple[Respondent, Interview | None] | None:
-    """The person and their current interview (as `current_interview`), in one query."""
+    """The person and their current interview (as `current_interview`), in one query.
+
+    On PostgreSQL the person's row is locked first, until the transaction ends: two events of one
+    person (two browser tabs, two webhook replicas) then take turns, and the second reads the
+    interview as the first left it (a new statement sees what was committed meanwhile). SQLite
+    has one writer at a time anyway.
+    """
+    if session.bind.dialect.name == "postgresql":
+        await session.execute(
+            select(Respondent.id)
+            .where(Respondent.channel == channel, Respondent.channel_user_id == user_id)
+            .with_for_update()
+        )
     result = await session.execute(
         select(Respondent, Interview)
         .outerjoin(
