@@ -17,7 +17,7 @@ from sqlmodel import Field, SQLModel
 
 from storage import deliveries
 from storage.db import insert
-from storage.types import CaseStatus, NoticeState, when
+from storage.types import CaseStatus, NoticeState, belongs_to, when
 
 CASE_STATUSES = tuple(CaseStatus)
 ROLES = ("caseworker", "coordinator")
@@ -78,14 +78,7 @@ class Case(SQLModel, table=True):
 
 def of_case() -> Any:
     """The case a row belongs to (it goes with the case)."""
-    return Field(
-        sa_column=sa.Column(
-            sa.Integer,
-            sa.ForeignKey("case_file.id", ondelete="CASCADE"),
-            nullable=False,
-            index=True,
-        )
-    )
+    return belongs_to("case_file")
 
 
 class CaseFlag(SQLModel, table=True):
