@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
 
 from storage import deliveries
+from storage.codes import take_code
 from storage.db import insert
 from storage.types import CaseStatus, NoticeState, belongs_to, when
 
@@ -271,19 +272,7 @@ async def take_invitation(
     session: AsyncSession, code_hash: str, now: datetime
 ) -> Invitation | None:
     """The unused, unexpired invitation with this hash, marked used; None if there is none."""
-    taken = await session.execute(
-        sa.update(Invitation)
-        .where(
-            Invitation.code_hash == code_hash,
-            Invitation.used_at.is_(None),
-            Invitation.expires_at > now,
-        )
-        .values(used_at=now)
-        .returning(Invitation.id)
-        .execution_options(synchronize_session=False)
-    )
-    invitation_id = taken.scalar_one_or_none()
-    return await session.get(Invitation, invitation_id) if invitation_id else None
+    return await take_code(session, Invitation, code_hash, now)
 
 
 # --- Audit --------------------------------------------------------------------------------------
