@@ -16,8 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
 
 from storage import deliveries
+from storage.codes import take_code
 from storage.db import insert
-from storage.types import CaseStatus, NoticeState, when
+from storage.types import CaseStatus, NoticeState, belongs_to, when
 
 CASE_STATUSES = tuple(CaseStatus)
 ROLES = ("caseworker", "coordinator")
@@ -78,14 +79,7 @@ class Case(SQLModel, table=True):
 
 def of_case() -> Any:
     """The case a row belongs to (it goes with the case)."""
-    return Field(
-        sa_column=sa.Column(
-            sa.Integer,
-            sa.ForeignKey("case_file.id", ondelete="CASCADE"),
-            nullable=False,
-            index=True,
-        )
-    )
+    return belongs_to("case_file")
 
 
 class CaseFlag(SQLModel, table=True):
@@ -278,19 +272,7 @@ async def take_invitation(
     session: AsyncSession, code_hash: str, now: datetime
 ) -> Invitation | None:
     """The unused, unexpired invitation with this hash, marked used; None if there is none."""
-    taken = await session.execute(
-        sa.update(Invitation)
-        .where(
-            Invitation.code_hash == code_hash,
-            Invitation.used_at.is_(None),
-            Invitation.expires_at > now,
-        )
-        .values(used_at=now)
-        .returning(Invitation.id)
-        .execution_options(synchronize_session=False)
-    )
-    invitation_id = taken.scalar_one_or_none()
-    return await session.get(Invitation, invitation_id) if invitation_id else None
+    return await take_code(session, Invitation, code_hash, now)
 
 
 # --- Audit --------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from storage.types import InterviewStatus, when
+from storage.types import InterviewStatus, belongs_to, when
 
 
 class Respondent(SQLModel, table=True):
@@ -36,14 +36,7 @@ class Respondent(SQLModel, table=True):
 
 def of_respondent() -> Any:
     """The respondent a row belongs to (it goes with them: /delete, retention)."""
-    return Field(
-        sa_column=sa.Column(
-            sa.Integer,
-            sa.ForeignKey("respondent.id", ondelete="CASCADE"),
-            nullable=False,
-            index=True,
-        )
-    )
+    return belongs_to("respondent")
 
 
 class Interview(SQLModel, table=True):

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
 
+from storage.codes import take_code
 from storage.types import when
 
 # Providers are respondents of their own channel (user id "telegram:<id>"), apart from the
@@ -35,19 +36,7 @@ async def take_invitation(
     session: AsyncSession, code_hash: str, now: datetime
 ) -> ProviderInvitation | None:
     """The unused, unexpired invitation with this hash, marked used; None if there is none."""
-    taken = await session.execute(
-        sa.update(ProviderInvitation)
-        .where(
-            ProviderInvitation.code_hash == code_hash,
-            ProviderInvitation.used_at.is_(None),
-            ProviderInvitation.expires_at > now,
-        )
-        .values(used_at=now)
-        .returning(ProviderInvitation.id)
-        .execution_options(synchronize_session=False)
-    )
-    invitation_id = taken.scalar_one_or_none()
-    return await session.get(ProviderInvitation, invitation_id) if invitation_id else None
+    return await take_code(session, ProviderInvitation, code_hash, now)
 
 
 async def latest_invitation(session: AsyncSession, respondent_id: int) -> ProviderInvitation | None:

@@ -94,6 +94,18 @@ def when(nullable: bool = True, index: bool = False) -> Any:
     return Field(default=None, sa_column=sa.Column(UTCDateTime(), nullable=nullable, index=index))
 
 
+def belongs_to(table: str) -> Any:
+    """The id of the `table` row this row belongs to; it goes with that row (cascade)."""
+    return Field(
+        sa_column=sa.Column(
+            sa.Integer,
+            sa.ForeignKey(f"{table}.id", ondelete="CASCADE"),
+            nullable=False,
+            index=True,
+        )
+    )
+
+
 class DeliveryStatus(StrEnum):
     """Where a delivery stands; stored as its value."""
 

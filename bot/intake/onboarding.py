@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.core.i18n import N_, Msg, best_language, language_menu, language_name
 from bot.core.service import Event, Person
 from bot.intake.answering import Answering, State, _with_retire
@@ -15,6 +19,22 @@ from bot.intake.texts import (
 )
 from bot.ui.model import Button, Consent, PickLanguage, Reply, Screen
 from storage import interviews, respondents
+from storage.models import Respondent
+
+
+async def new_respondent(
+    session: AsyncSession, person: Person, language: str, now: datetime
+) -> Respondent:
+    """The person as a new respondent of their channel (their first name cut to fit)."""
+    return await respondents.create_respondent(
+        session,
+        person.channel,
+        person.user_id,
+        chat_id=person.chat_id,
+        first_name=(person.first_name or "")[:64] or None,
+        language=language,
+        now=now,
+    )
 
 
 class Onboarding(Answering):
@@ -86,15 +106,7 @@ class Onboarding(Answering):
             if state is not None:
                 return self._current(state, None, retire=True)
             now = self.clock()
-            respondent = await respondents.create_respondent(
-                session,
-                person.channel,
-                person.user_id,
-                chat_id=person.chat_id,
-                first_name=(person.first_name or "")[:64] or None,
-                language=action.language,
-                now=now,
-            )
+            respondent = await new_respondent(session, person, action.language, now)
             respondent.consent_version = self.settings.privacy.consent_version
             respondent.consent_at = now
             interview = await interviews.start_interview(

@@ -14,16 +14,14 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import timedelta
-
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from typing import Any
 
 from bot.core.codes import code_hash
-from bot.core.config import Settings
 from bot.core.i18n import Msg
-from bot.core.service import Clock, Event, Person, utc_now
+from bot.core.service import Event, Person
 from bot.flows import engine
-from bot.flows.schema import Flow
 from bot.intake.answering import State
+from bot.intake.onboarding import new_respondent
 from bot.intake.service import Conversation
 from bot.intake.texts import STALE
 from bot.offers.directory import DirectoryError
@@ -76,16 +74,11 @@ def provider_of(person: Person) -> Person:
 class ProviderSurvey(Conversation):
     """The provider survey for one person at a time (see the module docstring)."""
 
-    def __init__(
-        self,
-        sessions: async_sessionmaker[AsyncSession],
-        settings: Settings,
-        flow: Flow,
-        clock: Clock = utc_now,
-        submit: Submit | None = None,
-    ) -> None:
-        super().__init__(sessions, settings, flow, clock)
-        self.submit = submit  # the directory's (bot/app.py)
+    def __init__(self, *args: Any, submit: Submit | None = None, **kwargs: Any) -> None:
+        """As a Conversation's (sessions, settings, flow, clock), and the directory's `submit`
+        (bot/app.py)."""
+        super().__init__(*args, **kwargs)
+        self.submit = submit
 
     # --- Redeeming a code -----------------------------------------------------------------------
 
@@ -110,15 +103,7 @@ class ProviderSurvey(Conversation):
                 session, provider.channel, provider.user_id
             )
             if respondent is None:
-                respondent = await respondents.create_respondent(
-                    session,
-                    provider.channel,
-                    provider.user_id,
-                    chat_id=person.chat_id,
-                    first_name=(person.first_name or "")[:64] or None,
-                    language="de",
-                    now=now,
-                )
+                respondent = await new_respondent(session, provider, "de", now)
                 respondent.broadcasts_opt_out = True  # neither broadcasts nor reminders
             respondent.chat_id = person.chat_id
             invitation.used_by = respondent.id

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from bot.core.vocabulary import ORGANISATION_KIND_NAMES
 from storage.types import OfferStatus, OrganisationKind
 
 
@@ -24,6 +25,18 @@ class Organisation:
     email: str = ""
     phone: str = ""
     website: str = ""
+
+
+def organisation_texts(org: Organisation) -> dict[str, str]:
+    """An organisation's fields (without its id) as text: its kind by its German name."""
+    return {
+        "name": org.name,
+        "kind": ORGANISATION_KIND_NAMES[org.kind.value],
+        "contact_name": org.contact_name,
+        "email": org.email,
+        "phone": org.phone,
+        "website": org.website,
+    }
 
 
 @dataclass(frozen=True)

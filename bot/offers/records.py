@@ -3,10 +3,11 @@ submission keeps it), and the checks every entry passes before it is stored."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import Counter
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.core.config import Settings
 from bot.offers.model import Cooperation, Entry, Offer, Organisation
@@ -15,39 +16,29 @@ from storage.types import OfferStatus, OrganisationKind
 
 LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
 AGE_MAX = 120
+Plain = TypeVar("Plain", Organisation, Offer)
 _LONG = ("description", "target_groups", "costs", "schedule", "access")
 
 
+def _from_row(plain: type[Plain], row: Any, /, **converted: Any) -> Plain:
+    """The `plain` data with the row's columns of the same names; the `converted` ones as given."""
+    names = [f.name for f in dataclasses.fields(plain) if f.name not in converted]
+    return plain(**{name: getattr(row, name) for name in names}, **converted)
+
+
 def organisation_of(row: OrganisationRow) -> Organisation:
-    return Organisation(
-        id=row.id or 0,
-        name=row.name,
-        kind=OrganisationKind(row.kind),
-        contact_name=row.contact_name,
-        email=row.email,
-        phone=row.phone,
-        website=row.website,
-    )
+    return _from_row(Organisation, row, id=row.id or 0, kind=OrganisationKind(row.kind))
 
 
 def offer_of(row: OfferRow) -> Offer:
-    return Offer(
+    return _from_row(
+        Offer,
+        row,
         id=row.id or 0,
-        organisation_id=row.organisation_id,
-        name=row.name,
-        description=row.description,
         fields=frozenset(row.fields),
         districts=frozenset(row.districts),
-        address=row.address,
         languages=frozenset(row.languages),
-        target_groups=row.target_groups,
-        age_min=row.age_min,
-        age_max=row.age_max,
-        costs=row.costs,
-        schedule=row.schedule,
-        access=row.access,
         status=OfferStatus(row.status),
-        last_confirmed=row.last_confirmed,
         translations=dict(row.translations),
     )
 

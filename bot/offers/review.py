@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.core.config import Settings
 from bot.core.vocabulary import OFFER_STATUS_NAMES, ORGANISATION_KIND_NAMES
-from bot.offers.model import Entry, Offer, Organisation
+from bot.offers.model import Entry, Offer, Organisation, organisation_texts
 from storage.offers import natural_key
 
 ORGANISATION_LABELS = {
@@ -84,14 +84,7 @@ def diff(current: Entry | None, proposed: Entry, settings: Settings) -> list[str
 
 
 def _organisation(org: Organisation) -> dict[str, str]:
-    values = {
-        "name": org.name,
-        "kind": ORGANISATION_KIND_NAMES[org.kind.value],
-        "contact_name": org.contact_name,
-        "email": org.email,
-        "phone": org.phone,
-        "website": org.website,
-    }
+    values = organisation_texts(org)
     return {ORGANISATION_LABELS[k]: " ".join(v.split()) for k, v in values.items()}
 
 

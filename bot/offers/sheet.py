@@ -21,7 +21,7 @@ from typing import Any
 from bot.core.config import Settings
 from bot.core.vocabulary import OFFER_STATUS_NAMES, ORGANISATION_KIND_NAMES
 from bot.offers.cells import Bad, Lookup, as_text, parse_age, parse_date, parse_languages, suggest
-from bot.offers.model import Entry, Offer, Organisation
+from bot.offers.model import Entry, Offer, Organisation, organisation_texts
 from storage.offers import NAME_MAX, PHONE_MAX, TEXT_MAX, natural_key
 from storage.types import OfferStatus, OrganisationKind
 
@@ -295,14 +295,8 @@ def rows_of(entries: Iterable[Entry], settings: Settings) -> list[list[Any]]:
     rows: list[list[Any]] = [[c.header for c in COLUMNS]]
     for entry in entries:
         org = entry.organisation
-        shared = {
-            "organisation": org.name,
-            "kind": ORGANISATION_KIND_NAMES[org.kind.value],
-            "contact_name": org.contact_name,
-            "email": org.email,
-            "phone": org.phone,
-            "website": org.website,
-        }
+        shared = organisation_texts(org)
+        shared["organisation"] = shared.pop("name")  # "name" is the offer's column
         for offer in entry.offers or (None,):
             values = dict(shared)
             if offer is not None:

@@ -10,10 +10,10 @@ from bot.casework import service as casework_service
 from bot.core.i18n import Msg, translator
 from bot.telegram.routers.casework import STAFF_HELP
 from storage.case_messages import CaseMessage
-from tests.casework.test_casework_e2e import flagged, options, team
-from tests.fixtures.bot import Respondent, e2e_settings, running_bot
+from tests.casework.test_casework_e2e import amina, flagged, options, team, team_settings
+from tests.fixtures.bot import running_bot
 
-__all__ = ["options", "team"]  # fixtures
+__all__ = ["amina", "options", "team", "team_settings"]  # fixtures
 
 
 def reworded(monkeypatch) -> None:
@@ -33,17 +33,15 @@ def reworded(monkeypatch) -> None:
 
 
 async def test_the_case_of_a_reply_is_found_after_the_notice_text_changed(
-    fake_telegram, database_url, sessions, team, options, monkeypatch
+    fake_telegram, database_url, sessions, team, options, team_settings, amina, monkeypatch
 ):
     reworded(monkeypatch)
     fake = fake_telegram
     group, carla, _ = team
-    settings = e2e_settings(fake, database_url, **options)
-    amina = Respondent.new(fake, "Amina", settings)
-    header = translator("de")(Msg(contact.FROM_CASEWORKER, args={"city": settings.city}))
+    header = translator("de")(Msg(contact.FROM_CASEWORKER, args={"city": team_settings.city}))
 
     async with running_bot(fake, database_url, **options):
-        notice = await flagged(fake, sessions, settings, carla, amina, group)
+        notice = await flagged(fake, sessions, team_settings, carla, amina, group)
         assert "Fall #" not in notice.text
 
         group.tap(carla, "✋ Übernehmen")
@@ -87,15 +85,13 @@ async def test_the_case_of_a_reply_is_found_after_the_notice_text_changed(
 
 
 async def test_the_messages_noted_for_a_case_go_with_the_case(
-    fake_telegram, database_url, sessions, team, options
+    fake_telegram, database_url, sessions, team, options, team_settings, amina
 ):
     fake = fake_telegram
     group, carla, _ = team
-    settings = e2e_settings(fake, database_url, **options)
-    amina = Respondent.new(fake, "Amina", settings)
 
     async with running_bot(fake, database_url, **options):
-        notice = await flagged(fake, sessions, settings, carla, amina, group)
+        notice = await flagged(fake, sessions, team_settings, carla, amina, group)
         group.tap(carla, "✋ Übernehmen")
         intro = await carla.next_message()
         amina.person.skip_read()

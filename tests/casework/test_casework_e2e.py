@@ -67,6 +67,18 @@ def options(team):
     return {"languages": ["de", "en", "ar"], "teams": teams}
 
 
+@pytest.fixture
+def team_settings(fake_telegram, database_url, options):
+    """The settings of the bot with the team's group."""
+    return e2e_settings(fake_telegram, database_url, **options)
+
+
+@pytest.fixture
+def amina(fake_telegram, team_settings) -> Respondent:
+    """A German-speaking person about to answer the questionnaire."""
+    return Respondent.new(fake_telegram, "Amina", team_settings)
+
+
 async def register(fake, sessions, settings, person) -> None:
     code = await StaffService(sessions, settings).invite("caseworker", "kim", 72)
     person.send(f"/register {code.lower()}")  # typed in lower case: still valid

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from bot.casework.contact import DELIVERED
 from bot.core.i18n import Msg, translator
-from tests.casework.test_casework_e2e import flagged, options, team
-from tests.fixtures.bot import Respondent, e2e_settings, outbox_sent, running_bot
+from tests.casework.test_casework_e2e import amina, flagged, options, team, team_settings
+from tests.fixtures.bot import outbox_sent, running_bot
 
-__all__ = ["options", "team"]  # fixtures
+__all__ = ["amina", "options", "team", "team_settings"]  # fixtures
 
 
 def sent_to(fake, chat_id: int) -> list[int]:
@@ -18,16 +18,14 @@ def sent_to(fake, chat_id: int) -> list[int]:
 
 
 async def test_a_notice_and_both_relays_refused_with_429_arrive_once_after_the_wait(
-    fake_telegram, database_url, sessions, team, options
+    fake_telegram, database_url, sessions, team, options, team_settings, amina
 ):
     fake = fake_telegram
     group, carla, _ = team
-    settings = e2e_settings(fake, database_url, **options)
-    amina = Respondent.new(fake, "Amina", settings)
 
     async with running_bot(fake, database_url, **options) as app:
         fake.fail_next("sendMessage", 429, retry_after=1, chat_id=group.chat_id)
-        await flagged(fake, sessions, settings, carla, amina, group)
+        await flagged(fake, sessions, team_settings, carla, amina, group)
         await outbox_sent(app)
         assert len(group.messages) == 1  # the urgent answer's notice, brought up to date
         assert sent_to(fake, group.chat_id) == [429, 200]

@@ -25,11 +25,16 @@ def flow_for(fake, database_url):
 
 
 @asynccontextmanager
-async def started(fake, database_url, name: str = "Amina") -> AsyncIterator[Walker]:
-    """The real bot running, and a German-speaking person who has begun the questionnaire."""
+async def started(
+    fake, database_url, name: str = "Amina", answered: tuple[str, ...] = ()
+) -> AsyncIterator[Walker]:
+    """The real bot running, and a German-speaking person who has begun the questionnaire (and
+    answered its first questions with these codes)."""
     async with running_bot(fake, database_url):
         walker = Walker(fake, fake.person(name, "de"), flow_for(fake, database_url), "de")
         await walker.start()
+        for question, code in zip(walker.flow.questions, answered, strict=False):
+            await walker.answer(question, code)
         yield walker
 
 
@@ -125,9 +130,8 @@ async def test_the_next_question_does_not_wait_for_the_answer_to_the_press(
 async def test_a_stale_button_is_answered_politely_and_changes_nothing(
     fake_telegram, database_url, sessions
 ):
-    async with started(fake_telegram, database_url) as walker:
+    async with started(fake_telegram, database_url, answered=("spich",)) as walker:
         person = walker.person
-        await walker.answer(walker.flow.questions[0], "spich")
         await walker.shows("Frage 2")
         district_prompt = next(m for m in person.messages if "Stadtteil" in (m.text or ""))
         # The district question again, from its old message whose buttons are long gone.
@@ -159,9 +163,8 @@ async def test_garbage_callback_data_is_answered_and_changes_nothing(
 async def test_the_same_update_delivered_twice_is_handled_once(
     fake_telegram, database_url, sessions
 ):
-    async with started(fake_telegram, database_url) as walker:
+    async with started(fake_telegram, database_url, answered=("spich",)) as walker:
         person = walker.person
-        await walker.answer(walker.flow.questions[0], "spich")
         await walker.shows("Frage 2")
         question = walker.flow.questions[1]  # age group
         update = person.tap(walker.label(question, "a27_44"))
@@ -191,10 +194,8 @@ async def test_photos_stickers_voice_and_other_things_get_a_hint_and_nothing_is_
 async def test_a_long_text_is_refused_with_the_limit_and_nothing_is_stored(
     fake_telegram, database_url, sessions
 ):
-    async with started(fake_telegram, database_url) as walker:
+    async with started(fake_telegram, database_url, answered=("spich", "a27_44")) as walker:
         person = walker.person
-        await walker.answer(walker.flow.questions[0], "spich")
-        await walker.answer(walker.flow.questions[1], "a27_44")
         await walker.shows("Wie viele Menschen")
         person.send("9" * 4096)
         await fake_telegram.wait_until(lambda: "Die Zahl ist zu groß" in person.messages[-2].text)
@@ -220,10 +221,8 @@ async def test_a_person_who_blocked_the_bot_does_not_stop_it_for_others(
 
 
 async def test_my_data_sends_the_answers_as_a_message_and_a_json_file(fake_telegram, database_url):
-    async with started(fake_telegram, database_url) as walker:
+    async with started(fake_telegram, database_url, answered=("spich", "a27_44")) as walker:
         person = walker.person
-        await walker.answer(walker.flow.questions[0], "spich")
-        await walker.answer(walker.flow.questions[1], "a27_44")
         await walker.shows("Wie viele Menschen")
         person.send("/mydata")
         await fake_telegram.wait_until(lambda: person.last.document is not None)
@@ -240,9 +239,8 @@ async def test_my_data_sends_the_answers_as_a_message_and_a_json_file(fake_teleg
 async def test_delete_asks_first_and_then_leaves_no_row_about_the_person(
     fake_telegram, database_url, sessions
 ):
-    async with started(fake_telegram, database_url) as walker:
+    async with started(fake_telegram, database_url, answered=("spich",)) as walker:
         person = walker.person
-        await walker.answer(walker.flow.questions[0], "spich")
         await walker.shows("Frage 2")
         person.send("/delete")
         await fake_telegram.wait_until(lambda: "Ja, alles löschen" in person.buttons())
