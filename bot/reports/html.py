@@ -7,17 +7,13 @@ and printed as it is. It holds counts only: no names, no free texts.
 from __future__ import annotations
 
 import base64
-import io
 from html import escape
 
 from babel.dates import format_datetime
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.colors import LinearSegmentedColormap
-from matplotlib.figure import Figure
-from matplotlib.patches import Rectangle
 
 from bot.core.vocabulary import CASE_STATUS_NAMES, PRIORITY_NAMES
 from bot.reports.coverage import NO_OFFER, Coverage, CoverageCell, LanguageCoverage
+from bot.reports.grid import Square, grid_png, png
 from bot.reports.privacy import LEGEND, Count, share, share_text
 from bot.reports.service import (
     CaseTable,
@@ -28,65 +24,37 @@ from bot.reports.service import (
     Report,
 )
 
-HEAT = LinearSegmentedColormap.from_list("kim", ["#f4f8fb", "#9ecae1", "#2171b5", "#08306b"])
-HIDDEN_COLOUR = "#d9d9d9"
 BAR_COLOUR = "#2171b5"
 
 
 # --- Charts -----------------------------------------------------------------------------------
 
 
-def _png(figure: Figure) -> bytes:
-    # The Agg canvas of this figure only: no pyplot, no global backend, safe in a worker thread.
-    buffer = io.BytesIO()
-    FigureCanvasAgg(figure)
-    figure.savefig(buffer, format="png", dpi=150, bbox_inches="tight")
-    return buffer.getvalue()
-
-
 def heat_map_png(table: NeedTable) -> bytes:
     """Groups × fields of action, coloured by the share of people with a need; hidden grey."""
-    rows, fields = table.rows, table.fields
-    figure = Figure(figsize=(1.1 * len(fields) + 2.6, 0.42 * max(len(rows), 1) + 1.6))
-    axes = figure.subplots()
-    for i, row in enumerate(rows):
+    squares = []
+    for i, row in enumerate(table.rows):
         for j, cell in enumerate(row.needs):
             value = share(cell, row.people)
-            colour = HIDDEN_COLOUR if value is None else HEAT(value)
-            axes.add_patch(_square(j, i, colour))
             label = str(cell) if value is None else f"{cell.value}\n{share_text(value)}"
-            dark = value is not None and value > 0.55
-            axes.text(
-                j + 0.5,
-                i + 0.5,
-                label,
-                ha="center",
-                va="center",
-                fontsize=7,
-                color="white" if dark else "#222222",
-            )
-    axes.set_xlim(0, len(fields))
-    axes.set_ylim(len(rows), 0)
-    axes.set_xticks([j + 0.5 for j in range(len(fields))])
-    axes.set_xticklabels([f.label for f in fields], rotation=30, ha="right", fontsize=8)
-    axes.set_yticks([i + 0.5 for i in range(len(rows))])
-    axes.set_yticklabels([f"{r.label} ({r.people})" for r in rows], fontsize=8)
-    axes.tick_params(length=0)
-    for spine in axes.spines.values():
-        spine.set_visible(False)
-    axes.set_title(
-        f"Personen mit Bedarf und ihr Anteil je {table.group} (in Klammern: Personen)", fontsize=9
+            squares.append(Square(i, j, value, label))
+    return grid_png(
+        squares,
+        [f.label for f in table.fields],
+        [f"{r.label} ({r.people})" for r in table.rows],
+        f"Personen mit Bedarf und ihr Anteil je {table.group} (in Klammern: Personen)",
     )
-    return _png(figure)
 
 
-def _square(x: int, y: int, colour: object) -> Rectangle:
-    return Rectangle((x, y), 1, 1, facecolor=colour, edgecolor="white", linewidth=1.5)
+def _figure(width: float, height: float):
+    from matplotlib.figure import Figure  # loaded when a chart is drawn, not at start
+
+    return Figure(figsize=(width, height))
 
 
 def funnel_png(funnel: Funnel) -> bytes:
     steps = _funnel_steps(funnel)
-    figure = Figure(figsize=(6.5, 1.9))
+    figure = _figure(6.5, 1.9)
     axes = figure.subplots()
     labels = [label for label, _ in steps]
     values = [c.shown or 0 for _, c in steps]
@@ -98,13 +66,13 @@ def funnel_png(funnel: Funnel) -> bytes:
     axes.tick_params(labelsize=8)
     axes.spines[["top", "right"]].set_visible(False)
     axes.margins(x=0.15)
-    return _png(figure)
+    return png(figure)
 
 
 def field_bars_png(table: NeedTable) -> bytes:
     """People with a need per field of action, over all groups."""
     total = table.total
-    figure = Figure(figsize=(6.5, 2.6))
+    figure = _figure(6.5, 2.6)
     axes = figure.subplots()
     names = [f.label for f in table.fields]
     axes.bar(names, [c.shown or 0 for c in total.needs], color=BAR_COLOUR)
@@ -117,7 +85,7 @@ def field_bars_png(table: NeedTable) -> bytes:
     axes.tick_params(axis="x", rotation=30)
     axes.spines[["top", "right"]].set_visible(False)
     axes.margins(y=0.2)
-    return _png(figure)
+    return png(figure)
 
 
 def _funnel_steps(funnel: Funnel) -> list[tuple[str, Count]]:
