@@ -61,22 +61,45 @@ class RateBudget:
 
 @dataclass
 class ChatGaps:
-    """At most one message per chat per `interval` seconds (Telegram's limit per chat)."""
+    """At most one message per chat per `interval` seconds (Telegram's limit per chat), counted
+    from the answer to the one before: a message still on its way holds the next one back."""
 
     interval: float
     last: dict[int, float] = field(default_factory=dict)
     keep: int = 50_000  # chats remembered before old entries are dropped
+    _answered: dict[int, asyncio.Event] = field(default_factory=dict)
 
     def wait(self, chat_id: int) -> float:
-        """Seconds until the next message to `chat_id` may go (0 or less: now)."""
+        """Seconds until the next message to `chat_id` may go (0 or less: now), once the one on
+        its way there (if any) is answered."""
         if len(self.last) > self.keep:
             horizon = time.monotonic() - self.interval
             self.last = {c: t for c, t in self.last.items() if t > horizon}
         at = self.last.get(chat_id)
         return 0.0 if at is None else at + self.interval - time.monotonic()
 
+    def on_its_way(self, chat_id: int) -> bool:
+        return chat_id in self._answered
+
+    async def turn(self, chat_id: int) -> None:
+        """Until a message to `chat_id` may go: the one before answered, then the interval."""
+        answered = self._answered.get(chat_id)
+        if answered is not None:
+            await answered.wait()
+        wait = self.wait(chat_id)
+        if wait > 0:
+            await asyncio.sleep(wait)
+
+    def sending(self, chat_id: int) -> None:
+        """A message to `chat_id` is on its way: the next waits for its answer."""
+        self._answered[chat_id] = asyncio.Event()
+
     def mark(self, chat_id: int) -> None:
+        """The message to `chat_id` was answered now."""
         self.last[chat_id] = time.monotonic()
+        answered = self._answered.pop(chat_id, None)
+        if answered is not None:
+            answered.set()
 
 
 def backoff(attempts: int, base: float, cap: float = 600.0) -> float:

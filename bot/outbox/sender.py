@@ -223,15 +223,15 @@ class Sender:
             chat_id = message.chat_id or claim.chat_id
             assert chat_id is not None
             # At most one message per chat per interval: a second one to the same chat (a
-            # team's group) waits here, at most that interval.
-            await asyncio.sleep(max(0.0, self._gaps.wait(chat_id)))
+            # team's group) waits here until the interval after the first one's answer.
+            await self._gaps.turn(chat_id)
             await self.budget.slot(claim.lane)
             await self._slots.acquire()
             if stop.is_set() or self._paused_until > time.monotonic():
                 self._slots.release()
                 await self._give_back(claims[number:])
                 return
-            self._gaps.mark(chat_id)
+            self._gaps.sending(chat_id)
             task = asyncio.create_task(self._deliver(claim, chat_id, message))
             self._in_flight.add(task)
             task.add_done_callback(self._in_flight.discard)
@@ -239,13 +239,13 @@ class Sender:
     async def _deliver(self, claim: Claim, chat_id: int, message: Outgoing) -> None:
         try:
             await self._deliver_once(claim, chat_id, message)
-            # From the answer on, so that the next message cannot arrive within the interval.
-            self._gaps.mark(chat_id)
         except Exception:
             log.exception(
                 "delivery %s: unexpected error; it stays claimed until its lease ends", claim.id
             )
         finally:
+            # From the answer on, so that the next message cannot arrive within the interval.
+            self._gaps.mark(chat_id)
             self._slots.release()
 
     async def _deliver_once(self, claim: Claim, chat_id: int, message: Outgoing) -> None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
 
 from bot.core.service import utc_now
-from bot.outbox.pacing import MOST_AHEAD, RateBudget
+from bot.outbox.pacing import MOST_AHEAD, ChatGaps, RateBudget
 from storage import deliveries, respondents
 from storage.types import Lane
 
@@ -76,3 +77,17 @@ async def test_interactive_messages_are_claimed_before_the_bulk_ones_put_in_earl
     assert [(c.kind, c.lane) for c in claims] == [("note", Lane.INTERACTIVE)] + [
         ("reminder", Lane.BULK)
     ] * 4
+
+
+async def test_a_second_message_to_a_chat_waits_for_the_first_ones_answer_and_then_the_interval():
+    gaps = ChatGaps(0.2)
+    assert gaps.wait(7) == 0.0
+    gaps.sending(7)
+    second = asyncio.create_task(gaps.turn(7))
+    await asyncio.sleep(0.4)  # longer than the interval: the first is still not answered
+    assert not second.done()  # however long the first takes, the second waits for its answer
+    await gaps.turn(8)  # other chats are not held up
+    gaps.mark(7)
+    assert 0 < gaps.wait(7) <= 0.2  # and then the interval, from the answer on
+    await second
+    assert gaps.wait(7) <= 0.0 and not gaps.on_its_way(7)
