@@ -89,6 +89,12 @@ class Replies:
         return done - started
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time the process has used so far (/proc/PID/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def peak_memory_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -178,8 +184,10 @@ async def run(
                 return await PEOPLE[kind](fake, replies, steps, latencies)
 
         started = time.perf_counter()
+        cpu_before = cpu_seconds(process.pid)
         answers = sum(await asyncio.gather(*(one() for _ in range(people))))
         elapsed = time.perf_counter() - started
+        cpu = cpu_seconds(process.pid) - cpu_before
         memory = peak_memory_mb(process.pid)
         process.terminate()
         await process.wait()
@@ -191,6 +199,7 @@ async def run(
         "p95_ms": cuts[94] * 1000,
         "p99_ms": cuts[98] * 1000,
         "peak_mb": memory,
+        "cpu_ms": cpu * 1000 / len(latencies),
         "answers": answers,
         "seconds": elapsed,
     }
@@ -229,11 +238,14 @@ def main() -> None:
 
 
 def _table(rows: list[tuple[str, dict[str, float]]]) -> None:
-    print(f"{'':15} {'answers/s':>10} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'peak MB':>8}")
+    print(
+        f"{'':15} {'answers/s':>10} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'peak MB':>8}"
+        f" {'CPU ms/reply':>12}"
+    )
     for name, row in rows:
         print(
             f"{name:15} {row['answers_per_s']:10.0f} {row['p50_ms']:8.1f} {row['p95_ms']:8.1f}"
-            f" {row['p99_ms']:8.1f} {row['peak_mb']:8.0f}"
+            f" {row['p99_ms']:8.1f} {row['peak_mb']:8.0f} {row['cpu_ms']:12.2f}"
         )
 
 
