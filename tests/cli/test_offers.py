@@ -44,6 +44,15 @@ def done(result: subprocess.CompletedProcess[str]) -> str:
     return result.stdout
 
 
+def refused(cwd: Path, database_url: str, name: str) -> list[str]:
+    """The problems `kim-intake offers import NAME` names, one a line, after it stored nothing."""
+    result = offers(cwd, database_url, "import", name)
+    assert result.returncode == 1, result.stdout + result.stderr
+    heading, *problems = result.stderr.splitlines()
+    assert heading == f"{name} wurde nicht eingelesen, nichts gespeichert:"
+    return problems
+
+
 @pytest.fixture
 def sheet(tmp_path: Path) -> Path:
     path = tmp_path / "angebote.csv"
@@ -84,11 +93,7 @@ def test_an_xlsx_with_errors_names_each_row_and_column_and_stores_nothing(tmp_pa
     sheet.append(["Awo", "Verband", "Nähcafé", None, "alt"])
     workbook.save(tmp_path / "angebote.xlsx")
 
-    result = offers(tmp_path, database_url, "import", "angebote.xlsx")
-
-    assert result.returncode == 1
-    assert result.stderr.splitlines() == [
-        "angebote.xlsx wurde nicht eingelesen, nichts gespeichert:",
+    assert refused(tmp_path, database_url, "angebote.xlsx") == [
         "  - Zeile 3, Spalte 'Stadtteile': 'Sieglarr' ist kein Stadtteil (meinten Sie 'Sieglar'?).",
         "  - Zeile 4, Spalte 'Art': 'Verband' ist keine Art von Organisation (bekannt: "
         "Migrantenselbstorganisation, Wohlfahrtsverband, freier Träger, kommunale Einrichtung, "
