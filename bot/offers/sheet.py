@@ -302,19 +302,13 @@ def rows_of(entries: Iterable[Entry], settings: Settings) -> list[list[Any]]:
             if offer is not None:
                 fields = sorted(offer.fields, key=lambda f: field_order.get(f, len(field_order)))
                 districts = sorted(offer.districts, key=lambda d: district_order.get(d, 0))
+                # The offer's columns as they are, but for the lists and the status.
                 values.update(
-                    {k: getattr(offer, k) for k in ("name", "description", "address")},
+                    {c.key: getattr(offer, c.key) for c in COLUMNS if not c.organisation},
                     fields="; ".join(settings.field_name(f) for f in fields),
                     districts="; ".join(settings.district_name(d) for d in districts),
                     languages="; ".join(sorted(offer.languages)),
-                    target_groups=offer.target_groups,
-                    age_min=offer.age_min,
-                    age_max=offer.age_max,
-                    costs=offer.costs,
-                    schedule=offer.schedule,
-                    access=offer.access,
                     status=OFFER_STATUS_NAMES[offer.status.value],
-                    last_confirmed=offer.last_confirmed,
                 )
             rows.append([values.get(c.key) for c in COLUMNS])
     return rows
