@@ -116,8 +116,8 @@ def tables(entries: Iterable[Entry], settings: Settings) -> dict[str, list[dict[
                 "id": organisation_id,
                 "name": org.name,
                 "description": kind,
-                "email": _email(org.email),
-                "website": _uri(org.website),
+                "email": _email(org.contact.email),
+                "website": _uri(org.contact.website),
                 "legal_status": kind,
             }
         )
@@ -129,8 +129,8 @@ def tables(entries: Iterable[Entry], settings: Settings) -> dict[str, list[dict[
                     "organization_id": organisation_id,
                     "name": offer.name,
                     "description": offer.description,
-                    "url": _uri(org.website),
-                    "email": _email(org.email),
+                    "url": _uri(org.contact.website),
+                    "email": _email(org.contact.email),
                     "status": offer.status.value,
                     "application_process": "; ".join(p for p in (offer.address, offer.access) if p),
                     "fees_description": offer.costs,

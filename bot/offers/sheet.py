@@ -21,7 +21,7 @@ from typing import Any
 from bot.core.config import Settings
 from bot.core.vocabulary import OFFER_STATUS_NAMES, ORGANISATION_KIND_NAMES
 from bot.offers.cells import Bad, Lookup, as_text, parse_age, parse_date, parse_languages, suggest
-from bot.offers.model import Entry, Offer, Organisation, organisation_texts
+from bot.offers.model import Contact, Entry, Offer, Organisation, organisation_texts
 from storage.offers import NAME_MAX, PHONE_MAX, TEXT_MAX, natural_key
 from storage.types import OfferStatus, OrganisationKind
 
@@ -269,12 +269,8 @@ class _Reader:
     def entries(self) -> list[Entry]:
         found = []
         for key, (_, values) in self.organisations.items():
-            organisation = Organisation(
-                id=0,
-                name=values["organisation"],
-                kind=values["kind"] or OrganisationKind.other,
-                **{k: values[k] or "" for k in ("contact_name", "email", "phone", "website")},
-            )
+            kind = values["kind"] or OrganisationKind.other
+            organisation = Organisation(0, values["organisation"], kind, Contact.of(values))
             offers = tuple(offer for _, offer in self.offers.get(key, ()))
             found.append(Entry(organisation, offers))
         return found

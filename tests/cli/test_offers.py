@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.offers.model import Entry, Offer, Organisation
+from bot.offers.model import Contact, Entry, Offer, Organisation
 from storage.types import OrganisationKind
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -146,7 +146,9 @@ async def test_review_shows_the_changes_and_a_decision_is_taken_once(
     done(offers(tmp_path, database_url, "import", str(sheet)))
     [caritas] = [e for e in await services.directory.entries() if e.organisation.name[0] == "C"]
     changed = Entry(
-        Organisation(0, "Caritas Troisdorf", OrganisationKind.welfare, email="neu@caritas.de"),
+        Organisation(
+            0, "Caritas Troisdorf", OrganisationKind.welfare, Contact(email="neu@caritas.de")
+        ),
         (
             Offer(0, 0, "Deutschkurs für Frauen", costs="5 Euro", fields=frozenset({"language"})),
             Offer(0, 0, "Sprachcafé", districts=frozenset({"mitte"})),

@@ -21,7 +21,7 @@ from bot.intake.offers import (
     offer_screens,
 )
 from bot.offers.matching import Seeker
-from bot.offers.model import Entry, Offer, Organisation
+from bot.offers.model import Contact, Entry, Offer, Organisation
 from bot.ui.model import Choose, Consent, Navigate, PickLanguage, Reply, Review, Toggle
 from bot.ui.text import screen_text
 from storage.models import Interview
@@ -31,7 +31,9 @@ from tests.fixtures.bot import default_answer
 
 NOW = datetime(2026, 12, 4, 10, 0, tzinfo=UTC)
 AMINA = Person("telegram", "2001", chat_id=2001, first_name="Amina", device_language="ar")
-CARITAS = Organisation(0, "Caritas Troisdorf", OrganisationKind.welfare, phone="02241 1234")
+CARITAS = Organisation(
+    0, "Caritas Troisdorf", OrganisationKind.welfare, Contact(phone="02241 1234")
+)
 COURSE = Offer(
     0,
     0,
