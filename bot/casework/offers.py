@@ -38,7 +38,7 @@ def offer_lines(
                 parts.append(organisation.name)
             if offer.address:
                 parts.append(offer.address)
-            if organisation is not None and organisation.phone:
-                parts.append(f"Tel. {organisation.phone}")
+            if organisation is not None and organisation.contact.phone:
+                parts.append(f"Tel. {organisation.contact.phone}")
             lines.append("• " + " – ".join(for_staff(part) for part in parts))
     return lines

@@ -67,6 +67,7 @@ Kind = Literal[
     "stale_template",
 ]
 Severity = Literal["error", "warning"]
+WARNINGS: frozenset[Kind] = frozenset({"obsolete"})  # the kinds that warn; the others are errors
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,10 @@ class CatalogProblem:
     language: str
     kind: Kind
     message: str
-    severity: Severity = "error"
+
+    @property
+    def severity(self) -> Severity:
+        return "warning" if self.kind in WARNINGS else "error"
 
     def __str__(self) -> str:
         where = f"{self.language}/LC_MESSAGES/{DOMAIN}.po" if self.language else TEMPLATE_NAME
@@ -279,8 +283,8 @@ def _check_language(language: str, template: Catalog, locales_dir: Path) -> list
     rtl = babel_locale(language).text_direction == "rtl"
     problems = []
 
-    def problem(kind: Kind, text: str, severity: Severity = "error") -> None:
-        problems.append(CatalogProblem(language, kind, text, severity))
+    def problem(kind: Kind, text: str) -> None:
+        problems.append(CatalogProblem(language, kind, text))
 
     for wanted in template:
         if not wanted.id:
@@ -305,9 +309,9 @@ def _check_language(language: str, template: Catalog, locales_dir: Path) -> list
                 )
     for message in catalog:
         if message.id and template.get(message.id, message.context) is None:
-            problem("obsolete", f"{_describe(message)} is no longer used", "warning")
+            problem("obsolete", f"{_describe(message)} is no longer used")
     for message in catalog.obsolete.values():
-        problem("obsolete", f"{_describe(message)} is kept as #~ but unused", "warning")
+        problem("obsolete", f"{_describe(message)} is kept as #~ but unused")
     return problems
 
 

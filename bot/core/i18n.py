@@ -233,14 +233,21 @@ def translator(language: str) -> Translator:
     return Translator(language, load_translations(language))
 
 
+def _locale_of(code: str) -> Locale | None:
+    """Babel's locale of a language code, or None for a code Babel does not know."""
+    try:
+        return Locale.parse(_BABEL_CODES.get(code, code).replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        return None
+
+
 @cache
 def language_name(code: str) -> str:
     """The language's name in its own script, as on a language button: "Deutsch", "العربية"."""
     if code in _NAMES:
         return _NAMES[code]
-    try:
-        locale = Locale.parse(_BABEL_CODES.get(code, code).replace("-", "_"))
-    except (UnknownLocaleError, ValueError):
+    locale = _locale_of(code)
+    if locale is None:
         return code
     name = locale.get_display_name(locale) or code
     return name[:1].upper() + name[1:]
@@ -251,11 +258,8 @@ def german_name(code: str) -> str:
     """The language's name in German, for caseworkers and coordinators: "Arabisch"."""
     if code in _GERMAN_NAMES:
         return _GERMAN_NAMES[code]
-    try:
-        locale = Locale.parse(_BABEL_CODES.get(code, code).replace("-", "_"))
-    except (UnknownLocaleError, ValueError):
-        return code
-    return locale.get_display_name("de") or code
+    locale = _locale_of(code)
+    return code if locale is None else locale.get_display_name("de") or code
 
 
 def shipped_languages(locales_dir: Path = LOCALES_DIR) -> list[str]:

@@ -99,15 +99,11 @@ class DataRights:
         )
 
     async def ask_delete(self, person: Person) -> Reply:
-        return confirmation(
-            await self._guess(person),
-            N_(
-                "Möchten Sie wirklich alle Ihre Daten löschen? "
-                "Das kann man nicht rückgängig machen."
-            ),
-            "delete",
-            N_("Ja, alles löschen"),
+        language = await self._guess(person)
+        question = N_(
+            "Möchten Sie wirklich alle Ihre Daten löschen? Das kann man nicht rückgängig machen."
         )
+        return confirmation(language, question, "delete", N_("Ja, alles löschen"))
 
     async def delete(self, person: Person, yes: bool, event: Event) -> Reply:
         async with self.conversation.transaction(event) as session:

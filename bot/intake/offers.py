@@ -19,18 +19,21 @@ INTRO = N_("Diese Angebote in {city} passen zu dem, was Sie brauchen:")
 FIELD_HEADING = N_("Zum Thema „{field}“:")
 OFFERED_IN = N_("Sprachen: {languages}")
 AGAIN = N_("Mit /offers sehen Sie diese Angebote jederzeit wieder.")
-NO_NEEDS = N_(
-    "Nach Ihren Antworten brauchen Sie zurzeit keine Beratung. Darum schlage ich Ihnen keine "
-    "Angebote vor."
-)
-NO_OFFERS = N_(
-    "Für das, was Sie brauchen, kenne ich noch keine passenden Angebote in Ihrer Nähe. Das "
-    "Kommunale Integrationsmanagement hilft Ihnen weiter."
-)
-NOT_FINISHED = N_(
-    "Wenn Sie den Fragebogen fertig beantwortet haben, zeige ich Ihnen hier passende Angebote. "
-    "Mit /start geht es weiter."
-)
+# What the person reads instead of suggestions, by why there are none.
+NO_SUGGESTIONS = {
+    "no_needs": N_(
+        "Nach Ihren Antworten brauchen Sie zurzeit keine Beratung. Darum schlage ich Ihnen keine "
+        "Angebote vor."
+    ),
+    "no_offers": N_(
+        "Für das, was Sie brauchen, kenne ich noch keine passenden Angebote in Ihrer Nähe. Das "
+        "Kommunale Integrationsmanagement hilft Ihnen weiter."
+    ),
+    "not_finished": N_(
+        "Wenn Sie den Fragebogen fertig beantwortet haben, zeige ich Ihnen hier passende "
+        "Angebote. Mit /start geht es weiter."
+    ),
+}
 
 
 def field_title(flow: Flow, field: str, german: str) -> Msg | str:
@@ -73,9 +76,9 @@ def offer_screens(
     """The suggestions as messages: an introduction, then one message per field; a friendly
     sentence instead when the person has no need or no offer fits."""
     if not seeker.needs:
-        return (Screen((Msg(NO_NEEDS),)),)
+        return (Screen((Msg(NO_SUGGESTIONS["no_needs"]),)),)
     if not ranked:
-        return (Screen((Msg(NO_OFFERS),)),)
+        return (Screen((Msg(NO_SUGGESTIONS["no_offers"]),)),)
     screens = [Screen((Msg(INTRO, args={"city": city}),))]
     for field, offers in ranked.items():
         title = field_title(flow, field, field_names.get(field, field))

@@ -13,7 +13,7 @@ from bot.flows import engine
 from bot.flows.needs import decode_stored
 from bot.flows.schema import CHOICE_TYPES, Flow, QuestionType
 from bot.intake.answering import Handover, _offers, _selection
-from bot.intake.offers import NOT_FINISHED
+from bot.intake.offers import NO_SUGGESTIONS
 from bot.intake.onboarding import Onboarding
 from bot.intake.prompt_memory import PromptMemory
 from bot.intake.review import Reviewing
@@ -178,7 +178,7 @@ class Conversation(Onboarding, Reviewing, FlowService[Flow]):
             return self.language_choice(person)
         language = found[0].language
         if interview is None or interview.status != InterviewStatus.finished:
-            return note(language, NOT_FINISHED)
+            return note(language, NO_SUGGESTIONS["not_finished"])
         answers = decode_stored(self.flow, {k: (a.code, a.skipped) for k, a in stored.items()})
         return Reply(language, messages=self.suggestions(language, answers, offers))
 

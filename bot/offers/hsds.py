@@ -24,38 +24,40 @@ from bot.core.i18n import english_name, german_name
 from bot.core.vocabulary import ORGANISATION_KIND_NAMES
 from bot.offers.model import Entry
 
-# (resource name, file, [(column, type, format)]), as HSDS 3.0 names them.
-UUID = ("string", "uuid")
-TEXT = ("string", "default")
-RESOURCES: tuple[tuple[str, str, tuple[tuple[str, str, str], ...]], ...] = (
+Column = tuple[str, str, str]  # (column, type, format), as HSDS 3.0 names them
+
+
+def _uuids(*names: str) -> tuple[Column, ...]:
+    return tuple((name, "string", "uuid") for name in names)
+
+
+def _texts(*names: str) -> tuple[Column, ...]:
+    return tuple((name, "string", "default") for name in names)
+
+
+EMAIL: Column = ("email", "string", "email")
+# (resource name, file, columns), as HSDS 3.0 names them.
+RESOURCES: tuple[tuple[str, str, tuple[Column, ...]], ...] = (
     (
         "organization",
         "organizations.csv",
         (
-            ("id", *UUID),
-            ("name", *TEXT),
-            ("alternate_name", *TEXT),
-            ("description", *TEXT),
-            ("email", "string", "email"),
+            *_uuids("id"),
+            *_texts("name", "alternate_name", "description"),
+            EMAIL,
             ("website", "string", "uri"),
-            ("legal_status", *TEXT),
+            *_texts("legal_status"),
         ),
     ),
     (
         "service",
         "services.csv",
         (
-            ("id", *UUID),
-            ("organization_id", *UUID),
-            ("name", *TEXT),
-            ("alternate_name", *TEXT),
-            ("description", *TEXT),
+            *_uuids("id", "organization_id"),
+            *_texts("name", "alternate_name", "description"),
             ("url", "string", "uri"),
-            ("email", "string", "email"),
-            ("status", *TEXT),
-            ("application_process", *TEXT),
-            ("fees_description", *TEXT),
-            ("eligibility_description", *TEXT),
+            EMAIL,
+            *_texts("status", "application_process", "fees_description", "eligibility_description"),
             ("minimum_age", "number", "default"),
             ("maximum_age", "number", "default"),
             ("assured_date", "date", "default"),
@@ -65,33 +67,19 @@ RESOURCES: tuple[tuple[str, str, tuple[tuple[str, str, str], ...]], ...] = (
         "service_area",
         "service_areas.csv",
         (
-            ("id", *UUID),
-            ("service_id", *UUID),
-            ("name", *TEXT),
-            ("description", *TEXT),
-            ("extent", *TEXT),
-            ("extent_type", *TEXT),
-            ("uri", *TEXT),
+            *_uuids("id", "service_id"),
+            *_texts("name", "description", "extent", "extent_type", "uri"),
         ),
     ),
     (
         "language",
         "languages.csv",
         (
-            ("id", *UUID),
-            ("service_id", *UUID),
-            ("location_id", *UUID),
-            ("phone_id", *UUID),
-            ("name", *TEXT),
-            ("code", *TEXT),
-            ("note", *TEXT),
+            *_uuids("id", "service_id", "location_id", "phone_id"),
+            *_texts("name", "code", "note"),
         ),
     ),
-    (
-        "schedule",
-        "schedules.csv",
-        (("id", *UUID), ("service_id", *UUID), ("description", *TEXT)),
-    ),
+    ("schedule", "schedules.csv", (*_uuids("id", "service_id"), *_texts("description"))),
 )
 # What HSDS 3.0 requires of every row (its datapackage.json `constraints`), and its code lists.
 REQUIRED = {
@@ -128,8 +116,8 @@ def tables(entries: Iterable[Entry], settings: Settings) -> dict[str, list[dict[
                 "id": organisation_id,
                 "name": org.name,
                 "description": kind,
-                "email": _email(org.email),
-                "website": _uri(org.website),
+                "email": _email(org.contact.email),
+                "website": _uri(org.contact.website),
                 "legal_status": kind,
             }
         )
@@ -141,8 +129,8 @@ def tables(entries: Iterable[Entry], settings: Settings) -> dict[str, list[dict[
                     "organization_id": organisation_id,
                     "name": offer.name,
                     "description": offer.description,
-                    "url": _uri(org.website),
-                    "email": _email(org.email),
+                    "url": _uri(org.contact.website),
+                    "email": _email(org.contact.email),
                     "status": offer.status.value,
                     "application_process": "; ".join(p for p in (offer.address, offer.access) if p),
                     "fees_description": offer.costs,

@@ -66,13 +66,20 @@ def _place(offer: Offer, district: str | None, neighbours: frozenset[str]) -> in
     return None
 
 
+@dataclass(frozen=True)
+class Seeker:
+    """What matching needs to know of a person, read from their answers."""
+
+    district: str | None
+    needs: frozenset[str]
+    languages: frozenset[str]
+    age_group: str | None
+
+
 def rank(
     offers: Iterable[Offer],
+    seeker: Seeker,
     *,
-    district: str | None,
-    needs: frozenset[str],
-    languages: frozenset[str],
-    age_group: str | None,
     neighbours: Mapping[str, frozenset[str]],
     limit_per_field: int = 3,
     order: Sequence[str] = (),
@@ -82,17 +89,18 @@ def rank(
     alphabetically. A person whose district is unknown gets city-wide offers only."""
     if limit_per_field < 1:
         return {}
+    district = seeker.district
     near = neighbours.get(district, frozenset()) if district is not None else frozenset()
     ranked: dict[str, list[tuple[tuple[int, int, str, int], Offer]]] = {}
     for offer in offers:
-        if offer.status != OfferStatus.active or not fits_age(offer, age_group):
+        if offer.status != OfferStatus.active or not fits_age(offer, seeker.age_group):
             continue
         place = _place(offer, district, near)
         if place is None:
             continue
-        spoken = 0 if offer.languages & languages else 1
+        spoken = 0 if offer.languages & seeker.languages else 1
         key = (place, spoken, offer.name.casefold(), offer.id)
-        for field in offer.fields & needs:
+        for field in offer.fields & seeker.needs:
             ranked.setdefault(field, []).append((key, offer))
     position = {field: i for i, field in enumerate(order)}
     fields = sorted(ranked, key=lambda f: (position.get(f, len(position)), f))
@@ -102,16 +110,6 @@ def rank(
         ]
         for field in fields
     }
-
-
-@dataclass(frozen=True)
-class Seeker:
-    """What matching needs to know of a person, read from their answers."""
-
-    district: str | None
-    needs: frozenset[str]
-    languages: frozenset[str]
-    age_group: str | None
 
 
 def seeker_of(flow: Flow, answers: Answers) -> Seeker:
@@ -136,10 +134,7 @@ def suggest(
     """`rank` for a person with the deployment's neighbours and order of fields."""
     return rank(
         offers,
-        district=seeker.district,
-        needs=seeker.needs,
-        languages=seeker.languages,
-        age_group=seeker.age_group,
+        seeker,
         neighbours=settings.neighbours,
         limit_per_field=limit_per_field,
         order=settings.field_ids,

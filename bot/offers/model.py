@@ -9,11 +9,36 @@ bot/offers/directory.py; ranked for a person by bot/offers/matching.py.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from bot.core.vocabulary import ORGANISATION_KIND_NAMES
 from storage.types import OfferStatus, OrganisationKind
+
+# A contact's columns (in the sheet, the table and an entry's JSON), in the order of Contact.
+CONTACT_COLUMNS = ("contact_name", "email", "phone", "website")
+
+
+@dataclass(frozen=True)
+class Contact:
+    """How to reach an organisation: a person to ask for, an e-mail address, a phone, a website."""
+
+    name: str = ""
+    email: str = ""
+    phone: str = ""
+    website: str = ""
+
+    @classmethod
+    def of(cls, columns: Mapping[str, Any]) -> Contact:
+        """The contact in these columns (CONTACT_COLUMNS), a missing or empty one as ""."""
+        return cls(*(columns.get(c) or "" for c in CONTACT_COLUMNS))
+
+    def columns(self) -> dict[str, str]:
+        return dict(
+            zip(CONTACT_COLUMNS, (self.name, self.email, self.phone, self.website), strict=True)
+        )
 
 
 @dataclass(frozen=True)
@@ -21,10 +46,7 @@ class Organisation:
     id: int
     name: str
     kind: OrganisationKind
-    contact_name: str = ""
-    email: str = ""
-    phone: str = ""
-    website: str = ""
+    contact: Contact = Contact()
 
 
 def organisation_texts(org: Organisation) -> dict[str, str]:
@@ -32,10 +54,7 @@ def organisation_texts(org: Organisation) -> dict[str, str]:
     return {
         "name": org.name,
         "kind": ORGANISATION_KIND_NAMES[org.kind.value],
-        "contact_name": org.contact_name,
-        "email": org.email,
-        "phone": org.phone,
-        "website": org.website,
+        **org.contact.columns(),
     }
 
 

@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any, TypeVar
 
 from bot.core.config import Settings
-from bot.offers.model import Cooperation, Entry, Offer, Organisation
+from bot.offers.model import CONTACT_COLUMNS, Contact, Cooperation, Entry, Offer, Organisation
 from storage.offers import NAME_MAX, PHONE_MAX, TEXT_MAX, CooperationRow, OfferRow, OrganisationRow
 from storage.types import OfferStatus, OrganisationKind
 
@@ -27,7 +27,10 @@ def _from_row(plain: type[Plain], row: Any, /, **converted: Any) -> Plain:
 
 
 def organisation_of(row: OrganisationRow) -> Organisation:
-    return _from_row(Organisation, row, id=row.id or 0, kind=OrganisationKind(row.kind))
+    contact = Contact(*(getattr(row, c) for c in CONTACT_COLUMNS))
+    return _from_row(
+        Organisation, row, id=row.id or 0, kind=OrganisationKind(row.kind), contact=contact
+    )
 
 
 def offer_of(row: OfferRow) -> Offer:
@@ -52,10 +55,7 @@ def organisation_values(organisation: Organisation) -> dict[str, Any]:
     return {
         "name": " ".join(organisation.name.split()),
         "kind": str(organisation.kind),
-        "contact_name": organisation.contact_name.strip(),
-        "email": organisation.email.strip(),
-        "phone": organisation.phone.strip(),
-        "website": organisation.website.strip(),
+        **{column: text.strip() for column, text in organisation.contact.columns().items()},
     }
 
 
@@ -97,9 +97,9 @@ def entry_to_json(entry: Entry) -> dict[str, Any]:
 
 
 def entry_from_json(data: dict[str, Any]) -> Entry:
-    org = dict(data["organisation"])
+    org = data["organisation"]
     organisation = Organisation(
-        id=int(org.pop("id", 0) or 0), **{**org, "kind": OrganisationKind(org["kind"])}
+        int(org.get("id", 0) or 0), org["name"], OrganisationKind(org["kind"]), Contact.of(org)
     )
     offers = []
     for item in data.get("offers", ()):

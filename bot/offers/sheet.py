@@ -21,7 +21,7 @@ from typing import Any
 from bot.core.config import Settings
 from bot.core.vocabulary import OFFER_STATUS_NAMES, ORGANISATION_KIND_NAMES
 from bot.offers.cells import Bad, Lookup, as_text, parse_age, parse_date, parse_languages, suggest
-from bot.offers.model import Entry, Offer, Organisation, organisation_texts
+from bot.offers.model import Contact, Entry, Offer, Organisation, organisation_texts
 from storage.offers import NAME_MAX, PHONE_MAX, TEXT_MAX, natural_key
 from storage.types import OfferStatus, OrganisationKind
 
@@ -269,12 +269,8 @@ class _Reader:
     def entries(self) -> list[Entry]:
         found = []
         for key, (_, values) in self.organisations.items():
-            organisation = Organisation(
-                id=0,
-                name=values["organisation"],
-                kind=values["kind"] or OrganisationKind.other,
-                **{k: values[k] or "" for k in ("contact_name", "email", "phone", "website")},
-            )
+            kind = values["kind"] or OrganisationKind.other
+            organisation = Organisation(0, values["organisation"], kind, Contact.of(values))
             offers = tuple(offer for _, offer in self.offers.get(key, ()))
             found.append(Entry(organisation, offers))
         return found
@@ -302,19 +298,13 @@ def rows_of(entries: Iterable[Entry], settings: Settings) -> list[list[Any]]:
             if offer is not None:
                 fields = sorted(offer.fields, key=lambda f: field_order.get(f, len(field_order)))
                 districts = sorted(offer.districts, key=lambda d: district_order.get(d, 0))
+                # The offer's columns as they are, but for the lists and the status.
                 values.update(
-                    {k: getattr(offer, k) for k in ("name", "description", "address")},
+                    {c.key: getattr(offer, c.key) for c in COLUMNS if not c.organisation},
                     fields="; ".join(settings.field_name(f) for f in fields),
                     districts="; ".join(settings.district_name(d) for d in districts),
                     languages="; ".join(sorted(offer.languages)),
-                    target_groups=offer.target_groups,
-                    age_min=offer.age_min,
-                    age_max=offer.age_max,
-                    costs=offer.costs,
-                    schedule=offer.schedule,
-                    access=offer.access,
                     status=OFFER_STATUS_NAMES[offer.status.value],
-                    last_confirmed=offer.last_confirmed,
                 )
             rows.append([values.get(c.key) for c in COLUMNS])
     return rows

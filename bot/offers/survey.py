@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 from bot.flows import steps
 from bot.flows.schema import Flow
-from bot.offers.model import Cooperation, Entry, Offer, Organisation
+from bot.offers.model import Contact, Cooperation, Entry, Offer, Organisation
 from storage.types import OrganisationKind
 
 OFFERS = "offers"  # the repeat group of the provider survey
@@ -25,14 +25,17 @@ def entry_of(
     """The entry the answers describe; `organisation_id` when it updates one in the directory."""
     org_id = organisation_id or 0
     kind = _text(answers, "org_kind")
+    contact = Contact(
+        name=_text(answers, "contact_name"),
+        email=_text(answers, "contact_email"),
+        phone=_text(answers, "contact_phone"),
+        website=_text(answers, "website"),
+    )
     organisation = Organisation(
         id=org_id,
         name=" ".join(_text(answers, "org_name").split()),
         kind=OrganisationKind(kind) if kind in set(OrganisationKind) else OrganisationKind.other,
-        contact_name=_text(answers, "contact_name"),
-        email=_text(answers, "contact_email"),
-        phone=_text(answers, "contact_phone"),
-        website=_text(answers, "website"),
+        contact=contact,
     )
     rounds = steps.rounds(flow, answers, OFFERS)
     offers = tuple(_offer(answers, org_id, n) for n in range(1, rounds + 1))

@@ -36,7 +36,8 @@ def entry_summary(
     kind = ORGANISATION_KIND_NAMES.get(org.kind, org.kind)
     update = f" (ändert Eintrag #{organisation_id})" if organisation_id else " (neu)"
     lines = [f"📋 Einreichung {number} vom {at} Uhr{update}", f"{_safe(org.name)} – {kind}"]
-    contact = [_safe(v) for v in (org.contact_name, org.phone, org.email, org.website) if v]
+    reach = org.contact
+    contact = [_safe(v) for v in (reach.name, reach.phone, reach.email, reach.website) if v]
     if contact:
         lines.append("Kontakt: " + ", ".join(contact))
     lines.append(f"Angebote ({len(entry.offers)}):")

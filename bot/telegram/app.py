@@ -72,6 +72,22 @@ and set it as KIM_WEBHOOK_SECRET; Telegram sends it with every update and others
 # answer) is not taken for an answer.
 ROUTERS = (stats, providers, coordination, casework_router, intake)
 
+# The services (attributes of bot.app.Services) a handler takes by the same name as an argument.
+HANDLER_SERVICES = (
+    "conversation",
+    "data_rights",
+    "staff",
+    "casework",
+    "contact",
+    "reports",
+    "broadcasts",
+    "progress",
+    "reminders",
+    "retention",
+    "provider_survey",
+    "providers",
+)
+
 
 @dataclass
 class Application:
@@ -115,21 +131,10 @@ async def create_application(
         engine=services.engine,
     )
     services.wake_outbox(sender.wake)
-    # What every handler may ask for, by name.
+    # What every handler may ask for, by name: the services of HANDLER_SERVICES and these.
     dispatcher.workflow_data.update(
-        conversation=conversation,
-        data_rights=services.data_rights,
+        {name: getattr(services, name) for name in HANDLER_SERVICES},
         renderer=Renderer(bot),
-        staff=services.staff,
-        casework=services.casework,
-        contact=services.contact,
-        reports=services.reports,
-        broadcasts=services.broadcasts,
-        progress=services.progress,
-        reminders=services.reminders,
-        retention=services.retention,
-        provider_survey=services.provider_survey,
-        providers=services.providers,
         sender=sender,
         scheduler=Scheduler(settings.database_url, services.sessions, clock),
     )

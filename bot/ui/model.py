@@ -17,21 +17,34 @@ Label = Msg | str  # a str is shown as it is (language names, district names, ty
 
 
 @dataclass(frozen=True)
-class PickLanguage:
+class _OnLanguage:
+    """A press that names a language."""
+
     language: str
+
+
+class PickLanguage(_OnLanguage):
+    """The person's language, chosen on the language menu (at the start, or with /language)."""
 
 
 @dataclass(frozen=True)
-class Consent:
-    language: str
+class Consent(_OnLanguage):
+    """The privacy notice agreed to or declined, by a person who chose `language`."""
+
     agree: bool
 
 
 @dataclass(frozen=True)
-class _OnChoice:
-    """A press on one answer of a question in an interview."""
+class _OnInterview:
+    """A press that concerns one interview of the person."""
 
     interview_id: int
+
+
+@dataclass(frozen=True)
+class _OnChoice(_OnInterview):
+    """A press on one answer of a question in an interview."""
+
     question_id: str
     choice_id: str
 
@@ -45,15 +58,13 @@ class Toggle(_OnChoice):
 
 
 @dataclass(frozen=True)
-class Navigate:
-    interview_id: int
+class Navigate(_OnInterview):
     question_id: str
     step: Literal["done", "back", "skip"]
 
 
 @dataclass(frozen=True)
-class Review:
-    interview_id: int
+class Review(_OnInterview):
     step: Literal["finish", "change", "edit", "summary"]
     question_id: str = ""
 
@@ -64,9 +75,8 @@ class Confirm:
     yes: bool
 
 
-@dataclass(frozen=True)
-class Resume:
-    interview_id: int
+class Resume(_OnInterview):
+    """A reminder's button: on with the interview at the question where the person left it."""
 
 
 @dataclass(frozen=True)

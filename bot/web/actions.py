@@ -10,33 +10,10 @@ from __future__ import annotations
 import dataclasses
 import typing
 
-from bot.ui.model import (
-    Action,
-    Choose,
-    Confirm,
-    Consent,
-    EndContact,
-    Navigate,
-    PickLanguage,
-    Resume,
-    Review,
-    Toggle,
-)
+from bot.ui.model import Action, PersonAction
 
-KINDS: dict[str, type] = {
-    kind.__name__: kind
-    for kind in (
-        PickLanguage,
-        Consent,
-        Choose,
-        Toggle,
-        Navigate,
-        Review,
-        Confirm,
-        Resume,
-        EndContact,
-    )
-}
+# The actions a respondent may press, by name.
+KINDS: dict[str, type] = {kind.__name__: kind for kind in typing.get_args(PersonAction)}
 SEPARATOR = "|"
 LIMIT = 256
 

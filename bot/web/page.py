@@ -82,24 +82,13 @@ def _left(page: Page, language: str) -> Iterable[str]:
         # The caseworker writes in the person's language or German; shown as written.
         yield f'<section class="staff"><h2>{heading}</h2><p dir="auto">{_text(text)}</p></section>'
     if page.in_contact:
-        yield _form(
-            page,
-            "reply",
-            f"<label>{escape(tr(Msg(t.ANSWER_CASEWORKER)))}"
-            '<textarea name="text" rows="3" maxlength="2000" required dir="auto"></textarea>'
-            "</label>"
-            f'<button type="submit">{escape(tr(Msg(t.SEND)))}</button>',
-            "contact",
-        )
-        yield _form(
-            page,
-            "call",
-            f"<label>{escape(tr(Msg(t.CALL_ME)))}"
+        reply = '<textarea name="text" rows="3" maxlength="2000" required dir="auto"></textarea>'
+        yield _form(page, "reply", _field(t.REPLY, reply, language), "contact")
+        phone = (
             '<input name="phone" type="tel" inputmode="tel" autocomplete="tel" maxlength="32" '
-            'required dir="ltr"></label>'
-            f'<button type="submit">{escape(tr(Msg(t.CALL_ME_BUTTON)))}</button>',
-            "contact",
+            'required dir="ltr">'
         )
+        yield _form(page, "call", _field(t.CALL_ME, phone, language), "contact")
 
 
 def _note(message: Msg, language: str) -> str:
@@ -126,15 +115,13 @@ def _screen(screen: Screen, page: Page, language: str, kind: str) -> str:
 def _answer_form(page: Page, language: str) -> str:
     assert page.typed is not None
     key, kind = page.typed
-    tr = translator(language)
     mode = {"number": "numeric", "year": "numeric", "phone": "tel"}.get(kind, "text")
-    field = (
-        f'<input type="hidden" name="q" value="{escape(key)}">'
-        f'<label>{escape(tr(Msg(t.ANSWER)))}<input name="text" inputmode="{mode}" '
-        'maxlength="1000" autocomplete="off" required autofocus dir="auto"></label>'
-        f'<button type="submit">{escape(tr(Msg(t.SEND)))}</button>'
+    text = (
+        f'<input name="text" inputmode="{mode}" '
+        'maxlength="1000" autocomplete="off" required autofocus dir="auto">'
     )
-    return _form(page, "answer", field, "answer")
+    question = f'<input type="hidden" name="q" value="{escape(key)}">'
+    return _form(page, "answer", question + _field(t.ANSWER, text, language), "answer")
 
 
 def _footer(page: Page, language: str) -> str:
@@ -143,17 +130,24 @@ def _footer(page: Page, language: str) -> str:
         f'<button type="submit" name="c" value="{name}">{escape(tr(Msg(label)))}</button>'
         for name, label in (*WEB_MENU, ("code", t.NEW_CODE))
     )
-    resume = (
-        f"<label>{escape(tr(Msg(t.RESUME_QUESTION)))}"
+    code = (
         '<input name="code" autocomplete="off" autocapitalize="characters" maxlength="16" '
-        'placeholder="K7M-2QX" required dir="ltr"></label>'
-        f'<button type="submit">{escape(tr(Msg(t.RESUME_BUTTON)))}</button>'
+        'placeholder="K7M-2QX" required dir="ltr">'
     )
     return (
         f"<footer><details><summary>{escape(tr(Msg(t.MENU_TITLE)))}</summary>"
         + _form(page, "command", buttons, "menu")
-        + _form(page, "resume", resume, "resume")
+        + _form(page, "resume", _field(t.RESUME, code, language), "resume")
         + "</details></footer>"
+    )
+
+
+def _field(form: t.Form, field: str, language: str) -> str:
+    """A form's one field (HTML) with its label, and its button."""
+    tr = translator(language)
+    return (
+        f"<label>{escape(tr(Msg(form.label)))}{field}</label>"
+        f'<button type="submit">{escape(tr(Msg(form.button)))}</button>'
     )
 
 

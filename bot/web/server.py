@@ -209,7 +209,7 @@ class WebChat:
         user_id = await self.people.resume(visitor.token, form.get("code", ""))
         if user_id is None:
             log.info("web: resume code not accepted")
-            return Outcome(notes=(Msg(t.RESUME_WRONG),))
+            return Outcome(notes=(Msg(t.RESUME.refused),))
         log.info("web: resumed")
         moved = replace(visitor, user_id=user_id)
         return Outcome(await self.services.conversation.start(moved.person, Event()), visitor=moved)
@@ -218,16 +218,16 @@ class WebChat:
         text = form.get("text", "").strip()
         if not text or not await self.services.contact.from_person(visitor.person, text, Event()):
             return Outcome(await self.services.conversation.stale(visitor.person))
-        return Outcome(notes=(Msg(t.SENT_TO_CASEWORKER),))
+        return Outcome(notes=(Msg(t.REPLY.accepted),))
 
     async def _call(self, visitor: Visitor, form: dict[str, str], address: str) -> Outcome:
         phone = form.get("phone", "").strip()
         if not PHONE.fullmatch(phone):
-            return Outcome(notes=(Msg(t.CALL_ME_WRONG),))
+            return Outcome(notes=(Msg(t.CALL_ME.refused),))
         request = t.CALL_REQUEST.format(phone=phone)
         if not await self.services.contact.from_person(visitor.person, request, Event()):
             return Outcome(await self.services.conversation.stale(visitor.person))
-        return Outcome(notes=(Msg(t.CALL_ME_SENT),))
+        return Outcome(notes=(Msg(t.CALL_ME.accepted),))
 
     # --- The page -----------------------------------------------------------------------------
 

@@ -7,14 +7,16 @@ from datetime import UTC, datetime
 
 from bot.core.service import Event
 from bot.flows import engine
-from bot.offers.model import Entry, Offer, Organisation
+from bot.offers.model import Contact, Entry, Offer, Organisation
 from bot.ui.model import ShowDetails
 from storage import interviews, respondents
 from storage.casework import Staff
 from storage.types import OrganisationKind
 
 NOW = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
-CARITAS = Organisation(0, "Caritas Troisdorf", OrganisationKind.welfare, phone="02241 1234")
+CARITAS = Organisation(
+    0, "Caritas Troisdorf", OrganisationKind.welfare, Contact(phone="02241 1234")
+)
 AWO = Organisation(0, "AWO Rhein-Sieg", OrganisationKind.welfare)
 COURSE = Offer(
     0, 0, "Deutschkurs am Vormittag", fields=frozenset({"language"}),

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.offers.model import Entry, Offer, Organisation
+from bot.offers.model import Contact, Entry, Offer, Organisation
 from storage.types import OrganisationKind
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,6 +42,15 @@ def offers(cwd: Path, database_url: str, *args: str) -> subprocess.CompletedProc
 def done(result: subprocess.CompletedProcess[str]) -> str:
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout
+
+
+def refused(cwd: Path, database_url: str, name: str) -> list[str]:
+    """The problems `kim-intake offers import NAME` names, one a line, after it stored nothing."""
+    result = offers(cwd, database_url, "import", name)
+    assert result.returncode == 1, result.stdout + result.stderr
+    heading, *problems = result.stderr.splitlines()
+    assert heading == f"{name} wurde nicht eingelesen, nichts gespeichert:"
+    return problems
 
 
 @pytest.fixture
@@ -84,11 +93,7 @@ def test_an_xlsx_with_errors_names_each_row_and_column_and_stores_nothing(tmp_pa
     sheet.append(["Awo", "Verband", "Nähcafé", None, "alt"])
     workbook.save(tmp_path / "angebote.xlsx")
 
-    result = offers(tmp_path, database_url, "import", "angebote.xlsx")
-
-    assert result.returncode == 1
-    assert result.stderr.splitlines() == [
-        "angebote.xlsx wurde nicht eingelesen, nichts gespeichert:",
+    assert refused(tmp_path, database_url, "angebote.xlsx") == [
         "  - Zeile 3, Spalte 'Stadtteile': 'Sieglarr' ist kein Stadtteil (meinten Sie 'Sieglar'?).",
         "  - Zeile 4, Spalte 'Art': 'Verband' ist keine Art von Organisation (bekannt: "
         "Migrantenselbstorganisation, Wohlfahrtsverband, freier Träger, kommunale Einrichtung, "
@@ -141,7 +146,9 @@ async def test_review_shows_the_changes_and_a_decision_is_taken_once(
     done(offers(tmp_path, database_url, "import", str(sheet)))
     [caritas] = [e for e in await services.directory.entries() if e.organisation.name[0] == "C"]
     changed = Entry(
-        Organisation(0, "Caritas Troisdorf", OrganisationKind.welfare, email="neu@caritas.de"),
+        Organisation(
+            0, "Caritas Troisdorf", OrganisationKind.welfare, Contact(email="neu@caritas.de")
+        ),
         (
             Offer(0, 0, "Deutschkurs für Frauen", costs="5 Euro", fields=frozenset({"language"})),
             Offer(0, 0, "Sprachcafé", districts=frozenset({"mitte"})),

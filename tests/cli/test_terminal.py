@@ -16,7 +16,7 @@ from bot.core.i18n import Msg
 from bot.flows import engine
 from bot.flows.loader import load_configured_flow
 from bot.flows.schema import Flow, Question, QuestionType
-from bot.intake.offers import NO_OFFERS
+from bot.intake.offers import NO_SUGGESTIONS
 from bot.intake.screens import DONE
 from bot.intake.texts import ALREADY_DONE, CHOOSE_LANGUAGE, REASONS
 from bot.ui.labels import choice_label, question_text
@@ -223,6 +223,8 @@ async def test_offers_in_the_terminal_comes_after_the_end_and_says_when_none_fit
     await walk_to_the_summary(terminal, flow)
     await terminal.press("✅ Antworten abschicken")
     await terminal.type("/offers")
-    assert label_text(Msg(NO_OFFERS), "de") in terminal.screen  # the directory is empty
+    assert (
+        label_text(Msg(NO_SUGGESTIONS["no_offers"]), "de") in terminal.screen
+    )  # the directory is empty
     await terminal.type("/help")
     assert "/offers – passende Angebote ansehen" in terminal.screen

@@ -19,10 +19,14 @@ class Person:
     ) -> None:
         self.fake = fake
         self.user_id = user_id
-        self.chat_id = user_id
         self.first_name = first_name
         self.language_code = language_code
         self._seen = 0
+
+    @property
+    def chat_id(self) -> int:
+        """The person's private chat with the bot, which Telegram numbers as the person."""
+        return self.user_id
 
     @property
     def user(self) -> dict[str, Any]:

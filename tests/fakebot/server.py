@@ -417,24 +417,31 @@ class FakeTelegram:
         return await self._send(params, text=None, photo=content, caption=params.get("caption"))
 
     async def _m_editMessageText(self, params: dict) -> tuple[int, Any]:
-        message = self._find(params)
-        if message is None:
-            return 400, "Bad Request: message to edit not found"
-        markup = params.get("reply_markup")
-        if message.text == params["text"] and message.reply_markup == markup:
-            return 400, NOT_MODIFIED
-        message.text, message.reply_markup = params["text"], markup
-        message.edits += 1
-        return 200, message.as_json()
+        return self._edit(
+            params,
+            lambda m, markup: m.text == params["text"] and m.reply_markup == markup,
+            text=params["text"],
+        )
 
     async def _m_editMessageReplyMarkup(self, params: dict) -> tuple[int, Any]:
+        return self._edit(
+            params, lambda m, markup: m.reply_markup == markup or not (m.reply_markup or markup)
+        )
+
+    def _edit(
+        self, params: dict, unchanged: Callable[[SentMessage, Any], bool], text: str | None = None
+    ) -> tuple[int, Any]:
+        """A message given the new markup (and `text`), refused as Telegram does when the
+        message is gone or when `unchanged` says the edit would change nothing."""
         message = self._find(params)
         if message is None:
             return 400, "Bad Request: message to edit not found"
         markup = params.get("reply_markup")
-        if message.reply_markup == markup or (not message.reply_markup and not markup):
+        if unchanged(message, markup):
             return 400, NOT_MODIFIED
         message.reply_markup = markup
+        if text is not None:
+            message.text = text
         message.edits += 1
         return 200, message.as_json()
 

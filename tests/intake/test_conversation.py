@@ -64,6 +64,14 @@ async def agreed(conversation: Conversation) -> Reply:
     return await conversation.consent(AMINA, Consent("de", True), Event(3))
 
 
+async def in_spich(conversation: Conversation, sessions) -> Interview:
+    """Amina agreed and answered the first question, her district, with Spich (events 1 to 4)."""
+    await agreed(conversation)
+    interview = await interview_of(sessions)
+    await conversation.press(AMINA, Choose(interview.id, "district", "spich"), Event(4))
+    return interview
+
+
 async def test_declining_consent_stores_nothing_about_the_person(conversation, sessions):
     await conversation.start(AMINA, Event(1))
     await conversation.pick_language(AMINA, PickLanguage("de"), Event(2))
@@ -105,9 +113,7 @@ async def test_a_choice_is_stored_and_the_next_question_follows(conversation, se
 
 
 async def test_a_wrong_number_is_explained_and_asked_again_storing_nothing(conversation, sessions):
-    await agreed(conversation)
-    interview = await interview_of(sessions)
-    await conversation.press(AMINA, Choose(interview.id, "district", "spich"), Event(4))
+    await in_spich(conversation, sessions)
     reply = await conversation.text(AMINA, "viele", Event(5))
     assert "nur eine Zahl" in screen_text(reply.messages[0], "de")
     assert "Kinder" in prompt_text(reply)
@@ -118,9 +124,7 @@ async def test_a_wrong_number_is_explained_and_asked_again_storing_nothing(conve
 
 
 async def test_a_stale_button_press_changes_nothing(conversation, sessions):
-    await agreed(conversation)
-    interview = await interview_of(sessions)
-    await conversation.press(AMINA, Choose(interview.id, "district", "spich"), Event(4))
+    interview = await in_spich(conversation, sessions)
     reply = await conversation.press(AMINA, Choose(interview.id, "district", "eschmar"), Event(5))
     assert reply.toast is not None and reply.prompt is None
     async with sessions() as session:
@@ -150,9 +154,7 @@ async def test_a_forged_button_is_refused_and_changes_nothing(conversation, sess
 
 
 async def test_the_same_update_twice_is_handled_once(conversation, sessions):
-    await agreed(conversation)
-    interview = await interview_of(sessions)
-    await conversation.press(AMINA, Choose(interview.id, "district", "spich"), Event(4))
+    await in_spich(conversation, sessions)
     with pytest.raises(DuplicateEvent):
         await conversation.text(AMINA, "2", Event(4))
     assert (await interview_of(sessions)).position == "children"
@@ -160,9 +162,7 @@ async def test_the_same_update_twice_is_handled_once(conversation, sessions):
 
 
 async def walk_to_housing(conversation, sessions, children: str = "2") -> int:
-    await agreed(conversation)
-    interview = await interview_of(sessions)
-    await conversation.press(AMINA, Choose(interview.id, "district", "spich"), Event(4))
+    interview = await in_spich(conversation, sessions)
     await conversation.text(AMINA, children, Event(5))
     if children != "0":
         await conversation.press(AMINA, Choose(interview.id, "school", "yes"), Event(6))

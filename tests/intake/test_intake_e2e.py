@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.core.i18n import language_name
@@ -24,24 +26,36 @@ def flow_for(fake, database_url):
     return load_configured_flow(e2e_settings(fake, database_url))
 
 
+@pytest.fixture
+def start(fake_telegram, database_url):
+    """`async with start(answered=…, showing=…) as walker`: `started` on the test's bot."""
+    return partial(started, fake_telegram, database_url)
+
+
 @asynccontextmanager
 async def started(
-    fake, database_url, name: str = "Amina", answered: tuple[str, ...] = ()
+    fake,
+    database_url,
+    name: str = "Amina",
+    answered: tuple[str, ...] = (),
+    showing: str | None = None,
 ) -> AsyncIterator[Walker]:
     """The real bot running, and a German-speaking person who has begun the questionnaire (and
-    answered its first questions with these codes)."""
+    answered its first questions with these codes), with the question `showing` in front."""
     async with running_bot(fake, database_url):
         walker = Walker(fake, fake.person(name, "de"), flow_for(fake, database_url), "de")
         await walker.start()
         for question, code in zip(walker.flow.questions, answered, strict=False):
             await walker.answer(question, code)
+        if showing is not None:
+            await walker.shows(showing)
         yield walker
 
 
 async def test_a_person_completes_the_questionnaire_and_hears_what_happens_next(
-    fake_telegram, database_url, sessions
+    fake_telegram, start, sessions
 ):
-    async with started(fake_telegram, database_url) as walker:
+    async with start() as walker:
         person = walker.person
         await walker.answer_all()
         await walker.submit()
@@ -78,9 +92,9 @@ async def test_declining_consent_stores_nothing_and_says_how_to_come_back(
 
 
 async def test_a_question_shows_progress_and_the_answered_one_loses_its_buttons(
-    fake_telegram, database_url
+    fake_telegram, start
 ):
-    async with started(fake_telegram, database_url) as walker:
+    async with start() as walker:
         person = walker.person
         first = walker.flow.questions[0]
         await walker.answer(first, "spich")
@@ -108,10 +122,8 @@ async def test_after_a_restart_the_shown_question_still_loses_its_buttons(
     assert "Frage 1 von etwa" in (person.last.text or "")
 
 
-async def test_the_next_question_does_not_wait_for_the_answer_to_the_press(
-    fake_telegram, database_url
-):
-    async with started(fake_telegram, database_url) as walker:
+async def test_the_next_question_does_not_wait_for_the_answer_to_the_press(fake_telegram, start):
+    async with start() as walker:
         person = walker.person
         await fake_telegram.wait_until(
             lambda: (
@@ -128,11 +140,10 @@ async def test_the_next_question_does_not_wait_for_the_answer_to_the_press(
 
 
 async def test_a_stale_button_is_answered_politely_and_changes_nothing(
-    fake_telegram, database_url, sessions
+    fake_telegram, start, sessions
 ):
-    async with started(fake_telegram, database_url, answered=("spich",)) as walker:
+    async with start(answered=("spich",), showing="Frage 2") as walker:
         person = walker.person
-        await walker.shows("Frage 2")
         district_prompt = next(m for m in person.messages if "Stadtteil" in (m.text or ""))
         # The district question again, from its old message whose buttons are long gone.
         forged = person.tap_data("a:1:district:eschmar", message_id=district_prompt.message_id)
@@ -147,11 +158,10 @@ async def test_a_stale_button_is_answered_politely_and_changes_nothing(
 
 
 async def test_garbage_callback_data_is_answered_and_changes_nothing(
-    fake_telegram, database_url, sessions
+    fake_telegram, start, sessions
 ):
-    async with started(fake_telegram, database_url) as walker:
+    async with start(showing="Stadtteil") as walker:
         person = walker.person
-        await walker.shows("Stadtteil")
         for data in ("x", "a:notanumber:q:c", "k:delete:perhaps", "l:xx"):
             update = person.tap_data(data)
             query = update["callback_query"]["id"]
@@ -160,12 +170,9 @@ async def test_garbage_callback_data_is_answered_and_changes_nothing(
     assert await rows(sessions, Respondent) == 1
 
 
-async def test_the_same_update_delivered_twice_is_handled_once(
-    fake_telegram, database_url, sessions
-):
-    async with started(fake_telegram, database_url, answered=("spich",)) as walker:
+async def test_the_same_update_delivered_twice_is_handled_once(fake_telegram, start, sessions):
+    async with start(answered=("spich",), showing="Frage 2") as walker:
         person = walker.person
-        await walker.shows("Frage 2")
         question = walker.flow.questions[1]  # age group
         update = person.tap(walker.label(question, "a27_44"))
         await walker.shows("Frage 3")
@@ -178,11 +185,10 @@ async def test_the_same_update_delivered_twice_is_handled_once(
 
 
 async def test_photos_stickers_voice_and_other_things_get_a_hint_and_nothing_is_stored(
-    fake_telegram, database_url, sessions
+    fake_telegram, start, sessions
 ):
-    async with started(fake_telegram, database_url) as walker:
+    async with start(showing="Stadtteil") as walker:
         person = walker.person
-        await walker.shows("Stadtteil")
         for kind in ("photo", "sticker", "voice", "location", "document", "contact", "video_note"):
             before = len(person.messages)
             getattr(person, f"send_{kind}")()
@@ -192,11 +198,10 @@ async def test_photos_stickers_voice_and_other_things_get_a_hint_and_nothing_is_
 
 
 async def test_a_long_text_is_refused_with_the_limit_and_nothing_is_stored(
-    fake_telegram, database_url, sessions
+    fake_telegram, start, sessions
 ):
-    async with started(fake_telegram, database_url, answered=("spich", "a27_44")) as walker:
+    async with start(answered=("spich", "a27_44"), showing="Wie viele Menschen") as walker:
         person = walker.person
-        await walker.shows("Wie viele Menschen")
         person.send("9" * 4096)
         await fake_telegram.wait_until(lambda: "Die Zahl ist zu groß" in person.messages[-2].text)
         person.send("   ")
@@ -205,11 +210,10 @@ async def test_a_long_text_is_refused_with_the_limit_and_nothing_is_stored(
 
 
 async def test_a_person_who_blocked_the_bot_does_not_stop_it_for_others(
-    fake_telegram, database_url, sessions
+    fake_telegram, start, sessions
 ):
-    async with started(fake_telegram, database_url) as walker:
+    async with start(showing="Stadtteil") as walker:
         amina = walker.person
-        await walker.shows("Stadtteil")
         amina.block_bot()
         amina.tap(walker.label(walker.flow.questions[0], "spich"))
         john = fake_telegram.person("John", "en")
@@ -220,10 +224,9 @@ async def test_a_person_who_blocked_the_bot_does_not_stop_it_for_others(
     assert respondent.unreachable
 
 
-async def test_my_data_sends_the_answers_as_a_message_and_a_json_file(fake_telegram, database_url):
-    async with started(fake_telegram, database_url, answered=("spich", "a27_44")) as walker:
+async def test_my_data_sends_the_answers_as_a_message_and_a_json_file(fake_telegram, start):
+    async with start(answered=("spich", "a27_44"), showing="Wie viele Menschen") as walker:
         person = walker.person
-        await walker.shows("Wie viele Menschen")
         person.send("/mydata")
         await fake_telegram.wait_until(lambda: person.last.document is not None)
         name, content = person.last.document
@@ -237,11 +240,10 @@ async def test_my_data_sends_the_answers_as_a_message_and_a_json_file(fake_teleg
 
 
 async def test_delete_asks_first_and_then_leaves_no_row_about_the_person(
-    fake_telegram, database_url, sessions
+    fake_telegram, start, sessions
 ):
-    async with started(fake_telegram, database_url, answered=("spich",)) as walker:
+    async with start(answered=("spich",), showing="Frage 2") as walker:
         person = walker.person
-        await walker.shows("Frage 2")
         person.send("/delete")
         await fake_telegram.wait_until(lambda: "Ja, alles löschen" in person.buttons())
         person.tap("Ja, alles löschen")

@@ -17,13 +17,11 @@ from bot.flows.schema import QuestionType
 from bot.intake.offers import (
     FIELD_HEADING,
     INTRO,
-    NO_NEEDS,
-    NO_OFFERS,
-    NOT_FINISHED,
+    NO_SUGGESTIONS,
     offer_screens,
 )
 from bot.offers.matching import Seeker
-from bot.offers.model import Entry, Offer, Organisation
+from bot.offers.model import Contact, Entry, Offer, Organisation
 from bot.ui.model import Choose, Consent, Navigate, PickLanguage, Reply, Review, Toggle
 from bot.ui.text import screen_text
 from storage.models import Interview
@@ -33,7 +31,9 @@ from tests.fixtures.bot import default_answer
 
 NOW = datetime(2026, 12, 4, 10, 0, tzinfo=UTC)
 AMINA = Person("telegram", "2001", chat_id=2001, first_name="Amina", device_language="ar")
-CARITAS = Organisation(0, "Caritas Troisdorf", OrganisationKind.welfare, phone="02241 1234")
+CARITAS = Organisation(
+    0, "Caritas Troisdorf", OrganisationKind.welfare, Contact(phone="02241 1234")
+)
 COURSE = Offer(
     0,
     0,
@@ -170,7 +170,7 @@ async def test_offers_shows_them_again_and_stores_nothing(services, directory, s
 async def test_offers_before_the_end_says_when_they_come(services, directory, sessions):
     await Walk(services.conversation).begin(sessions)
     reply = await services.conversation.show_offers(AMINA)
-    assert texts(reply) == [translator("ar")(NOT_FINISHED)]
+    assert texts(reply) == [translator("ar")(NO_SUGGESTIONS["not_finished"])]
 
 
 async def test_a_need_without_a_fitting_offer_is_told_kindly_on_offers_only(services, sessions):
@@ -178,10 +178,10 @@ async def test_a_need_without_a_fitting_offer_is_told_kindly_on_offers_only(serv
     finished = await walk.finish(sessions, wants_help_with("residence"))
     assert len(finished.messages) == 1  # the thanks, and no list of nothing
     reply = await services.conversation.show_offers(AMINA)
-    assert texts(reply) == [translator("ar")(NO_OFFERS)]
+    assert texts(reply) == [translator("ar")(NO_SUGGESTIONS["no_offers"])]
 
 
 def test_a_person_without_needs_gets_a_sentence_instead_of_offers(flow):
     nobody = Seeker(district="sieglar", needs=frozenset(), languages=frozenset(), age_group=None)
     [screen] = offer_screens(flow, "de", nobody, {}, city="Troisdorf", field_names={})
-    assert screen_text(screen, "de") == translator("de")(NO_NEEDS)
+    assert screen_text(screen, "de") == translator("de")(NO_SUGGESTIONS["no_needs"])

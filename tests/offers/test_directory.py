@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from bot.core.service import Event, Person
 from bot.offers.directory import Changes, DirectoryError, InvalidEntry
-from bot.offers.model import Cooperation, Entry, Offer, Organisation
+from bot.offers.model import Contact, Cooperation, Entry, Offer, Organisation
 from bot.ui.model import Consent, PickLanguage
 from storage.casework import AuditEntry
 from storage.models import Respondent
@@ -19,7 +19,9 @@ from storage.offers import OfferRow, SubmissionRow
 from storage.types import OfferStatus, OrganisationKind, SubmissionState
 
 NOW = datetime(2026, 12, 3, 23, 30, tzinfo=UTC)  # already 4 December in Troisdorf
-CARITAS = Organisation(0, "Caritas Troisdorf", OrganisationKind.welfare, email="info@caritas.de")
+CARITAS = Organisation(
+    0, "Caritas Troisdorf", OrganisationKind.welfare, Contact(email="info@caritas.de")
+)
 COURSE = Offer(
     0,
     0,
@@ -62,14 +64,16 @@ async def test_an_import_finds_organisations_and_offers_by_name_whatever_the_spa
 ):
     await directory.put([ENTRY], by="cli")
     before = {o.name: o.id for o in await directory.active_offers()}
-    renamed = replace(CARITAS, name="  caritas   TROISDORF ", phone="02241 1234")
+    renamed = replace(
+        CARITAS, name="  caritas   TROISDORF ", contact=replace(CARITAS.contact, phone="02241 1234")
+    )
     course = replace(COURSE, name="deutschkurs für frauen", costs="kostenlos")
     changes = await directory.put([Entry(renamed, (course,))], by="cli")
     assert changes == Changes(updated=1, organisations_updated=1)
     after = await directory.active_offers()
     assert {o.id for o in after} == set(before.values())
     assert [o.costs for o in after if o.id == before["Deutschkurs für Frauen"]] == ["kostenlos"]
-    assert [o.phone for o in (await directory.organisations()).values()] == ["02241 1234"]
+    assert [o.contact.phone for o in (await directory.organisations()).values()] == ["02241 1234"]
 
 
 async def test_a_dry_run_counts_but_stores_nothing(directory, sessions):
@@ -145,7 +149,9 @@ async def test_approving_an_update_keeps_the_ids_and_deactivates_what_it_leaves_
     [organisation_id] = await directory.organisations()
     ids = {o.name: o.id for o in await directory.active_offers()}
     changed = replace(COURSE, id=ids["Deutschkurs für Frauen"], name="Deutschkurs am Abend")
-    update = Entry(replace(CARITAS, website="https://caritas.de"), (changed,))
+    update = Entry(
+        replace(CARITAS, contact=replace(CARITAS.contact, website="https://caritas.de")), (changed,)
+    )
     clock.advance(timedelta(days=30))
     submission_id = await directory.submit(
         update, provider="telegram:77", organisation_id=organisation_id
@@ -154,7 +160,7 @@ async def test_approving_an_update_keeps_the_ids_and_deactivates_what_it_leaves_
     approved = await directory.approve(submission_id, by="staff:1")
 
     assert approved.organisation.id == organisation_id
-    assert approved.organisation.website == "https://caritas.de"
+    assert approved.organisation.contact.website == "https://caritas.de"
     assert approved.cooperations == ()
     [shown] = await directory.active_offers()
     assert (shown.id, shown.name) == (ids["Deutschkurs für Frauen"], "Deutschkurs am Abend")

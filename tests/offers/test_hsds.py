@@ -10,12 +10,14 @@ import zipfile
 from datetime import UTC, datetime
 
 from bot.offers import hsds
-from bot.offers.model import Entry, Offer, Organisation
+from bot.offers.model import Contact, Entry, Offer, Organisation
 from storage.types import OrganisationKind
 
 NOW = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
 ENTRY = Entry(
-    Organisation(0, "Caritas Troisdorf", OrganisationKind.welfare, email="info@caritas.de"),
+    Organisation(
+        0, "Caritas Troisdorf", OrganisationKind.welfare, Contact(email="info@caritas.de")
+    ),
     (
         Offer(
             0,

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from urllib.parse import urlparse
 
 from bot.offers import hsds
-from bot.offers.model import Entry, Offer, Organisation
+from bot.offers.model import Contact, Entry, Offer, Organisation
 from storage.types import OfferStatus, OrganisationKind
 
 NOW = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
@@ -68,7 +68,10 @@ ENUMS = {("service", "status"): ["active", "inactive", "defunct", "temporarily c
 ENTRIES = [
     Entry(
         Organisation(
-            3, "Awo Troisdorf", OrganisationKind.welfare, "Frau Ay", "info@awo.de", "", "www.awo.de"
+            3,
+            "Awo Troisdorf",
+            OrganisationKind.welfare,
+            Contact("Frau Ay", "info@awo.de", "", "www.awo.de"),
         ),
         (
             Offer(
@@ -92,7 +95,11 @@ ENTRIES = [
             Offer(6, 3, "Beratung"),
         ),
     ),
-    Entry(Organisation(4, "Verein", OrganisationKind.migrant_organisation, email="kein Eintrag")),
+    Entry(
+        Organisation(
+            4, "Verein", OrganisationKind.migrant_organisation, Contact(email="kein Eintrag")
+        )
+    ),
 ]
 
 

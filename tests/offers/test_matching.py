@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.offers.matching import AGE_GROUPS, iso_languages, rank
+from bot.offers.matching import AGE_GROUPS, Seeker, iso_languages, rank
 from bot.offers.model import Offer
 from storage.types import OfferStatus
 
@@ -31,15 +31,8 @@ def offer(name: str, *, fields=("work",), districts=(), languages=("de",), **mor
 
 
 def names(offers=(), *, district="sieglar", needs=("work",), languages=("ar",), age=None, limit=3):
-    ranked = rank(
-        offers,
-        district=district,
-        needs=frozenset(needs),
-        languages=frozenset(languages),
-        age_group=age,
-        neighbours=NEAR,
-        limit_per_field=limit,
-    )
+    person = Seeker(district, frozenset(needs), frozenset(languages), age)
+    ranked = rank(offers, person, neighbours=NEAR, limit_per_field=limit)
     return {field: [o.name for o in found] for field, found in ranked.items()}
 
 
@@ -139,15 +132,8 @@ def test_offers_are_ranked_for_the_person(offers, person, expected):
 
 def test_fields_follow_the_configured_order():
     offers = [offer("W", fields=["work"]), offer("H", fields=["housing"])]
-    ranked = rank(
-        offers,
-        district=None,
-        needs=frozenset({"work", "housing"}),
-        languages=frozenset(),
-        age_group=None,
-        neighbours={},
-        order=("work", "housing"),
-    )
+    person = Seeker(None, frozenset({"work", "housing"}), frozenset(), None)
+    ranked = rank(offers, person, neighbours={}, order=("work", "housing"))
     assert list(ranked) == ["work", "housing"]
 
 
@@ -174,27 +160,21 @@ offers_strategy = st.lists(
 )
 
 
-@given(
-    offers=offers_strategy,
+seekers = st.builds(
+    Seeker,
     district=st.none() | st.sampled_from(DISTRICTS),
     needs=st.frozensets(st.sampled_from(FIELDS)),
     languages=st.frozensets(st.sampled_from(("ar", "uk", "fa"))),
     age_group=st.none() | st.sampled_from(sorted(AGE_GROUPS)),
-    limit=st.integers(0, 4),
 )
+
+
+@given(offers=offers_strategy, seeker=seekers, limit=st.integers(0, 4))
 def test_never_an_inactive_offer_nor_a_field_without_need_nor_more_than_the_limit(
-    offers, district, needs, languages, age_group, limit
+    offers, seeker, limit
 ):
-    ranked = rank(
-        offers,
-        district=district,
-        needs=needs,
-        languages=languages,
-        age_group=age_group,
-        neighbours=NEAR,
-        limit_per_field=limit,
-    )
-    assert set(ranked) <= needs
+    ranked = rank(offers, seeker, neighbours=NEAR, limit_per_field=limit)
+    assert set(ranked) <= seeker.needs
     for field, found in ranked.items():
         assert 0 < len(found) <= limit
         assert all(o.status == OfferStatus.active and field in o.fields for o in found)

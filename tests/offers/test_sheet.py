@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from bot.offers.model import Entry, Offer, Organisation
+from bot.offers.model import Contact, Entry, Offer, Organisation
 from bot.offers.sheet import COLUMNS, SheetError, entries_of, read, rows_of, write
 from storage.types import OfferStatus, OrganisationKind
 
@@ -102,7 +102,9 @@ def test_huge_text_is_refused_with_its_limit(settings):
 
 ENTRIES = [
     Entry(
-        Organisation(1, "Awo", OrganisationKind.welfare, "Frau Ay", "a@awo.de", "02241 5", ""),
+        Organisation(
+            1, "Awo", OrganisationKind.welfare, Contact("Frau Ay", "a@awo.de", "02241 5", "")
+        ),
         (
             Offer(
                 1,

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from openpyxl import Workbook
 
 from bot.offers.sheet import read, write
-from tests.cli.test_offers import done, offers
+from tests.cli.test_offers import done, offers, refused
 
 HEADER = [
     "Organisation", "Art", "Angebot", "Beschreibung", "Handlungsfelder",
@@ -115,10 +115,7 @@ def test_each_mistake_gets_one_message_and_nothing_is_stored(tmp_path, database_
     rows.append(list(rows[6]))  # the last row once more
     workbook(tmp_path / "fehler.xlsx", rows)
 
-    refused = offers(tmp_path, database_url, "import", "fehler.xlsx")
-    assert refused.returncode == 1
-    assert refused.stderr.splitlines() == [
-        "fehler.xlsx wurde nicht eingelesen, nichts gespeichert:",
+    assert refused(tmp_path, database_url, "fehler.xlsx") == [
         "  - Zeile 3, Spalte 'Stadtteile': 'Oberdorf' ist kein Stadtteil (meinten Sie 'Oberlar'?).",
         "  - Zeile 4, Spalte 'Handlungsfelder': 'Wohnung' ist kein Handlungsfeld "
         "(meinten Sie 'Wohnen'?).",

@@ -7,6 +7,7 @@ from pathlib import Path
 from bot.core.config import load_settings
 from bot.flows import engine
 from bot.flows.loader import flow_path, load_flow
+from bot.offers.model import Contact
 from bot.offers.survey import entry_of
 from storage.types import OrganisationKind
 
@@ -60,9 +61,9 @@ def offer(number: int, name: str, more: bool, **changes: object) -> dict[str, ob
 def test_the_organisation_comes_from_its_questions_and_skipped_ones_stay_empty():
     entry = entry_of(FLOW, {**organisation(), **offer(1, "Sprechstunde", more=False)})
     org = entry.organisation
-    assert (org.name, org.contact_name) == ("Brücke e. V.", "Amal Haddad")
+    assert org.name == "Brücke e. V."
     assert org.kind is OrganisationKind.migrant_organisation
-    assert (org.phone, org.email, org.website) == ("+4922411234", "info@bruecke.example", "")
+    assert org.contact == Contact("Amal Haddad", "info@bruecke.example", "+4922411234", "")
     assert org.id == 0 and entry.cooperations == ()
 
 
