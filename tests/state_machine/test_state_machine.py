@@ -53,6 +53,15 @@ from tests.state_machine.stage import Stage
 
 EXAMPLES = int(os.environ.get("KIM_STATE_MACHINE_EXAMPLES", "10"))
 STEPS = int(os.environ.get("KIM_STATE_MACHINE_STEPS", "25"))
+# Every run walks the same examples (a failure comes back when run again), against a real bot
+# whose steps take their time: no example database, no deadline.
+REPRODUCIBLE = settings(derandomize=True, database=None, deadline=None)
+RUNS = settings(
+    REPRODUCIBLE,
+    max_examples=EXAMPLES,
+    stateful_step_count=STEPS,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 # Every example has a coordinator of its own: ids enough for any run, shrinking included.
 COORDINATORS = list(range(880_001, 890_001))
 RESPONDENTS = (("أمينة", "ar"), ("Олена", "uk"), ("Zoë 🌻", None))
@@ -429,14 +438,7 @@ def test_people_of_every_kind_in_any_order_get_an_answer_to_every_update(new_dat
         machine = type("People", (People,), {"stage": stage})
         run_state_machine_as_test(
             machine,
-            settings=settings(
-                max_examples=EXAMPLES,
-                stateful_step_count=STEPS,
-                derandomize=True,
-                database=None,
-                deadline=None,
-                suppress_health_check=[HealthCheck.too_slow],
-            ),
+            settings=RUNS,
         )
         stage.check()
     finally:
