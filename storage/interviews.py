@@ -222,6 +222,18 @@ def lock_and_read(
 NewAnswer = tuple[str, str | None, bool, datetime]
 
 
+def current_in(connection: Connection, channel: str, user_id: str) -> tuple[int, str] | None:
+    """The id and status of the person's current interview (as `current_interview`)."""
+    row = connection.execute(
+        select(Interview.id, Interview.status)
+        .join(Respondent, Interview.respondent_id == Respondent.id)
+        .where(Respondent.channel == channel, Respondent.channel_user_id == user_id, NOT_ABANDONED)
+        .order_by(Interview.id.desc())
+        .limit(1)
+    ).one_or_none()
+    return None if row is None else (row[0], row[1])
+
+
 def save_answer_in(connection: Connection, interview_id: int, answer: NewAnswer) -> None:
     """`save_answer` inside a unit of work."""
     connection.execute(_save(connection, interview_id, *answer))

@@ -113,6 +113,18 @@ def writer_turn(sessions: async_sessionmaker[AsyncSession]) -> asyncio.Lock | No
     return _writer_turns.setdefault(bind.sync_engine, asyncio.Lock())
 
 
+async def in_one_hop(
+    sessions: async_sessionmaker[AsyncSession], unit: Callable[[Connection], T]
+) -> T:
+    """`unit` as one unit of work on the database of `sessions` (storage/units.py): a read or a
+    write in one hop, instead of a hop per statement. Raises NestedTransaction inside a
+    transaction of the same task (on SQLite it would wait for the writer turn for ever)."""
+    task = asyncio.current_task()
+    if task is not None and _holder.get() is task:
+        raise NestedTransaction("a transaction is already open in this task")
+    return await run_unit(sessions.kw["bind"], writer_turn(sessions), unit)
+
+
 class Service:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock = utc_now):
         self.sessions = sessions
@@ -152,9 +164,6 @@ class Service:
         Only for work without `after_commit` callbacks; a unit inside a transaction of the same
         task raises NestedTransaction (on SQLite it would wait for the writer turn for ever).
         """
-        task = asyncio.current_task()
-        if task is not None and _holder.get() is task:
-            raise NestedTransaction("a transaction is already open in this task")
         update_id = event.update_id
         now = self.clock()
 
@@ -163,7 +172,7 @@ class Service:
                 raise DuplicateEvent(update_id)
             return work(connection)
 
-        result = await run_unit(self.sessions.kw["bind"], self._one_writer, unit)
+        result = await in_one_hop(self.sessions, unit)
         if update_id is not None:
             _marked(update_id)
         return result
