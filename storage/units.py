@@ -31,12 +31,21 @@ Unit = Callable[[Connection], T]
 _THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-writer")
 
 
+def _sqlite_engine(engine: AsyncEngine, **options: Any) -> Engine:
+    """A synchronous engine on the file of `engine`, with the same pragmas."""
+    sync = create_sync_engine(sync_url(str(engine.url)), pool_size=1, **options)
+    event.listen(sync, "connect", _sqlite_pragmas)
+    return sync
+
+
 class SqliteWriter:
     """Runs units on SQLite, those waiting together in one transaction (group commit)."""
 
     def __init__(self, engine: AsyncEngine, turn: asyncio.Lock | None) -> None:
-        self.engine = create_sync_engine(sync_url(str(engine.url)), pool_size=1)
-        event.listen(self.engine, "connect", _sqlite_pragmas)
+        self.engine = _sqlite_engine(engine)
+        # Reads on the event loop's thread: a point lookup in WAL mode never waits for the
+        # writer, and costs less than a hop to a thread and back.
+        self.reader = _sqlite_engine(engine)
         event.listen(self.engine, "connect", _driver_leaves_transactions_to_us)
         event.listen(self.engine, "begin", _begin_immediate)
         self._turn: AbstractAsyncContextManager[object] = turn or nullcontext()
@@ -91,8 +100,13 @@ class SqliteWriter:
                     outcomes.append((True, value))
         return outcomes
 
+    def read(self, unit: Unit[T]) -> T:
+        with self.reader.connect() as connection:
+            return unit(connection)
+
     def dispose(self) -> None:
         self.engine.dispose()
+        self.reader.dispose()
 
 
 def _driver_leaves_transactions_to_us(connection: Any, _record: Any) -> None:
@@ -108,14 +122,19 @@ def _begin_immediate(connection: Connection) -> None:
 _writers: WeakKeyDictionary[Engine, SqliteWriter] = WeakKeyDictionary()
 
 
-async def run_unit(engine: AsyncEngine, turn: asyncio.Lock | None, unit: Unit[T]) -> T:
+async def run_unit(
+    engine: AsyncEngine, turn: asyncio.Lock | None, unit: Unit[T], reads_only: bool = False
+) -> T:
     """`unit` run in a transaction of its own (PostgreSQL) or of its batch (SQLite), committed
-    when this returns; its exception, with nothing of it written, when it raised."""
+    when this returns; its exception, with nothing of it written, when it raised.
+
+    A unit that `reads_only` runs at once on SQLite, on the event loop's thread, and sees what
+    was committed (it must not write)."""
     if engine.dialect.name == "sqlite":
         writer = _writers.get(engine.sync_engine)
         if writer is None:
             writer = _writers[engine.sync_engine] = SqliteWriter(engine, turn)
-        return await writer.run(unit)
+        return writer.read(unit) if reads_only else await writer.run(unit)
     async with engine.connect() as connection, connection.begin():
         return await connection.run_sync(unit)
 

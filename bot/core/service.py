@@ -114,15 +114,18 @@ def writer_turn(sessions: async_sessionmaker[AsyncSession]) -> asyncio.Lock | No
 
 
 async def in_one_hop(
-    sessions: async_sessionmaker[AsyncSession], unit: Callable[[Connection], T]
+    sessions: async_sessionmaker[AsyncSession],
+    unit: Callable[[Connection], T],
+    reads_only: bool = False,
 ) -> T:
     """`unit` as one unit of work on the database of `sessions` (storage/units.py): a read or a
-    write in one hop, instead of a hop per statement. Raises NestedTransaction inside a
+    write in one hop, instead of a hop per statement (one that `reads_only` goes first on
+    SQLite, see `run_unit`). A writing unit raises NestedTransaction inside a
     transaction of the same task (on SQLite it would wait for the writer turn for ever)."""
     task = asyncio.current_task()
-    if task is not None and _holder.get() is task:
+    if not reads_only and task is not None and _holder.get() is task:
         raise NestedTransaction("a transaction is already open in this task")
-    return await run_unit(sessions.kw["bind"], writer_turn(sessions), unit)
+    return await run_unit(sessions.kw["bind"], writer_turn(sessions), unit, reads_only)
 
 
 class Service:

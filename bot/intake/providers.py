@@ -130,7 +130,7 @@ class ProviderSurvey(Conversation):
         Asked for every update of a private chat: one hop, no session."""
         provider = provider_of(person)
         read = partial(interviews.current_in, channel=provider.channel, user_id=provider.user_id)
-        current = await in_one_hop(self.sessions, read)
+        current = await in_one_hop(self.sessions, read, reads_only=True)
         if current is None:
             return None
         interview_id, status = current

@@ -48,7 +48,7 @@ class DatabaseStorage(BaseStorage):
 
     async def get_state(self, key: StorageKey) -> str | None:
         # Asked for every update (aiogram's FSM middleware): one hop, no session.
-        state, _ = await in_one_hop(self.sessions, partial(dialogs.read, key=self._key(key)))
+        state, _ = await in_one_hop(self.sessions, partial(dialogs.read, key=self._key(key)), True)
         return state
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
@@ -58,7 +58,7 @@ class DatabaseStorage(BaseStorage):
             await dialogs.save_data(session, self._key(key), data, self.clock())
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
-        _, data = await in_one_hop(self.sessions, partial(dialogs.read, key=self._key(key)))
+        _, data = await in_one_hop(self.sessions, partial(dialogs.read, key=self._key(key)), True)
         return data
 
     async def close(self) -> None:
