@@ -121,9 +121,10 @@ class Answering:
     def _decoded(self, stored: dict[str, interviews.StoredAnswer]) -> dict:
         answers: dict[str, engine.AnswerValue | engine.Skipped] = {}
         for key, row in stored.items():
-            if not steps.is_key(self.flow, key):
+            found = self._known_step(key)
+            if found is None:
                 continue  # a question this version of the flow no longer has
-            question = steps.step(self.flow, key).question
+            question = found.question
             if row.skipped or row.code is None:
                 answers[key] = engine.SKIPPED
             else:
@@ -136,7 +137,18 @@ class Answering:
 
     def _step(self, key: str) -> Step:
         """The step an interview's position or a button names (KeyError: none)."""
-        return steps.step(self.flow, key)
+        found = self._known_step(key)
+        if found is None:
+            raise KeyError(key)
+        return found
+
+    def _known_step(self, key: str) -> Step | None:
+        """The step of a key, None if the flow has none; looked up once per key (every event
+        reads every answer of the person)."""
+        known: dict[str, Step | None] = self.__dict__.setdefault("_steps_by_key", {})
+        if key not in known:
+            known[key] = steps.step(self.flow, key) if steps.is_key(self.flow, key) else None
+        return known[key]
 
     def _submit(self, state: State, key: str, raw: str) -> Reply:
         step = self._step(key)
