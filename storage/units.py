@@ -73,8 +73,12 @@ class SqliteWriter:
                         outcomes = await loop.run_in_executor(
                             _THREAD, self._batch, [unit for unit, _ in batch]
                         )
-                    except BaseException as error:  # the COMMIT failed: nobody's unit holds
+                    except Exception as error:  # the COMMIT failed: nobody's unit holds
                         outcomes = [(False, error)] * len(batch)
+                    except BaseException:  # cancelled (the process stops): nobody hears more
+                        for _, done in batch:
+                            done.cancel()
+                        raise
                 for (_, done), (ok, value) in zip(batch, outcomes, strict=True):
                     if done.done():
                         continue  # its caller was cancelled meanwhile
@@ -82,6 +86,11 @@ class SqliteWriter:
                         done.set_result(value)
                     else:
                         done.set_exception(value)
+        except asyncio.CancelledError:
+            for _, done in self._waiting:
+                done.cancel()
+            self._waiting = []
+            raise
         finally:
             self._draining = False
 
