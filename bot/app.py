@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from bot.core.config import Settings
 from bot.core.service import Clock, utc_now
+from storage.units import dispose_writer
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -84,6 +85,7 @@ class Services:
         return cls(settings, create_engine(url), flow=flow, clock=clock)
 
     async def close(self) -> None:
+        dispose_writer(self.engine)
         await self.engine.dispose()
 
     @cached_property

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Table, event, text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
@@ -83,9 +83,10 @@ def create_engine(url: str, **options: Any) -> AsyncEngine:
     return _create_async_engine(url, **options)
 
 
-def insert(session: AsyncSession, model: type[SQLModel] | Table) -> Any:
-    """An INSERT that knows ON CONFLICT, in the dialect of the session's database."""
-    dialect = session.get_bind().dialect.name
+def insert(session: AsyncSession | Connection, model: type[SQLModel] | Table) -> Any:
+    """An INSERT that knows ON CONFLICT, in the dialect of the session's (connection's) database."""
+    bind = session if isinstance(session, Connection) else session.get_bind()
+    dialect = bind.dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
 
 

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
 
@@ -29,11 +30,12 @@ class DialogState(SQLModel, table=True):
     updated_at: datetime = when(nullable=False, index=True)
 
 
-async def load(session: AsyncSession, key: str) -> tuple[str | None, dict[str, Any]]:
-    row = await session.get(DialogState, key)
-    if row is None:
-        return None, {}
-    return row.state, json.loads(row.data)
+def read(connection: Connection, key: str) -> tuple[str | None, dict[str, Any]]:
+    """A dialog's step and draft, inside a unit of work (storage/units.py)."""
+    row = connection.execute(
+        sa.select(DialogState.state, DialogState.data).where(DialogState.key == key)
+    ).one_or_none()
+    return (None, {}) if row is None else (row[0], json.loads(row[1]))
 
 
 async def save_state(session: AsyncSession, key: str, state: str | None, now: datetime) -> None:

@@ -6,24 +6,24 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import insert
 from storage.models import InboxUpdate
 
 
-async def keep(
-    session: AsyncSession, updates: Sequence[tuple[int, str, str]], now: datetime
-) -> None:
-    """Store (update id, sender, payload); one already kept stays as it is."""
+def keep(connection: Connection, updates: Sequence[tuple[int, str, str]], now: datetime) -> None:
+    """Store (update id, sender, payload); one already kept stays as it is (a unit of work,
+    storage/units.py)."""
     if not updates:
         return
-    statement = insert(session, InboxUpdate).on_conflict_do_nothing(index_elements=["update_id"])
+    statement = insert(connection, InboxUpdate).on_conflict_do_nothing(index_elements=["update_id"])
     rows = [
         {"update_id": uid, "sender": sender, "payload": payload, "received_at": now}
         for uid, sender, payload in updates
     ]
-    await session.execute(statement, rows)
+    connection.execute(statement, rows)
 
 
 async def pending(session: AsyncSession) -> list[tuple[int, str]]:
@@ -34,10 +34,11 @@ async def pending(session: AsyncSession) -> list[tuple[int, str]]:
     return [(uid, payload) for uid, payload in rows]
 
 
-async def forget(session: AsyncSession, update_ids: Iterable[int]) -> None:
+def forget(connection: Connection, update_ids: Iterable[int]) -> None:
+    """The handled updates go (a unit of work)."""
     ids = list(update_ids)
     if ids:
-        await session.execute(delete(InboxUpdate).where(InboxUpdate.update_id.in_(ids)))
+        connection.execute(delete(InboxUpdate).where(InboxUpdate.update_id.in_(ids)))
 
 
 async def forget_sender(session: AsyncSession, sender: str) -> None:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import partial
 
-from bot.core.service import Service
+from bot.core.service import Service, in_one_hop
 from storage import inbox
 
 
@@ -13,13 +14,11 @@ class Inbox(Service):
 
     async def keep(self, updates: Sequence[tuple[int, str, str]]) -> None:
         """(update id, sender's user id, payload) of each fetched update."""
-        async with self.transaction() as session:
-            await inbox.keep(session, updates, self.clock())
+        await in_one_hop(self.sessions, partial(inbox.keep, updates=updates, now=self.clock()))
 
     async def pending(self) -> list[tuple[int, str]]:
         async with self.transaction() as session:
             return await inbox.pending(session)
 
     async def forget(self, update_ids: Iterable[int]) -> None:
-        async with self.transaction() as session:
-            await inbox.forget(session, update_ids)
+        await in_one_hop(self.sessions, partial(inbox.forget, update_ids=list(update_ids)))

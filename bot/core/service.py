@@ -11,14 +11,16 @@ from datetime import UTC, datetime
 from typing import Generic, TypeVar
 from weakref import WeakKeyDictionary
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.config import Settings
-from storage.updates import mark_processed
+from storage.units import run_unit
+from storage.updates import mark_processed, mark_processed_in
 
 Clock = Callable[[], datetime]
 FlowT = TypeVar("FlowT")
+T = TypeVar("T")
 
 
 def utc_now() -> datetime:
@@ -111,6 +113,21 @@ def writer_turn(sessions: async_sessionmaker[AsyncSession]) -> asyncio.Lock | No
     return _writer_turns.setdefault(bind.sync_engine, asyncio.Lock())
 
 
+async def in_one_hop(
+    sessions: async_sessionmaker[AsyncSession],
+    unit: Callable[[Connection], T],
+    reads_only: bool = False,
+) -> T:
+    """`unit` as one unit of work on the database of `sessions` (storage/units.py): a read or a
+    write in one hop, instead of a hop per statement (one that `reads_only` goes first on
+    SQLite, see `run_unit`). A writing unit raises NestedTransaction inside a
+    transaction of the same task (on SQLite it would wait for the writer turn for ever)."""
+    task = asyncio.current_task()
+    if not reads_only and task is not None and _holder.get() is task:
+        raise NestedTransaction("a transaction is already open in this task")
+    return await run_unit(sessions.kw["bind"], writer_turn(sessions), unit, reads_only)
+
+
 class Service:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock = utc_now):
         self.sessions = sessions
@@ -141,6 +158,27 @@ class Service:
                     callback()
         finally:
             _holder.reset(token)
+
+    async def unit_of_work(self, event: Event, work: Callable[[Connection], T]) -> T:
+        """`work` and the mark of the event's update as one unit of work (storage/units.py):
+        committed when this returns; raises DuplicateEvent for an update seen before, and
+        whatever `work` raised, with nothing of it written.
+
+        Only for work without `after_commit` callbacks; a unit inside a transaction of the same
+        task raises NestedTransaction (on SQLite it would wait for the writer turn for ever).
+        """
+        update_id = event.update_id
+        now = self.clock()
+
+        def unit(connection: Connection) -> T:
+            if update_id is not None and not mark_processed_in(connection, update_id, now):
+                raise DuplicateEvent(update_id)
+            return work(connection)
+
+        result = await in_one_hop(self.sessions, unit)
+        if update_id is not None:
+            _marked(update_id)
+        return result
 
     def _turn(self) -> AbstractAsyncContextManager[object]:
         return self._one_writer if self._one_writer is not None else nullcontext()

@@ -38,6 +38,10 @@ class PromptMemory:
         """The remembered prompt of a person, forgotten here (their event writes it)."""
         return self._prompts.pop(key, None)
 
+    def give_back(self, key: Key, message_ref: int) -> None:
+        """A prompt taken for an event that wrote nothing: kept, unless a newer one came."""
+        self._prompts.setdefault(key, message_ref)
+
     async def write(self) -> int:
         """Write the remembered prompts in one transaction; how many there were."""
         pending = dict(self._prompts)

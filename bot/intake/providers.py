@@ -14,11 +14,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from bot.core.codes import code_hash
 from bot.core.i18n import Msg
-from bot.core.service import Event, Person
+from bot.core.service import Event, Person, in_one_hop
 from bot.flows import engine
 from bot.intake.answering import State
 from bot.intake.onboarding import new_respondent
@@ -124,16 +125,16 @@ class ProviderSurvey(Conversation):
             return self._current(state, WELCOME.format(organisation=name))
 
     async def active(self, person: Person) -> int | None:
-        """The provider survey this person is answering now (its interview), or None."""
+        """The provider survey this person is answering now (its interview), or None.
+
+        Asked for every update of a private chat: one hop, no session."""
         provider = provider_of(person)
-        async with self.sessions() as session:
-            found = await interviews.respondent_with_interview(
-                session, provider.channel, provider.user_id
-            )
-        if found is None or found[1] is None:
+        read = partial(interviews.current_in, channel=provider.channel, user_id=provider.user_id)
+        current = await in_one_hop(self.sessions, read, reads_only=True)
+        if current is None:
             return None
-        interview: Interview = found[1]
-        return interview.id if interview.status == InterviewStatus.in_progress else None
+        interview_id, status = current
+        return interview_id if status == InterviewStatus.in_progress else None
 
     # --- The conversation, for the provider -----------------------------------------------------
 

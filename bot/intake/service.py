@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -12,7 +14,7 @@ from bot.core.service import Clock, Event, FlowService, Person, utc_now
 from bot.flows import engine
 from bot.flows.needs import decode_stored
 from bot.flows.schema import CHOICE_TYPES, Flow, QuestionType
-from bot.intake.answering import Handover, _offers, _selection
+from bot.intake.answering import FullPath, Handover, State, _offers, _selection
 from bot.intake.offers import NO_SUGGESTIONS
 from bot.intake.onboarding import Onboarding
 from bot.intake.prompt_memory import PromptMemory
@@ -78,54 +80,71 @@ class Conversation(Onboarding, Reviewing, FlowService[Flow]):
             raise TypeError("confirmations belong to the data-rights service")
         if isinstance(action, EndContact):
             return await self.stale(person)  # casework answers these where it runs
+        if isinstance(action, Choose | Toggle | Navigate):
+            with contextlib.suppress(FullPath):
+                return await self._in_one_hop(person, event, partial(self._pressed, action=action))
         finishing = isinstance(action, Review) and action.step == "finish"
         offers = await self.active_offers() if finishing else ()
         async with self.transaction(event) as session:
             state = await self.load(session, person)
             if state is None:
                 return self.language_choice(person)
-            if not self._is_current(state, action):
-                return Reply(state.language, toast=Msg(STALE))
-            match action:
-                case Choose(question_id=key, choice_id=choice):
-                    step = self._step(key)
-                    question = step.question
-                    if not _offers(question, choice) or question.type is QuestionType.multiple:
-                        return Reply(state.language, toast=Msg(STALE))
-                    return await self._settle(session, state, step, engine.Accepted(choice))
-                case Toggle(question_id=key, choice_id=choice):
-                    step = self._step(key)
-                    question = step.question
-                    if not _offers(question, choice) or question.type is not QuestionType.multiple:
-                        return Reply(state.language, toast=Msg(STALE))
-                    return self._toggle(state, step, choice)
-                case Navigate(question_id=key, step="done"):
-                    step = self._step(key)
-                    parsed = engine.finish_selection(step.question, _selection(state.interview))
-                    return await self._settle(session, state, step, parsed)
-                case Navigate(question_id=key, step="skip"):
-                    return await self._settle(
-                        session, state, self._step(key), engine.Accepted(engine.SKIPPED)
-                    )
-                case Navigate(question_id=qid, step="back"):
-                    return self._back(state, qid)
-                case Review(step=step, question_id=qid):
-                    return await self._review(session, state, step, qid, offers)
-                case Resume():
-                    return self._current(state, Msg(WELCOME_BACK), retire=True)
+            reply = self._pressed(state, action)
+            if reply is None:
+                assert isinstance(action, Review)
+                return await self._review(session, state, action.step, action.question_id, offers)
+            await self._write(session, state)
+            return reply
+
+    def _pressed(self, state: State, action: Action) -> Reply | None:
+        """The answer to a press; None for the review's, which `_review` gives."""
+        if not self._is_current(state, action):
+            return Reply(state.language, toast=Msg(STALE))
+        match action:
+            case Choose(question_id=key, choice_id=choice):
+                step = self._step(key)
+                question = step.question
+                if not _offers(question, choice) or question.type is QuestionType.multiple:
+                    return Reply(state.language, toast=Msg(STALE))
+                return self._settle(state, step, engine.Accepted(choice))
+            case Toggle(question_id=key, choice_id=choice):
+                step = self._step(key)
+                question = step.question
+                if not _offers(question, choice) or question.type is not QuestionType.multiple:
+                    return Reply(state.language, toast=Msg(STALE))
+                return self._toggle(state, step, choice)
+            case Navigate(question_id=key, step="done"):
+                step = self._step(key)
+                parsed = engine.finish_selection(step.question, _selection(state.interview))
+                return self._settle(state, step, parsed)
+            case Navigate(question_id=key, step="skip"):
+                return self._settle(state, self._step(key), engine.Accepted(engine.SKIPPED))
+            case Navigate(question_id=qid, step="back"):
+                return self._back(state, qid)
+            case Review():
+                return None
+            case Resume():
+                return self._current(state, Msg(WELCOME_BACK), retire=True)
         raise TypeError(f"unknown action {action!r}")
 
     async def text(self, person: Person, text: str, event: Event) -> Reply:
         """Typed text: an answer to a number, year or text question, or a hint."""
+        with contextlib.suppress(FullPath):
+            return await self._in_one_hop(person, event, lambda state: self._typed(state, text))
         async with self.transaction(event) as session:
             state = await self.load(session, person)
             if state is None:
                 return self.language_choice(person)
-            if state.interview.status == InterviewStatus.finished:
-                return self._current(state, None, retire=True)  # the end, and how to begin anew
-            if state.interview.position is None:
-                return self._current(state, Msg(REASONS["use_buttons"]), retire=True)
-            return await self._submit(session, state, state.interview.position, text)
+            reply = self._typed(state, text)
+            await self._write(session, state)
+            return reply
+
+    def _typed(self, state: State, text: str) -> Reply:
+        if state.interview.status == InterviewStatus.finished:
+            return self._current(state, None, retire=True)  # the end, and how to begin anew
+        if state.interview.position is None:
+            return self._current(state, Msg(REASONS["use_buttons"]), retire=True)
+        return self._submit(state, state.interview.position, text)
 
     async def current(self, person: Person) -> Reply:
         """Where the person stands, without a word more (for a channel that draws whole pages)."""

@@ -46,6 +46,7 @@ from bot.telegram.routers import casework as casework_router
 from bot.telegram.routers import intake, providers, stats
 from bot.telegram.startup import reach_telegram
 from bot.web.server import WebChat
+from storage.units import dispose_writer
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +103,7 @@ class Application:
 
     async def close(self) -> None:
         await self.bot.session.close()
+        dispose_writer(self.engine)
         await self.engine.dispose()
 
 

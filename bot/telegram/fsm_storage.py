@@ -9,6 +9,7 @@ replicas the next step reaches one that never saw the first. This storage keeps 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from aiogram.fsm.state import State
@@ -21,7 +22,7 @@ from aiogram.fsm.storage.base import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.core.service import Clock, utc_now
+from bot.core.service import Clock, in_one_hop, utc_now
 from storage import dialogs
 
 
@@ -46,8 +47,8 @@ class DatabaseStorage(BaseStorage):
             await dialogs.save_state(session, self._key(key), value, self.clock())
 
     async def get_state(self, key: StorageKey) -> str | None:
-        async with self.sessions() as session:
-            state, _ = await dialogs.load(session, self._key(key))
+        # Asked for every update (aiogram's FSM middleware): one hop, no session.
+        state, _ = await in_one_hop(self.sessions, partial(dialogs.read, key=self._key(key)), True)
         return state
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
@@ -57,8 +58,7 @@ class DatabaseStorage(BaseStorage):
             await dialogs.save_data(session, self._key(key), data, self.clock())
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
-        async with self.sessions() as session:
-            _, data = await dialogs.load(session, self._key(key))
+        _, data = await in_one_hop(self.sessions, partial(dialogs.read, key=self._key(key)), True)
         return data
 
     async def close(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -9,12 +10,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from bot.app import Services
 from bot.core.service import DuplicateEvent, Event, Person
 from bot.flows.loader import load_flow
 from bot.intake.service import Conversation
 from bot.ui.model import Choose, Confirm, Consent, Navigate, PickLanguage, Reply, Review, Toggle
 from bot.ui.text import screen_text
+from storage.db import create_engine
 from storage.models import Answer, Interview, ProcessedUpdate, Respondent
+from tests.fixtures.database import database_kind
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
@@ -324,3 +328,32 @@ async def test_shown_prompts_are_written_in_one_go_and_never_go_back(conversatio
     await conversation.remember_prompt(AMINA, 40)  # a late, older message
     await conversation.write_prompts()
     assert await stored_prompt() == 50
+
+
+@pytest.mark.skipif(database_kind() != "postgresql", reason="replicas share PostgreSQL")
+async def test_one_press_at_two_replicas_and_two_presses_at_once_store_the_answer_once(
+    conversation, sessions, settings, flow, clock, database_url
+):
+    await agreed(conversation)
+    interview = await interview_of(sessions)
+    other_engine = create_engine(database_url)
+    replica = Services(settings, other_engine, flow=flow, clock=clock).conversation
+    try:
+        press = Choose(interview.id, "district", "spich")
+        both = await asyncio.gather(
+            conversation.press(AMINA, press, Event(4)),
+            replica.press(AMINA, press, Event(4)),
+            return_exceptions=True,
+        )
+        assert sum(isinstance(outcome, DuplicateEvent) for outcome in both) == 1
+        await conversation.text(AMINA, "2", Event(5))
+        # Two taps on one button at once, at the two replicas: the second finds it answered.
+        school = Choose(interview.id, "school", "yes")
+        replies = await asyncio.gather(
+            conversation.press(AMINA, school, Event(6)), replica.press(AMINA, school, Event(7))
+        )
+    finally:
+        await other_engine.dispose()
+    assert sorted(reply.toast is not None for reply in replies) == [False, True]
+    assert await count(sessions, Answer) == 3
+    assert await count(sessions, ProcessedUpdate) == 7
