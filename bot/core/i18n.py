@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
@@ -54,6 +54,11 @@ _NAMES = {"kmr": "Kurdî (Kurmancî)", "ckb": "کوردی (سۆرانی)"}
 # German names for staff-facing texts, where CLDR's reads oddly.
 _GERMAN_NAMES = {"kmr": "Kurdisch (Kurmandschi)", "ckb": "Kurdisch (Sorani)"}
 _CODE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
+# CLDR's languages written right to left: a translator knows its direction without loading the
+# language's CLDR data (about 1 MB each), which only numbers and dates need.
+_RIGHT_TO_LEFT_CODES = "apc ar ary bal bgn bqi brh ckb dv fa he ks lrc mzn nqo ps rhg sd sdh skr"
+_RIGHT_TO_LEFT_CODES += " syr trw ug ur yi"
+_RIGHT_TO_LEFT = frozenset(_RIGHT_TO_LEFT_CODES.split())
 # CLDR's codes that name no language.
 _NOT_LANGUAGES = {"und", "mul", "mis", "zxx"}
 
@@ -85,8 +90,11 @@ class Translator:
     def __init__(self, language: str, translations: gettext.NullTranslations | None = None):
         self.language = language
         self.translations = translations or gettext.NullTranslations()
-        self.locale = babel_locale(language)
-        self.rtl = self.locale.text_direction == "rtl"
+        self.rtl = right_to_left(language)
+
+    @cached_property
+    def locale(self) -> Locale:
+        return babel_locale(self.language)
 
     def __repr__(self) -> str:
         return f"Translator({self.language!r})"
@@ -208,6 +216,13 @@ def babel_locale(language: str) -> Locale:
         return Locale.parse(code)
     except (UnknownLocaleError, ValueError):
         return Locale.parse("en")
+
+
+def right_to_left(language: str) -> bool:
+    code = _BABEL_CODES.get(language, language)
+    if "-" in code:  # a region or a script: CLDR knows
+        return babel_locale(language).text_direction == "rtl"
+    return code in _RIGHT_TO_LEFT
 
 
 def load_translations(language: str, locales_dir: Path = LOCALES_DIR) -> gettext.NullTranslations:
