@@ -25,6 +25,7 @@ from bot.core.i18n import (
     Translator,
     babel_locale,
     best_language,
+    cldr_language_name,
     compile_translations,
     german_name,
     language_menu,
@@ -181,6 +182,15 @@ def test_a_translator_knows_the_direction_cldr_gives_every_language_without_load
     localedata._cache.clear()  # what Locale.parse loaded: a translator's own needs come next
     assert not any(Translator(code).rtl for code in ("de", "en", "tr")) and Translator("ar").rtl
     assert "ar" not in localedata._cache, "the direction loaded all of CLDR's data for Arabic"
+
+
+def test_the_language_menu_names_each_language_as_cldr_does_without_loading_its_data():
+    languages = load_settings(Path(__file__).parents[2] / "config.yaml").languages
+    localedata._cache.clear()
+    language_name.cache_clear()
+    names = [language_name(code) for code in languages if code not in ("kmr", "ckb")]
+    assert not set(localedata._cache) & set(languages), "the names loaded CLDR's data"
+    assert names == [cldr_language_name(c) for c in languages if c not in ("kmr", "ckb")]
 
 
 @pytest.mark.parametrize("language", ["de", "en", "tr", "uk", "kmr", "ti"])
