@@ -77,10 +77,11 @@ class Services:
         """A new engine on the configured database (or `database_url`), migrated first unless
         `migrate` is False (the read-only report commands say so when the schema is missing)."""
         from storage.db import create_engine
-        from storage.migrate import upgrade_async
 
         url = database_url or settings.database_url
-        if migrate:
+        if migrate:  # Alembic is loaded only then: `kim-intake run` migrates in a child process
+            from storage.migrate import upgrade_async
+
             await upgrade_async(url)
         return cls(settings, create_engine(url), flow=flow, clock=clock)
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
@@ -51,9 +51,21 @@ _BABEL_CODES = {"kmr": "ku"}
 _DEVICE_ALIASES = {"ku": "kmr"}
 # Own-script names CLDR lacks or spells in a way that reads oddly on a button.
 _NAMES = {"kmr": "Kurdî (Kurmancî)", "ckb": "کوردی (سۆرانی)"}
+# CLDR's names of the languages config.yaml offers, in their own scripts: the language menu needs
+# no CLDR data of each language (about 1 MB each). A test keeps them equal to CLDR's.
+_OWN_NAMES = {
+    "de": "Deutsch", "en": "English", "ar": "العربية", "fa": "فارسی", "tr": "Türkçe",
+    "uk": "Українська", "ru": "Русский", "ps": "پښتو", "ti": "ትግርኛ", "fr": "Français",
+    "ro": "Română", "pl": "Polski", "bg": "Български", "sq": "Shqip",
+}  # fmt: skip
 # German names for staff-facing texts, where CLDR's reads oddly.
 _GERMAN_NAMES = {"kmr": "Kurdisch (Kurmandschi)", "ckb": "Kurdisch (Sorani)"}
 _CODE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
+# CLDR's languages written right to left: a translator knows its direction without loading the
+# language's CLDR data (about 1 MB each), which only numbers and dates need.
+_RIGHT_TO_LEFT_CODES = "apc ar ary bal bgn bqi brh ckb dv fa he ks lrc mzn nqo ps rhg sd sdh skr"
+_RIGHT_TO_LEFT_CODES += " syr trw ug ur yi"
+_RIGHT_TO_LEFT = frozenset(_RIGHT_TO_LEFT_CODES.split())
 # CLDR's codes that name no language.
 _NOT_LANGUAGES = {"und", "mul", "mis", "zxx"}
 
@@ -85,8 +97,11 @@ class Translator:
     def __init__(self, language: str, translations: gettext.NullTranslations | None = None):
         self.language = language
         self.translations = translations or gettext.NullTranslations()
-        self.locale = babel_locale(language)
-        self.rtl = self.locale.text_direction == "rtl"
+        self.rtl = right_to_left(language)
+
+    @cached_property
+    def locale(self) -> Locale:
+        return babel_locale(self.language)
 
     def __repr__(self) -> str:
         return f"Translator({self.language!r})"
@@ -210,6 +225,13 @@ def babel_locale(language: str) -> Locale:
         return Locale.parse("en")
 
 
+def right_to_left(language: str) -> bool:
+    code = _BABEL_CODES.get(language, language)
+    if "-" in code:  # a region or a script: CLDR knows
+        return babel_locale(language).text_direction == "rtl"
+    return code in _RIGHT_TO_LEFT
+
+
 def load_translations(language: str, locales_dir: Path = LOCALES_DIR) -> gettext.NullTranslations:
     """The language's `.po` compiled in memory; identity if there is no catalog."""
     path = locales_dir / language / "LC_MESSAGES" / f"{DOMAIN}.po"
@@ -244,8 +266,11 @@ def _locale_of(code: str) -> Locale | None:
 @cache
 def language_name(code: str) -> str:
     """The language's name in its own script, as on a language button: "Deutsch", "العربية"."""
-    if code in _NAMES:
-        return _NAMES[code]
+    return _NAMES.get(code) or _OWN_NAMES.get(code) or cldr_language_name(code)
+
+
+def cldr_language_name(code: str) -> str:
+    """CLDR's name of the language in its own script; loads that language's CLDR data."""
     locale = _locale_of(code)
     if locale is None:
         return code

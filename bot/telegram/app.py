@@ -34,7 +34,7 @@ from bot.intake.texts import MENU
 from bot.outbox.pacing import RateBudget
 from bot.outbox.sender import Sender
 from bot.scheduler import Scheduler
-from bot.startup import report, settings_problems
+from bot.startup import prepare
 from bot.telegram.background import start_background
 from bot.telegram.delivery import TelegramTransport
 from bot.telegram.fsm_storage import DatabaseStorage
@@ -108,12 +108,12 @@ class Application:
 
 
 async def create_application(
-    settings: Settings, *, flow: Flow | None = None, clock: Clock = utc_now
+    settings: Settings, *, flow: Flow | None = None, clock: Clock = utc_now, migrate: bool = True
 ) -> Application:
-    """Everything the bot needs, wired together; the database is migrated first."""
+    """Everything the bot needs, wired together; the database is migrated first (`migrate`)."""
     if settings.bot_token is None:
         raise ValueError("KIM_BOT_TOKEN is not set")
-    services = await Services.open(settings, flow=flow, clock=clock)
+    services = await Services.open(settings, flow=flow, clock=clock, migrate=migrate)
     conversation = services.conversation
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
     budget = RateBudget(settings.broadcasts.rate_per_second)  # the bot's one rate budget
@@ -248,7 +248,7 @@ async def _readyz(app: Application, request: web.Request) -> web.Response:
 
 
 async def _main(settings: Settings) -> int:
-    app = await create_application(settings)
+    app = await create_application(settings, migrate=False)  # migrated by command_run
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -275,10 +275,10 @@ def command_run(args: argparse.Namespace) -> int:
     if settings.telegram.mode == "webhook" and settings.webhook_secret is None:
         print(NO_WEBHOOK_SECRET, file=sys.stderr)
         return 1
-    if problems := settings_problems(settings):
-        print(f"KIM Intake cannot start. {report(problems)}", file=sys.stderr)
-        print("`kim-intake check` lists the same and says OK once all is fixed.", file=sys.stderr)
-        return 1
+    if status := prepare("check"):
+        return status
     if (status := asyncio.run(reach_telegram(settings))) is not None:
+        return status
+    if status := prepare("migrate"):
         return status
     return asyncio.run(_main(settings))

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from pathlib import Path
 
 import pytest
+from babel import localedata
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.core.config import load_settings
 from bot.core.i18n import (
     FSI,
     LOCALES_DIR,
@@ -20,7 +23,9 @@ from bot.core.i18n import (
     RLM,
     Msg,
     Translator,
+    babel_locale,
     best_language,
+    cldr_language_name,
     compile_translations,
     german_name,
     language_menu,
@@ -162,6 +167,30 @@ def test_right_to_left_list_isolates_each_item_and_joins_with_the_arabic_comma(l
 def test_right_to_left_languages_are_known(language):
     assert Translator(language).rtl
     assert Translator(language).isolate("Sieglar") == f"{FSI}Sieglar{PDI}"
+
+
+def test_a_translator_knows_the_direction_cldr_gives_every_language_without_loading_it():
+    codes = [code for code in localedata.locale_identifiers() if "_" not in code]
+    codes += [
+        *load_settings(Path(__file__).parents[2] / "config.yaml").languages,
+        "pa-arab",
+        "uz-cyrl",
+        "en-gb",
+    ]
+    for code in codes:
+        assert Translator(code).rtl == (babel_locale(code).text_direction == "rtl"), code
+    localedata._cache.clear()  # what Locale.parse loaded: a translator's own needs come next
+    assert not any(Translator(code).rtl for code in ("de", "en", "tr")) and Translator("ar").rtl
+    assert "ar" not in localedata._cache, "the direction loaded all of CLDR's data for Arabic"
+
+
+def test_the_language_menu_names_each_language_as_cldr_does_without_loading_its_data():
+    languages = load_settings(Path(__file__).parents[2] / "config.yaml").languages
+    localedata._cache.clear()
+    language_name.cache_clear()
+    names = [language_name(code) for code in languages if code not in ("kmr", "ckb")]
+    assert not set(localedata._cache) & set(languages), "the names loaded CLDR's data"
+    assert names == [cldr_language_name(c) for c in languages if c not in ("kmr", "ckb")]
 
 
 @pytest.mark.parametrize("language", ["de", "en", "tr", "uk", "kmr", "ti"])

@@ -180,7 +180,8 @@ class FakeTelegram:
         self._failures[method].append(_Failure(status, retry_after, times, chat_id))
 
     def slow_down(self, method: str, seconds: float) -> None:
-        """Answer every call of `method` only after `seconds` (a slow network or server)."""
+        """Answer every call of `method` ("*": of any method not named) only after `seconds`
+        (a slow network or server)."""
         self._delays[method] = seconds
 
     def block(self, person: Any) -> None:
@@ -286,9 +287,10 @@ class FakeTelegram:
                 self.violations += [f"{method}: {problem}" for problem in found]
                 call.status = 400
                 return _error(400, "Bad Request: " + "; ".join(found))
-            if method in self._delays:
+            delay = self._delays.get(method, self._delays.get("*", 0))
+            if delay:
                 self.answering.add(method)
-                await asyncio.sleep(self._delays[method])
+                await asyncio.sleep(delay)
                 self.answering.discard(method)
             handler = getattr(self, "_m_" + method, None)
             if handler is None:

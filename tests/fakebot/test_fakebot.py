@@ -124,6 +124,18 @@ async def test_rate_limits_answer_429_when_the_bot_is_too_fast(fake_telegram, bo
         await bot.send_message(person.chat_id, "zwei")
 
 
+async def test_a_delay_for_every_method_holds_each_method_not_given_its_own(fake_telegram, bot):
+    fake_telegram.slow_down("*", 5)
+    fake_telegram.slow_down("sendMessage", 0)
+    person = fake_telegram.person("Amina")
+    held = asyncio.create_task(bot.get_me())
+    await fake_telegram.wait_until(lambda: "getMe" in fake_telegram.answering)
+    await bot.send_message(person.chat_id, "Hallo")
+    assert not held.done()
+    assert fake_telegram.answering == {"getMe"}
+    held.cancel()
+
+
 async def test_a_tap_sends_the_buttons_callback_data(fake_telegram, bot):
     person = fake_telegram.person()
     markup = InlineKeyboardMarkup(
