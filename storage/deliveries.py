@@ -326,16 +326,29 @@ async def settle(
     worker: str,
     status: DeliveryStatus,
     now: datetime,
+    **outcome: Any,
+) -> bool:
+    """Record the outcome of a claim: `settle_many` for one; True if it was `worker`'s."""
+    return await settle_many(session, [delivery_id], worker, status, now, **outcome) == 1
+
+
+async def settle_many(
+    session: AsyncSession,
+    ids: Sequence[int],
+    worker: str,
+    status: DeliveryStatus,
+    now: datetime,
     *,
     error: str | None = None,
     retry_at: datetime | None = None,
     count_attempt: bool = True,
     version: int = 0,
-) -> bool:
-    """Record the outcome of a claim (`status` pending means: try again at `retry_at`).
+) -> int:
+    """Record the outcome of claims of `worker`, all the same (`status` pending means: try again
+    at `retry_at`); how many were the worker's.
 
-    A row armed again while it was in hand (a newer `version`) is due again at once instead of
-    ending; its body goes once it ends, since it may hold what a person wrote.
+    A row armed again while it was in hand (a newer `version` than the one given) is due again
+    at once instead of ending; its body goes once it ends, since it may hold what a person wrote.
     """
     status = DeliveryStatus(status)
     values: dict[str, Any] = {"status": status, "claimed_at": None, "claimed_by": None}
@@ -352,17 +365,20 @@ async def settle(
         values["next_attempt_at"] = retry_at
     if not count_attempt:
         values["attempts"] = Delivery.attempts - 1
-    result = await session.execute(
-        sa.update(Delivery)
-        .where(
-            Delivery.id == delivery_id,
-            Delivery.status == DeliveryStatus.SENDING,
-            Delivery.claimed_by == worker,
+    settled = 0
+    for chunk in chunks(sorted(ids)):
+        result = await session.execute(
+            sa.update(Delivery)
+            .where(
+                Delivery.id.in_(list(chunk)),
+                Delivery.status == DeliveryStatus.SENDING,
+                Delivery.claimed_by == worker,
+            )
+            .values(**values)
+            .execution_options(synchronize_session=False)
         )
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount == 1
+        settled += result.rowcount
+    return settled
 
 
 async def mark_unreachable(session: AsyncSession, respondent_id: int) -> None:

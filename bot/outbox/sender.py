@@ -8,9 +8,13 @@ rate budget (bot/outbox/pacing.py) and at most one message per chat per interval
 errors and time-outs with backoff. What a kind of message needs once it is settled (a notice's
 message id on its case, the note that a relay arrived) runs in the settling transaction.
 
-A row is claimed (committed) before its message goes out and settled after; a process killed in
-between leaves it claimed, and it becomes due again when the lease runs out. So a crash loses
-nothing and repeats at most the messages that were in flight at that moment (`max_in_flight`).
+A row is claimed (committed) before its message goes out and settled after, together with every
+other outcome that arrived meanwhile (bot/outbox/settling.py); a process killed in between
+leaves it claimed, and it becomes due again when the lease runs out. So a crash loses nothing
+and repeats at most the messages that were sent and not yet settled at that moment: never more
+than `max_in_flight`, which is about what the rate keeps on its way (a third of a second's
+worth, at least 4). The Bot API has no idempotency key, so a message whose answer was still on
+its way when the process died cannot be known to have arrived.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ import random
 import socket
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -33,6 +37,7 @@ from bot.core.config import Settings
 from bot.core.service import Clock, utc_now
 from bot.outbox.leader import Leadership
 from bot.outbox.pacing import ChatGaps, RateBudget, backoff
+from bot.outbox.settling import Outcome, Settler
 from bot.outbox.transport import (
     Blocked,
     Delivered,
@@ -45,12 +50,13 @@ from bot.outbox.transport import (
 )
 from storage import deliveries
 from storage.deliveries import Claim
-from storage.types import DeliveryStatus
+from storage.types import DeliveryStatus, Lane
 
 log = logging.getLogger(__name__)
 
 # Kinds a person silences with /stop; messages from their case manager are not among them.
 SILENCED_BY_STOP = frozenset({"broadcast", "reminder"})
+IN_FLIGHT_SECONDS = 0.3  # sends on their way or unsettled: this many seconds of the rate
 
 
 @dataclass(frozen=True)
@@ -123,7 +129,7 @@ class Sender:
         clock: Clock = utc_now,
         engine: AsyncEngine | None = None,
         lease: timedelta = timedelta(minutes=2),
-        max_in_flight: int = 4,
+        max_in_flight: int | None = None,
         backoff_seconds: float = 2.0,
         idle_seconds: float = 2.0,
     ) -> None:
@@ -134,15 +140,18 @@ class Sender:
         self.clock = clock
         self.engine: AsyncEngine = engine or sessions.kw["bind"]
         self.lease = lease
-        self.max_in_flight = max_in_flight
+        limits = settings.broadcasts
+        # Enough on their way for the rate at a slow server, few enough to repeat after a crash.
+        self.max_in_flight = max_in_flight or in_flight_for(limits.rate_per_second)
         self.backoff_seconds = backoff_seconds
         self.idle_seconds = idle_seconds
-        limits = settings.broadcasts
+        self.paid = limits.allow_paid_broadcast
         self.worker = f"{socket.gethostname()[:30]}:{os.getpid()}:{random.randrange(16**6):06x}"
         self.batch_size = max(1, math.ceil(limits.rate_per_second / 2))  # half a second of sends
         self.stats = SenderStats()
-        self.budget = budget or RateBudget(limits.rate_per_second)
-        self._slots = asyncio.Semaphore(max_in_flight)
+        self.budget = budget or RateBudget(limits.rate_per_second, paid=self.paid)
+        self.settler = Settler(sessions, self.worker, clock)
+        self._slots = asyncio.Semaphore(self.max_in_flight)
         self._in_flight: set[asyncio.Task[None]] = set()
         self._gaps = ChatGaps(limits.per_chat_interval_seconds)
         self._paused_until = 0.0
@@ -182,6 +191,7 @@ class Sender:
             # Cancelled is stopped at once, as by a crash: claimed rows wait for their lease.
             for task in self._in_flight:
                 task.cancel()
+            self.settler.cancel()
             raise
         finally:
             await self._leader.resign()
@@ -222,11 +232,15 @@ class Sender:
                 continue
             chat_id = message.chat_id or claim.chat_id
             assert chat_id is not None
+            if self.paid and claim.lane is Lane.BULK:
+                message = replace(message, paid=True)
             # At most one message per chat per interval: a second one to the same chat (a
             # team's group) waits here until the interval after the first one's answer.
             await self._gaps.turn(chat_id)
-            await self.budget.slot(claim.lane)
+            # A free place first, then the rate's next slot: a message that waited for a place
+            # takes a slot of its own instead of one gone by, so sends never bunch up.
             await self._slots.acquire()
+            await self.budget.slot(claim.lane)
             if stop.is_set() or self._paused_until > time.monotonic():
                 self._slots.release()
                 await self._give_back(claims[number:])
@@ -295,6 +309,10 @@ class Sender:
         """Settle a delivery for good, with what its kind does then, in one transaction."""
         kind = self.kinds.get(claim.kind)
         hook = kind.settled if kind is not None else None
+        blocked = delivered is None and status == DeliveryStatus.BLOCKED and claim.to_person
+        if hook is None and not blocked:
+            await self.settler.settle(Outcome(claim, status, error))
+            return
         async with self.sessions() as session, session.begin():
             settled = await deliveries.settle(
                 session,
@@ -305,7 +323,7 @@ class Sender:
                 error=error,
                 version=claim.version,
             )
-            if delivered is None and status == DeliveryStatus.BLOCKED and claim.to_person:
+            if blocked:
                 assert claim.respondent_id is not None
                 await deliveries.mark_unreachable(session, claim.respondent_id)
             if settled and hook is not None:
@@ -332,35 +350,26 @@ class Sender:
         count_attempt: bool = True,
         error: str | None = None,
     ) -> None:
-        now = self.clock()
-        retry_at = now + timedelta(seconds=retry_in) if retry_in is not None else None
-        async with self.sessions() as session, session.begin():
-            await deliveries.settle(
-                session,
-                claim.id,
-                self.worker,
-                status,
-                now,
-                error=error,
-                retry_at=retry_at,
-                count_attempt=count_attempt,
-                version=claim.version,
-            )
+        await self.settler.settle(Outcome(claim, status, error, retry_in, count_attempt))
 
     async def _give_back(self, claims: list[Claim]) -> None:
         wait = max(0.0, self._paused_until - time.monotonic())
         now = self.clock()
         async with self.sessions() as session, session.begin():
-            for claim in claims:
-                await deliveries.settle(
-                    session,
-                    claim.id,
-                    self.worker,
-                    DeliveryStatus.PENDING,
-                    now,
-                    retry_at=now + timedelta(seconds=wait),
-                    count_attempt=False,
-                )
+            await deliveries.settle_many(
+                session,
+                [claim.id for claim in claims],
+                self.worker,
+                DeliveryStatus.PENDING,
+                now,
+                retry_at=now + timedelta(seconds=wait),
+                count_attempt=False,
+            )
+
+
+def in_flight_for(rate: float) -> int:
+    """Messages sent and not yet settled at most, for `rate` messages per second."""
+    return min(300, max(4, math.ceil(rate * IN_FLIGHT_SECONDS)))
 
 
 async def compose(
