@@ -16,6 +16,7 @@ interactive lane.
 from __future__ import annotations
 
 import asyncio
+import math
 import random
 import time
 from collections.abc import Callable
@@ -25,7 +26,9 @@ from bot.core.config import FREE_RATE
 from storage.types import Lane
 
 TELEGRAM_RATE = FREE_RATE - 1.0  # free messages per second the bot sends at most: headroom
+PAID_RATE = 970.0  # paid broadcasts per second at most: headroom below Telegram's 1,000
 MOST_AHEAD = 1.0  # seconds of direct replies that may push the outbox back
+IN_FLIGHT_SECONDS = 0.3  # sent and unsettled at most: this many seconds of the rate
 PAID_SLACK = 0.01  # seconds a paid broadcast late by may catch up (timers are that coarse)
 
 
@@ -46,7 +49,7 @@ class RateBudget:
     ) -> None:
         self.interval = 1.0 / overall_rate
         self.paid = paid
-        self.bulk_interval = 1.0 / (bulk_rate if paid else min(bulk_rate, overall_rate))
+        self.bulk_interval = 1.0 / min(bulk_rate, PAID_RATE if paid else overall_rate)
         self.clock = clock
         self.next_free = self.next_bulk = clock()
 
@@ -118,6 +121,12 @@ class ChatGaps:
         answered = self._answered.pop(chat_id, None)
         if answered is not None:
             answered.set()
+
+
+def in_flight_for(rate: float) -> int:
+    """Messages sent and not yet settled at most, for `rate` messages per second: enough for
+    a slow server, few enough to send again after a crash."""
+    return min(300, max(4, math.ceil(rate * IN_FLIGHT_SECONDS)))
 
 
 def backoff(attempts: int, base: float, cap: float = 600.0) -> float:

@@ -8,13 +8,12 @@ rate budget (bot/outbox/pacing.py) and at most one message per chat per interval
 errors and time-outs with backoff. What a kind of message needs once it is settled (a notice's
 message id on its case, the note that a relay arrived) runs in the settling transaction.
 
-A row is claimed (committed) before its message goes out and settled after, together with every
-other outcome that arrived meanwhile (bot/outbox/settling.py); a process killed in between
-leaves it claimed, and it becomes due again when the lease runs out. So a crash loses nothing
-and repeats at most the messages that were sent and not yet settled at that moment: never more
-than `max_in_flight`, which is about what the rate keeps on its way (a third of a second's
-worth, at least 4). The Bot API has no idempotency key, so a message whose answer was still on
-its way when the process died cannot be known to have arrived.
+A row is claimed (committed) before its message goes out and settled after, with the other
+outcomes that arrived meanwhile (bot/outbox/settling.py); a process killed in between leaves it
+claimed, due again when the lease runs out. So a crash loses nothing and repeats at most the
+messages sent and not yet settled then: never more than `max_in_flight` (a third of a second of
+the rate, at least 4). The Bot API has no idempotency key: a message whose answer was on its way
+when the process died cannot be known to have arrived.
 """
 
 from __future__ import annotations
@@ -36,7 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.core.config import Settings
 from bot.core.service import Clock, utc_now
 from bot.outbox.leader import Leadership
-from bot.outbox.pacing import ChatGaps, RateBudget, backoff
+from bot.outbox.pacing import ChatGaps, RateBudget, backoff, in_flight_for
 from bot.outbox.settling import Outcome, Settler
 from bot.outbox.transport import (
     Blocked,
@@ -56,7 +55,6 @@ log = logging.getLogger(__name__)
 
 # Kinds a person silences with /stop; messages from their case manager are not among them.
 SILENCED_BY_STOP = frozenset({"broadcast", "reminder"})
-IN_FLIGHT_SECONDS = 0.3  # sends on their way or unsettled: this many seconds of the rate
 
 
 @dataclass(frozen=True)
@@ -75,6 +73,7 @@ class Defer:
 
 
 Composer = Callable[[AsyncSession, Claim], Awaitable[Outgoing | Skip | Defer]]
+Batch = list[tuple[Claim, Outgoing | Skip | Defer]]  # claimed deliveries and their messages
 
 
 @dataclass(frozen=True)
@@ -147,7 +146,7 @@ class Sender:
         self.idle_seconds = idle_seconds
         self.paid = limits.allow_paid_broadcast
         self.worker = f"{socket.gethostname()[:30]}:{os.getpid()}:{random.randrange(16**6):06x}"
-        self.batch_size = max(1, math.ceil(limits.rate_per_second / 2))  # half a second of sends
+        self.batch_size = max(1, math.ceil(limits.rate_per_second / 4))  # ¼ s of sends
         self.stats = SenderStats()
         self.budget = budget or RateBudget(limits.rate_per_second, paid=self.paid)
         self.settler = Settler(sessions, self.worker, clock)
@@ -174,33 +173,46 @@ class Sender:
                 left = await deliveries.release_claims(session, None)
             if left:
                 log.warning("%d deliveries were claimed by a stopped process; due again", left)
+        ahead: asyncio.Task[Batch] | None = None  # the next batch, claimed while one goes out
         try:
             while not stop.is_set():
                 if not await self._leader.lead():
+                    ahead = await self._give_back_ahead(ahead)
                     await _pause(stop, self.idle_seconds)
                     continue
-                await _pause(stop, self._paused_until - time.monotonic())
-                claims = await self._claim()
-                if not claims:
+                if self._paused_until > time.monotonic():  # told to wait: claim afresh after
+                    ahead = await self._give_back_ahead(ahead)
+                    await _pause(stop, self._paused_until - time.monotonic())
+                batch = await (ahead or self._prepare())
+                ahead = None
+                if not batch:
                     await self._idle(stop)
                     continue
-                await self._send_batch(claims, stop)
+                if len(batch) == self.batch_size:  # more are due: no gap after this batch
+                    ahead = asyncio.create_task(self._prepare())
+                await self._send_batch(batch, stop)
+            await self._give_back_ahead(ahead)
             if self._in_flight:
                 await asyncio.gather(*self._in_flight, return_exceptions=True)
         except asyncio.CancelledError:
             # Cancelled is stopped at once, as by a crash: claimed rows wait for their lease.
-            for task in self._in_flight:
+            for task in [*self._in_flight, *([ahead] if ahead else [])]:
                 task.cancel()
             self.settler.cancel()
             raise
         finally:
             await self._leader.resign()
 
-    async def _claim(self) -> list[Claim]:
+    async def _prepare(self) -> Batch:
+        """Claim the next due deliveries and compose their messages."""
         async with self.sessions() as session, session.begin():
-            return await deliveries.claim_due(
+            claims = await deliveries.claim_due(
                 session, self.clock(), self.batch_size, self.worker, self.lease
             )
+        if not claims:
+            return []
+        async with self.sessions() as session, session.begin():
+            return [(claim, await compose(self.kinds, session, claim)) for claim in claims]
 
     async def _idle(self, stop: asyncio.Event) -> None:
         self._wake.clear()
@@ -212,22 +224,22 @@ class Sender:
         waiter.cancel()
         stopper.cancel()
 
-    async def _send_batch(self, claims: list[Claim], stop: asyncio.Event) -> None:
-        async with self.sessions() as session, session.begin():
-            messages = {c.id: await compose(self.kinds, session, c) for c in claims}
-        for number, claim in enumerate(claims):
+    async def _send_batch(self, batch: Batch, stop: asyncio.Event) -> None:
+        claims = [claim for claim, _ in batch]
+        for number, (claim, message) in enumerate(batch):
             if stop.is_set() or self._paused_until > time.monotonic():
                 await self._give_back(claims[number:])
                 return
-            message = messages[claim.id]
             if isinstance(message, Skip):
-                await self._end(claim, None, message.status, error=message.reason)
+                self._track(self._end(claim, None, message.status, error=message.reason))
                 self.stats.skipped += 1
                 continue
             if isinstance(message, Defer):
                 wait = (message.until - self.clock()).total_seconds()
-                await self._settle(
-                    claim, DeliveryStatus.PENDING, retry_in=max(wait, 0.0), count_attempt=False
+                self._track(
+                    self._settle(
+                        claim, DeliveryStatus.PENDING, retry_in=max(wait, 0.0), count_attempt=False
+                    )
                 )
                 continue
             chat_id = message.chat_id or claim.chat_id
@@ -246,9 +258,13 @@ class Sender:
                 await self._give_back(claims[number:])
                 return
             self._gaps.sending(chat_id)
-            task = asyncio.create_task(self._deliver(claim, chat_id, message))
-            self._in_flight.add(task)
-            task.add_done_callback(self._in_flight.discard)
+            self._track(self._deliver(claim, chat_id, message))
+
+    def _track(self, work: Awaitable[None]) -> None:
+        """Run `work` beside the sending; a stop waits for it, a cancel ends it."""
+        task = asyncio.ensure_future(work)
+        self._in_flight.add(task)
+        task.add_done_callback(self._in_flight.discard)
 
     async def _deliver(self, claim: Claim, chat_id: int, message: Outgoing) -> None:
         try:
@@ -352,6 +368,11 @@ class Sender:
     ) -> None:
         await self.settler.settle(Outcome(claim, status, error, retry_in, count_attempt))
 
+    async def _give_back_ahead(self, ahead: asyncio.Task[Batch] | None) -> None:
+        """The batch claimed ahead goes back unsent (None: there is none any more)."""
+        if ahead is not None:
+            await self._give_back([claim for claim, _ in await ahead])
+
     async def _give_back(self, claims: list[Claim]) -> None:
         wait = max(0.0, self._paused_until - time.monotonic())
         now = self.clock()
@@ -365,11 +386,6 @@ class Sender:
                 retry_at=now + timedelta(seconds=wait),
                 count_attempt=False,
             )
-
-
-def in_flight_for(rate: float) -> int:
-    """Messages sent and not yet settled at most, for `rate` messages per second."""
-    return min(300, max(4, math.ceil(rate * IN_FLIGHT_SECONDS)))
 
 
 async def compose(

@@ -9,7 +9,7 @@ import pytest
 
 from bot.core.config import FREE_RATE
 from bot.core.service import utc_now
-from bot.outbox.pacing import MOST_AHEAD, TELEGRAM_RATE, ChatGaps, RateBudget
+from bot.outbox.pacing import MOST_AHEAD, PAID_RATE, TELEGRAM_RATE, ChatGaps, RateBudget
 from storage import deliveries, respondents
 from storage.types import Lane
 
@@ -48,7 +48,7 @@ def test_the_free_budget_stays_below_telegrams_limit_even_at_a_configured_30():
 
 def test_paid_broadcasts_keep_to_their_own_rate_and_leave_the_free_budget_to_the_others():
     clock = Clock()
-    budget = RateBudget(bulk_rate=1000, clock=clock, paid=True)
+    budget = RateBudget(bulk_rate=500, clock=clock, paid=True)
     start, bulk, interactive = clock.now, 0, 0
     while clock.now < start + 10:
         bulk_at = clock.now + budget.reserve(Lane.BULK)
@@ -58,8 +58,15 @@ def test_paid_broadcasts_keep_to_their_own_rate_and_leave_the_free_budget_to_the
             assert interactive_at - clock.now < 1 / TELEGRAM_RATE + 1e-9
             interactive += 1
         clock.now = bulk_at
-    assert bulk == pytest.approx(10 * 1000, abs=2)
+    assert bulk == pytest.approx(10 * 500, abs=2)
     assert interactive == bulk // 40
+
+
+def test_paid_broadcasts_keep_below_telegrams_paid_limit_even_at_a_configured_1000():
+    clock = Clock()
+    budget = RateBudget(bulk_rate=1000, clock=clock, paid=True)
+    assert PAID_RATE < 1000
+    assert slots_within(budget, clock, Lane.BULK, 10.0) == pytest.approx(10 * PAID_RATE, abs=1)
 
 
 def test_a_paid_broadcast_late_by_a_timer_catches_up_only_a_little():
