@@ -76,8 +76,17 @@ class RateBudget:
 
     async def slot(self, lane: Lane) -> None:
         wait = self.reserve(lane)
-        if wait > 0:
-            await asyncio.sleep(wait)
+        if wait <= 0:
+            return
+        await asyncio.sleep(wait)
+        if lane is Lane.BULK and self.paid:
+            return
+        # A timer that fires late (a busy process) must not let the next message leave right
+        # after this one: the next slots keep their distance from now, not from the slot gone.
+        now = self.clock()
+        self.next_free = max(self.next_free, now + self.interval)
+        if lane is Lane.BULK:
+            self.next_bulk = max(self.next_bulk, now + self.bulk_interval)
 
 
 @dataclass

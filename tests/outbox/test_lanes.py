@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from datetime import timedelta
 
 import pytest
@@ -60,6 +61,25 @@ def test_paid_broadcasts_keep_to_their_own_rate_and_leave_the_free_budget_to_the
         clock.now = bulk_at
     assert bulk == pytest.approx(10 * 500, abs=2)
     assert interactive == bulk // 40
+
+
+@pytest.mark.parametrize("lane", [Lane.BULK, Lane.INTERACTIVE])
+async def test_a_free_message_whose_timer_fired_late_keeps_the_next_one_an_interval_away(
+    lane, monkeypatch
+):
+    clock = Clock()
+    budget = RateBudget(bulk_rate=25, clock=clock)
+
+    async def late_sleep(seconds: float) -> None:
+        clock.now += seconds + 0.06  # the process was busy: the timer fires 60 ms late
+
+    monkeypatch.setattr("bot.outbox.pacing.asyncio.sleep", late_sleep)
+    departures = []
+    for _ in range(5):
+        await budget.slot(lane)
+        departures.append(clock.now)
+    gaps = [b - a for a, b in itertools.pairwise(departures)]
+    assert min(gaps) >= 1 / TELEGRAM_RATE - 1e-9
 
 
 def test_paid_broadcasts_keep_below_telegrams_paid_limit_even_at_a_configured_1000():
