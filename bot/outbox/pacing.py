@@ -26,6 +26,7 @@ from bot.core.config import FREE_RATE
 from storage.types import Lane
 
 TELEGRAM_RATE = FREE_RATE - 1.0  # free messages per second the bot sends at most: headroom
+CLOSEST = 0.75  # share of the interval two free messages keep at least, after a late timer
 PAID_RATE = 970.0  # paid broadcasts per second at most: headroom below Telegram's 1,000
 MOST_AHEAD = 1.0  # seconds of direct replies that may push the outbox back
 IN_FLIGHT_SECONDS = 0.3  # sent and unsettled at most: this many seconds of the rate
@@ -82,11 +83,12 @@ class RateBudget:
         if lane is Lane.BULK and self.paid:
             return
         # A timer that fires late (a busy process) must not let the next message leave right
-        # after this one: the next slots keep their distance from now, not from the slot gone.
+        # after this one: the next keeps CLOSEST of the interval from now. A late slot and its
+        # catching up still add up to two intervals, so no second holds more than its share.
         now = self.clock()
-        self.next_free = max(self.next_free, now + self.interval)
+        self.next_free = max(self.next_free, now + CLOSEST * self.interval)
         if lane is Lane.BULK:
-            self.next_bulk = max(self.next_bulk, now + self.bulk_interval)
+            self.next_bulk = max(self.next_bulk, now + CLOSEST * self.bulk_interval)
 
 
 @dataclass
