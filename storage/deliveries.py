@@ -320,16 +320,9 @@ async def release_claims(session: AsyncSession, worker: str | None, ids: Sequenc
     return result.rowcount
 
 
-async def settle(
-    session: AsyncSession,
-    delivery_id: int,
-    worker: str,
-    status: DeliveryStatus,
-    now: datetime,
-    **outcome: Any,
-) -> bool:
+async def settle(session: AsyncSession, delivery_id: int, *args: Any, **outcome: Any) -> bool:
     """Record the outcome of a claim: `settle_many` for one; True if it was `worker`'s."""
-    return await settle_many(session, [delivery_id], worker, status, now, **outcome) == 1
+    return await settle_many(session, [delivery_id], *args, **outcome) == 1
 
 
 async def settle_many(
@@ -344,12 +337,9 @@ async def settle_many(
     count_attempt: bool = True,
     version: int = 0,
 ) -> int:
-    """Record the outcome of claims of `worker`, all the same (`status` pending means: try again
-    at `retry_at`); how many were the worker's.
-
-    A row armed again while it was in hand (a newer `version` than the one given) is due again
-    at once instead of ending; its body goes once it ends, since it may hold what a person wrote.
-    """
+    """Record one outcome of claims of `worker` (pending: due again at `retry_at`); how many
+    were the worker's. A row armed again while in hand (a newer `version`) is due again at once
+    instead of ending; its body goes once it ends (it may hold what a person wrote)."""
     status = DeliveryStatus(status)
     values: dict[str, Any] = {"status": status, "claimed_at": None, "claimed_by": None}
     if not status.open:
@@ -365,18 +355,11 @@ async def settle_many(
         values["next_attempt_at"] = retry_at
     if not count_attempt:
         values["attempts"] = Delivery.attempts - 1
+    mine = Delivery.status == DeliveryStatus.SENDING, Delivery.claimed_by == worker
     settled = 0
     for chunk in chunks(sorted(ids)):
-        result = await session.execute(
-            sa.update(Delivery)
-            .where(
-                Delivery.id.in_(list(chunk)),
-                Delivery.status == DeliveryStatus.SENDING,
-                Delivery.claimed_by == worker,
-            )
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        )
+        update = sa.update(Delivery).where(Delivery.id.in_(list(chunk)), *mine).values(**values)
+        result = await session.execute(update.execution_options(synchronize_session=False))
         settled += result.rowcount
     return settled
 

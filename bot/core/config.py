@@ -169,9 +169,7 @@ class Reminders(_Strict):
 
 
 class Broadcasts(_Strict):
-    # Telegram's free limit is about 30 messages per second; paid broadcasts (0.1 Stars per
-    # message beyond it, from the bot's balance) may go up to 1,000.
-    rate_per_second: float = Field(25, gt=0, le=1000)
+    rate_per_second: float = Field(25, gt=0, le=1000)  # above 30: paid broadcasts only
     allow_paid_broadcast: bool = False
     per_chat_interval_seconds: float = Field(1.0, ge=0)
     max_attempts: int = Field(5, ge=1, le=20)
@@ -179,10 +177,7 @@ class Broadcasts(_Strict):
     @model_validator(mode="after")
     def _above_free_is_paid(self) -> Broadcasts:
         if self.rate_per_second > FREE_RATE and not self.allow_paid_broadcast:
-            raise ValueError(
-                f"broadcasts.rate_per_second above {FREE_RATE:g} needs "
-                "broadcasts.allow_paid_broadcast: true (Telegram charges for those messages)"
-            )
+            raise ValueError("broadcasts.rate_per_second above 30 needs allow_paid_broadcast: true")
         return self
 
 

@@ -16,6 +16,7 @@ interactive lane.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import random
 import time
@@ -138,6 +139,14 @@ def in_flight_for(rate: float) -> int:
     """Messages sent and not yet settled at most, for `rate` messages per second: enough for
     a slow server, few enough to send again after a crash."""
     return min(300, max(4, math.ceil(rate * IN_FLIGHT_SECONDS)))
+
+
+async def pause(stop: asyncio.Event, seconds: float) -> None:
+    """Wait `seconds`, or less if `stop` is set meanwhile."""
+    if seconds <= 0:
+        return
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
 
 
 def backoff(attempts: int, base: float, cap: float = 600.0) -> float:

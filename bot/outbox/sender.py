@@ -11,15 +11,13 @@ message id on its case, the note that a relay arrived) runs in the settling tran
 A row is claimed (committed) before its message goes out and settled after, with the other
 outcomes that arrived meanwhile (bot/outbox/settling.py); a process killed in between leaves it
 claimed, due again when the lease runs out. So a crash loses nothing and repeats at most the
-messages sent and not yet settled then: never more than `max_in_flight` (a third of a second of
-the rate, at least 4). The Bot API has no idempotency key: a message whose answer was on its way
-when the process died cannot be known to have arrived.
+messages sent and not yet settled then (the Bot API has no idempotency key): never more than
+`max_in_flight`, a third of a second of the rate, at least 4.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import math
 import os
@@ -35,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.core.config import Settings
 from bot.core.service import Clock, utc_now
 from bot.outbox.leader import Leadership
-from bot.outbox.pacing import ChatGaps, RateBudget, backoff, in_flight_for
+from bot.outbox.pacing import ChatGaps, RateBudget, backoff, in_flight_for, pause
 from bot.outbox.settling import Outcome, Settler
 from bot.outbox.transport import (
     Blocked,
@@ -52,6 +50,7 @@ from storage.deliveries import Claim
 from storage.types import DeliveryStatus, Lane
 
 log = logging.getLogger(__name__)
+PENDING = DeliveryStatus.PENDING
 
 # Kinds a person silences with /stop; messages from their case manager are not among them.
 SILENCED_BY_STOP = frozenset({"broadcast", "reminder"})
@@ -140,7 +139,6 @@ class Sender:
         self.engine: AsyncEngine = engine or sessions.kw["bind"]
         self.lease = lease
         limits = settings.broadcasts
-        # Enough on their way for the rate at a slow server, few enough to repeat after a crash.
         self.max_in_flight = max_in_flight or in_flight_for(limits.rate_per_second)
         self.backoff_seconds = backoff_seconds
         self.idle_seconds = idle_seconds
@@ -178,11 +176,11 @@ class Sender:
             while not stop.is_set():
                 if not await self._leader.lead():
                     ahead = await self._give_back_ahead(ahead)
-                    await _pause(stop, self.idle_seconds)
+                    await pause(stop, self.idle_seconds)
                     continue
                 if self._paused_until > time.monotonic():  # told to wait: claim afresh after
                     ahead = await self._give_back_ahead(ahead)
-                    await _pause(stop, self._paused_until - time.monotonic())
+                    await pause(stop, self._paused_until - time.monotonic())
                 batch = await (ahead or self._prepare())
                 ahead = None
                 if not batch:
@@ -235,12 +233,8 @@ class Sender:
                 self.stats.skipped += 1
                 continue
             if isinstance(message, Defer):
-                wait = (message.until - self.clock()).total_seconds()
-                self._track(
-                    self._settle(
-                        claim, DeliveryStatus.PENDING, retry_in=max(wait, 0.0), count_attempt=False
-                    )
-                )
+                wait = max((message.until - self.clock()).total_seconds(), 0.0)
+                self._track(self._settle(claim, PENDING, retry_in=wait, count_attempt=False))
                 continue
             chat_id = message.chat_id or claim.chat_id
             assert chat_id is not None
@@ -261,7 +255,6 @@ class Sender:
             self._track(self._deliver(claim, chat_id, message))
 
     def _track(self, work: Awaitable[None]) -> None:
-        """Run `work` beside the sending; a stop waits for it, a cancel ends it."""
         task = asyncio.ensure_future(work)
         self._in_flight.add(task)
         task.add_done_callback(self._in_flight.discard)
@@ -405,10 +398,3 @@ async def compose(
     if kind is None:
         return Skip(DeliveryStatus.FAILED, f"nothing composes {claim.kind!r}")
     return await kind.compose(session, claim)
-
-
-async def _pause(stop: asyncio.Event, seconds: float) -> None:
-    if seconds <= 0:
-        return
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), timeout=seconds)
