@@ -1,12 +1,16 @@
 """Benchmark: a broadcast to thousands of people through `kim-intake run` at Telegram's limits.
 
-    python3 kim.py bench bench/broadcast.py [--people 5000] [--rate 25]
+    python3 kim.py bench bench/broadcast.py [--people 5000] [--rate 25] [--latency 0.15]
+    python3 kim.py bench bench/broadcast.py --rate 1000 --paid
 
 The fake Bot API server (tests/fakebot) runs in this process with Telegram's limits switched on
-(30 messages per second in total, one per second per chat); the bot runs as its own process,
-exactly as deployed. Two broadcasts go out:
+(30 free messages per second in total, 1,000 paid broadcasts, one per second per chat), every
+call answered after `--latency` seconds; the bot runs as its own process, exactly as deployed,
+with `broadcasts.rate_per_second` set to `--rate` (and `allow_paid_broadcast` to `--paid`).
+Two broadcasts go out:
 
-1. undisturbed: achieved messages per second ÷ configured rate, 429 answers, duplicates, losses;
+1. undisturbed: achieved messages per second ÷ configured rate, 429 answers, duplicates, losses,
+   and the bot process's CPU time per message (from /proc/<pid>/stat);
 2. the bot process is killed with SIGKILL half-way and started again: the same figures.
 """
 
@@ -14,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import signal
 import subprocess
@@ -35,6 +40,7 @@ from storage import respondents  # noqa: E402
 from storage.db import create_engine, session_factory  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 from tests.fakebot import FakeTelegram  # noqa: E402
+from tests.fakebot.server import Call  # noqa: E402
 
 
 @dataclass
@@ -45,14 +51,25 @@ class Figures:
     count_429: int
     duplicates: int
     losses: int
+    cpu_ms: tuple[float, float] | None = None  # CPU time per message: bot, fake server
 
     def show(self, configured: float) -> str:
+        cpu = ""
+        if self.cpu_ms is not None:
+            bot, server = self.cpu_ms
+            cpu = f"\n  CPU per message: bot {bot:.2f} ms, fake server {server:.2f} ms"
         return (
             f"  {self.sent} messages in {self.seconds:.1f} s = {self.rate:.2f}/s; "
             f"÷ configured {configured:g}/s = {self.rate / configured:.3f}\n"
             f"  429 answers: {self.count_429}   duplicates: {self.duplicates}   "
-            f"losses: {self.losses}"
+            f"losses: {self.losses}{cpu}"
         )
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far, from /proc/<pid>/stat."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class Bench:
@@ -63,6 +80,17 @@ class Bench:
         self.database_url = args.database_url or f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
         self.process: subprocess.Popen[bytes] | None = None
         self.chats: list[int] = []
+        # (messages arrived, CPU seconds of the bot, of this process with the fake server)
+        self.cpu: list[tuple[int, float, float]] = []
+        # Chats each broadcast reached so far, kept as the calls come: going through all calls
+        # ten times a second would hold the fake server up, and bunch up what it answers.
+        self.reached: dict[str, set[int]] = {}
+        self.fake.listeners.append(self.count)
+
+    def count(self, call: Call) -> None:
+        if call.method == "sendMessage" and call.status == 200:
+            marker = str(call.params.get("text", ""))[:6]
+            self.reached.setdefault(marker, set()).add(int(call.params["chat_id"]))
 
     @property
     def env(self) -> dict[str, str]:
@@ -77,9 +105,12 @@ class Bench:
 
     async def prepare(self) -> None:
         await self.fake.start()
-        self.fake.limits(total_per_second=30, per_chat_per_second=1)
+        self.fake.limits(total_per_second=30, per_chat_per_second=1, paid_per_second=1000)
+        if self.args.latency:
+            self.fake.slow_down("*", self.args.latency)
         config = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
         config["broadcasts"]["rate_per_second"] = self.args.rate
+        config["broadcasts"]["allow_paid_broadcast"] = self.args.paid
         (self.workdir / "config.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
         await asyncio.to_thread(upgrade, self.database_url)
         engine = create_engine(self.database_url)
@@ -133,10 +164,27 @@ class Bench:
 
     async def wait_for(self, marker: str, count: int, within: float) -> None:
         deadline = time.monotonic() + within
-        while len({chat for chat, _ in self.received(marker)}) < count:
+        while (arrived := len(self.reached.get(marker, ()))) < count:
             if time.monotonic() > deadline:
                 raise SystemExit(f"only {len(self.received(marker))} of {count} arrived in time")
-            await asyncio.sleep(0.2)
+            self.sample_cpu(arrived)
+            await asyncio.sleep(0.1)
+        self.sample_cpu(arrived)
+
+    def sample_cpu(self, arrived: int) -> None:
+        """CPU time of the bot process while messages arrive (from the first one on)."""
+        if self.process is not None and arrived:
+            self.cpu.append((arrived, cpu_seconds(self.process.pid), cpu_seconds(os.getpid())))
+
+    def cpu_per_message(self) -> tuple[float, float] | None:
+        """Milliseconds of CPU per message of the bot and of the fake server's process, between
+        the first and the last sample."""
+        if len(self.cpu) < 2 or self.cpu[-1][0] == self.cpu[0][0]:
+            return None
+        (first, bot, server), (last, bot_end, server_end) = self.cpu[0], self.cpu[-1]
+        return 1000 * (bot_end - bot) / (last - first), 1000 * (server_end - server) / (
+            last - first
+        )
 
     async def open_deliveries(self, broadcast_id: int) -> int:
         engine = create_engine(self.database_url)
@@ -171,12 +219,16 @@ class Bench:
         await self.cli("broadcast", "send", "--text", f"{marker}: Offene Sprechstunde", "--yes")
         before = self.fake.count_429
         self.start_bot()
+        self.cpu = []
         await self.wait_for(marker, len(self.chats), within=self.budget)
+        cpu = self.cpu_per_message()
         await self.settled(1, within=60)
         await asyncio.sleep(2)  # anything arriving late would show as a duplicate
         await self.stop_bot(signal.SIGTERM)
         times = [at for _, at in self.received(marker)]
-        return self.figures(marker, self.fake.count_429 - before, [times])
+        figures = self.figures(marker, self.fake.count_429 - before, [times])
+        figures.cpu_ms = cpu
+        return figures
 
     async def killed_half_way(self) -> tuple[Figures, float, int]:
         marker = "Lauf 2"
@@ -218,6 +270,10 @@ async def run(args: argparse.Namespace) -> None:
         try:
             print(f"Preparing {args.people} people …", flush=True)
             await bench.prepare()
+            # The fake server keeps every call: without this, each full collection of this
+            # process would go through them all and hold the server up in bursts.
+            gc.collect()
+            gc.freeze()
             print("Broadcast 1, undisturbed …", flush=True)
             first = await bench.undisturbed()
             print("Broadcast 2, SIGKILL half-way and restart …", flush=True)
@@ -226,9 +282,11 @@ async def run(args: argparse.Namespace) -> None:
             await bench.close()
     database = "PostgreSQL" if "postgresql" in bench.database_url else "SQLite"
     print()
+    paid = ", paid broadcasts" if args.paid else ""
     print(
-        f"{args.people} people, configured {args.rate:g} messages/s, fake server limits "
-        f"30/s overall and 1/s per chat, {database}"
+        f"{args.people} people, configured {args.rate:g} messages/s{paid}, fake server limits "
+        f"30/s free, 1,000/s paid and 1/s per chat, {args.latency * 1000:g} ms per call, "
+        f"{database}"
     )
     print("1. undisturbed")
     print(first.show(args.rate))
@@ -244,6 +302,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--people", type=int, default=5000)
     parser.add_argument("--rate", type=float, default=25.0, help="broadcasts.rate_per_second")
+    parser.add_argument(
+        "--paid", action="store_true", help="broadcasts.allow_paid_broadcast (rates above 30)"
+    )
+    parser.add_argument(
+        "--latency", type=float, default=0.0, help="seconds the fake server takes per call"
+    )
     parser.add_argument("--database-url", help="default: a SQLite file in a temporary folder")
     asyncio.run(run(parser.parse_args()))
 

@@ -320,9 +320,14 @@ async def release_claims(session: AsyncSession, worker: str | None, ids: Sequenc
     return result.rowcount
 
 
-async def settle(
+async def settle(session: AsyncSession, delivery_id: int, *args: Any, **outcome: Any) -> bool:
+    """Record the outcome of a claim: `settle_many` for one; True if it was `worker`'s."""
+    return await settle_many(session, [delivery_id], *args, **outcome) == 1
+
+
+async def settle_many(
     session: AsyncSession,
-    delivery_id: int,
+    ids: Sequence[int],
     worker: str,
     status: DeliveryStatus,
     now: datetime,
@@ -331,12 +336,10 @@ async def settle(
     retry_at: datetime | None = None,
     count_attempt: bool = True,
     version: int = 0,
-) -> bool:
-    """Record the outcome of a claim (`status` pending means: try again at `retry_at`).
-
-    A row armed again while it was in hand (a newer `version`) is due again at once instead of
-    ending; its body goes once it ends, since it may hold what a person wrote.
-    """
+) -> int:
+    """Record one outcome of claims of `worker` (pending: due again at `retry_at`); how many
+    were the worker's. A row armed again while in hand (a newer `version`) is due again at once
+    instead of ending; its body goes once it ends (it may hold what a person wrote)."""
     status = DeliveryStatus(status)
     values: dict[str, Any] = {"status": status, "claimed_at": None, "claimed_by": None}
     if not status.open:
@@ -352,17 +355,13 @@ async def settle(
         values["next_attempt_at"] = retry_at
     if not count_attempt:
         values["attempts"] = Delivery.attempts - 1
-    result = await session.execute(
-        sa.update(Delivery)
-        .where(
-            Delivery.id == delivery_id,
-            Delivery.status == DeliveryStatus.SENDING,
-            Delivery.claimed_by == worker,
-        )
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount == 1
+    mine = Delivery.status == DeliveryStatus.SENDING, Delivery.claimed_by == worker
+    settled = 0
+    for chunk in chunks(sorted(ids)):
+        update = sa.update(Delivery).where(Delivery.id.in_(list(chunk)), *mine).values(**values)
+        result = await session.execute(update.execution_options(synchronize_session=False))
+        settled += result.rowcount
+    return settled
 
 
 async def mark_unreachable(session: AsyncSession, respondent_id: int) -> None:

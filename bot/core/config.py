@@ -26,6 +26,7 @@ from bot.core.i18n import english_name, shipped_languages, similar_languages
 from bot.core.vocabulary import DEFAULT_FIELD_NAMES
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/kim-intake.db"
+FREE_RATE = 30.0  # messages per second Telegram lets a bot send in all, free of charge
 _ID = re.compile(r"^[a-z0-9_]{1,24}$")
 _SLUG = re.compile(r"^[a-z][a-z0-9_]{0,23}$")
 
@@ -168,9 +169,16 @@ class Reminders(_Strict):
 
 
 class Broadcasts(_Strict):
-    rate_per_second: float = Field(25, gt=0, le=30)
+    rate_per_second: float = Field(25, gt=0, le=1000)  # above 30: paid broadcasts only
+    allow_paid_broadcast: bool = False
     per_chat_interval_seconds: float = Field(1.0, ge=0)
     max_attempts: int = Field(5, ge=1, le=20)
+
+    @model_validator(mode="after")
+    def _above_free_is_paid(self) -> Broadcasts:
+        if self.rate_per_second > FREE_RATE and not self.allow_paid_broadcast:
+            raise ValueError("broadcasts.rate_per_second above 30 needs allow_paid_broadcast: true")
+        return self
 
 
 class Retention(_Strict):

@@ -8,15 +8,16 @@ rate budget (bot/outbox/pacing.py) and at most one message per chat per interval
 errors and time-outs with backoff. What a kind of message needs once it is settled (a notice's
 message id on its case, the note that a relay arrived) runs in the settling transaction.
 
-A row is claimed (committed) before its message goes out and settled after; a process killed in
-between leaves it claimed, and it becomes due again when the lease runs out. So a crash loses
-nothing and repeats at most the messages that were in flight at that moment (`max_in_flight`).
+A row is claimed (committed) before its message goes out and settled after, with the other
+outcomes that arrived meanwhile (bot/outbox/settling.py); a process killed in between leaves it
+claimed, due again when the lease runs out. So a crash loses nothing and repeats at most the
+messages sent and not yet settled then (the Bot API has no idempotency key): never more than
+`max_in_flight`, a third of a second of the rate, at least 4.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import math
 import os
@@ -24,7 +25,7 @@ import random
 import socket
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -32,7 +33,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.core.config import Settings
 from bot.core.service import Clock, utc_now
 from bot.outbox.leader import Leadership
-from bot.outbox.pacing import ChatGaps, RateBudget, backoff
+from bot.outbox.pacing import ChatGaps, RateBudget, backoff, in_flight_for, pause
+from bot.outbox.settling import Outcome, Settler
 from bot.outbox.transport import (
     Blocked,
     Delivered,
@@ -45,9 +47,10 @@ from bot.outbox.transport import (
 )
 from storage import deliveries
 from storage.deliveries import Claim
-from storage.types import DeliveryStatus
+from storage.types import DeliveryStatus, Lane
 
 log = logging.getLogger(__name__)
+PENDING = DeliveryStatus.PENDING
 
 # Kinds a person silences with /stop; messages from their case manager are not among them.
 SILENCED_BY_STOP = frozenset({"broadcast", "reminder"})
@@ -69,6 +72,7 @@ class Defer:
 
 
 Composer = Callable[[AsyncSession, Claim], Awaitable[Outgoing | Skip | Defer]]
+Batch = list[tuple[Claim, Outgoing | Skip | Defer]]  # claimed deliveries and their messages
 
 
 @dataclass(frozen=True)
@@ -123,7 +127,7 @@ class Sender:
         clock: Clock = utc_now,
         engine: AsyncEngine | None = None,
         lease: timedelta = timedelta(minutes=2),
-        max_in_flight: int = 4,
+        max_in_flight: int | None = None,
         backoff_seconds: float = 2.0,
         idle_seconds: float = 2.0,
     ) -> None:
@@ -134,15 +138,17 @@ class Sender:
         self.clock = clock
         self.engine: AsyncEngine = engine or sessions.kw["bind"]
         self.lease = lease
-        self.max_in_flight = max_in_flight
+        limits = settings.broadcasts
+        self.max_in_flight = max_in_flight or in_flight_for(limits.rate_per_second)
         self.backoff_seconds = backoff_seconds
         self.idle_seconds = idle_seconds
-        limits = settings.broadcasts
+        self.paid = limits.allow_paid_broadcast
         self.worker = f"{socket.gethostname()[:30]}:{os.getpid()}:{random.randrange(16**6):06x}"
-        self.batch_size = max(1, math.ceil(limits.rate_per_second / 2))  # half a second of sends
+        self.batch_size = max(1, math.ceil(limits.rate_per_second / 4))  # ¼ s of sends
         self.stats = SenderStats()
-        self.budget = budget or RateBudget(limits.rate_per_second)
-        self._slots = asyncio.Semaphore(max_in_flight)
+        self.budget = budget or RateBudget(limits.rate_per_second, paid=self.paid)
+        self.settler = Settler(sessions, self.worker, clock)
+        self._slots = asyncio.Semaphore(self.max_in_flight)
         self._in_flight: set[asyncio.Task[None]] = set()
         self._gaps = ChatGaps(limits.per_chat_interval_seconds)
         self._paused_until = 0.0
@@ -165,32 +171,46 @@ class Sender:
                 left = await deliveries.release_claims(session, None)
             if left:
                 log.warning("%d deliveries were claimed by a stopped process; due again", left)
+        ahead: asyncio.Task[Batch] | None = None  # the next batch, claimed while one goes out
         try:
             while not stop.is_set():
                 if not await self._leader.lead():
-                    await _pause(stop, self.idle_seconds)
+                    ahead = await self._give_back_ahead(ahead)
+                    await pause(stop, self.idle_seconds)
                     continue
-                await _pause(stop, self._paused_until - time.monotonic())
-                claims = await self._claim()
-                if not claims:
+                if self._paused_until > time.monotonic():  # told to wait: claim afresh after
+                    ahead = await self._give_back_ahead(ahead)
+                    await pause(stop, self._paused_until - time.monotonic())
+                batch = await (ahead or self._prepare())
+                ahead = None
+                if not batch:
                     await self._idle(stop)
                     continue
-                await self._send_batch(claims, stop)
+                if len(batch) == self.batch_size:  # more are due: no gap after this batch
+                    ahead = asyncio.create_task(self._prepare())
+                await self._send_batch(batch, stop)
+            await self._give_back_ahead(ahead)
             if self._in_flight:
                 await asyncio.gather(*self._in_flight, return_exceptions=True)
         except asyncio.CancelledError:
             # Cancelled is stopped at once, as by a crash: claimed rows wait for their lease.
-            for task in self._in_flight:
+            for task in [*self._in_flight, *([ahead] if ahead else [])]:
                 task.cancel()
+            self.settler.cancel()
             raise
         finally:
             await self._leader.resign()
 
-    async def _claim(self) -> list[Claim]:
+    async def _prepare(self) -> Batch:
+        """Claim the next due deliveries and compose their messages."""
         async with self.sessions() as session, session.begin():
-            return await deliveries.claim_due(
+            claims = await deliveries.claim_due(
                 session, self.clock(), self.batch_size, self.worker, self.lease
             )
+        if not claims:
+            return []
+        async with self.sessions() as session, session.begin():
+            return [(claim, await compose(self.kinds, session, claim)) for claim in claims]
 
     async def _idle(self, stop: asyncio.Event) -> None:
         self._wake.clear()
@@ -202,39 +222,42 @@ class Sender:
         waiter.cancel()
         stopper.cancel()
 
-    async def _send_batch(self, claims: list[Claim], stop: asyncio.Event) -> None:
-        async with self.sessions() as session, session.begin():
-            messages = {c.id: await compose(self.kinds, session, c) for c in claims}
-        for number, claim in enumerate(claims):
+    async def _send_batch(self, batch: Batch, stop: asyncio.Event) -> None:
+        claims = [claim for claim, _ in batch]
+        for number, (claim, message) in enumerate(batch):
             if stop.is_set() or self._paused_until > time.monotonic():
                 await self._give_back(claims[number:])
                 return
-            message = messages[claim.id]
             if isinstance(message, Skip):
-                await self._end(claim, None, message.status, error=message.reason)
+                self._track(self._end(claim, None, message.status, error=message.reason))
                 self.stats.skipped += 1
                 continue
             if isinstance(message, Defer):
-                wait = (message.until - self.clock()).total_seconds()
-                await self._settle(
-                    claim, DeliveryStatus.PENDING, retry_in=max(wait, 0.0), count_attempt=False
-                )
+                wait = max((message.until - self.clock()).total_seconds(), 0.0)
+                self._track(self._settle(claim, PENDING, retry_in=wait, count_attempt=False))
                 continue
             chat_id = message.chat_id or claim.chat_id
             assert chat_id is not None
+            if self.paid and claim.lane is Lane.BULK:
+                message = replace(message, paid=True)
             # At most one message per chat per interval: a second one to the same chat (a
             # team's group) waits here until the interval after the first one's answer.
             await self._gaps.turn(chat_id)
-            await self.budget.slot(claim.lane)
+            # A free place first, then the rate's next slot: a message that waited for a place
+            # takes a slot of its own instead of one gone by, so sends never bunch up.
             await self._slots.acquire()
+            await self.budget.slot(claim.lane)
             if stop.is_set() or self._paused_until > time.monotonic():
                 self._slots.release()
                 await self._give_back(claims[number:])
                 return
             self._gaps.sending(chat_id)
-            task = asyncio.create_task(self._deliver(claim, chat_id, message))
-            self._in_flight.add(task)
-            task.add_done_callback(self._in_flight.discard)
+            self._track(self._deliver(claim, chat_id, message))
+
+    def _track(self, work: Awaitable[None]) -> None:
+        task = asyncio.ensure_future(work)
+        self._in_flight.add(task)
+        task.add_done_callback(self._in_flight.discard)
 
     async def _deliver(self, claim: Claim, chat_id: int, message: Outgoing) -> None:
         try:
@@ -295,6 +318,10 @@ class Sender:
         """Settle a delivery for good, with what its kind does then, in one transaction."""
         kind = self.kinds.get(claim.kind)
         hook = kind.settled if kind is not None else None
+        blocked = delivered is None and status == DeliveryStatus.BLOCKED and claim.to_person
+        if hook is None and not blocked:
+            await self.settler.settle(Outcome(claim, status, error))
+            return
         async with self.sessions() as session, session.begin():
             settled = await deliveries.settle(
                 session,
@@ -305,7 +332,7 @@ class Sender:
                 error=error,
                 version=claim.version,
             )
-            if delivered is None and status == DeliveryStatus.BLOCKED and claim.to_person:
+            if blocked:
                 assert claim.respondent_id is not None
                 await deliveries.mark_unreachable(session, claim.respondent_id)
             if settled and hook is not None:
@@ -332,35 +359,26 @@ class Sender:
         count_attempt: bool = True,
         error: str | None = None,
     ) -> None:
-        now = self.clock()
-        retry_at = now + timedelta(seconds=retry_in) if retry_in is not None else None
-        async with self.sessions() as session, session.begin():
-            await deliveries.settle(
-                session,
-                claim.id,
-                self.worker,
-                status,
-                now,
-                error=error,
-                retry_at=retry_at,
-                count_attempt=count_attempt,
-                version=claim.version,
-            )
+        await self.settler.settle(Outcome(claim, status, error, retry_in, count_attempt))
+
+    async def _give_back_ahead(self, ahead: asyncio.Task[Batch] | None) -> None:
+        """The batch claimed ahead goes back unsent (None: there is none any more)."""
+        if ahead is not None:
+            await self._give_back([claim for claim, _ in await ahead])
 
     async def _give_back(self, claims: list[Claim]) -> None:
         wait = max(0.0, self._paused_until - time.monotonic())
         now = self.clock()
         async with self.sessions() as session, session.begin():
-            for claim in claims:
-                await deliveries.settle(
-                    session,
-                    claim.id,
-                    self.worker,
-                    DeliveryStatus.PENDING,
-                    now,
-                    retry_at=now + timedelta(seconds=wait),
-                    count_attempt=False,
-                )
+            await deliveries.settle_many(
+                session,
+                [claim.id for claim in claims],
+                self.worker,
+                DeliveryStatus.PENDING,
+                now,
+                retry_at=now + timedelta(seconds=wait),
+                count_attempt=False,
+            )
 
 
 async def compose(
@@ -380,10 +398,3 @@ async def compose(
     if kind is None:
         return Skip(DeliveryStatus.FAILED, f"nothing composes {claim.kind!r}")
     return await kind.compose(session, claim)
-
-
-async def _pause(stop: asyncio.Event, seconds: float) -> None:
-    if seconds <= 0:
-        return
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), timeout=seconds)

@@ -17,7 +17,8 @@ from bot.ui.model import Screen
 class Outgoing:
     """What one delivery says, in the reader's language, and how: a new message (answering
     `reply_to`), or `edit` an earlier one in place — sent anew if that one is gone and
-    `or_send` says so. `chat_id` overrides the delivery's chat (a team's group)."""
+    `or_send` says so. `chat_id` overrides the delivery's chat (a team's group). `paid`: a
+    paid broadcast, beyond Telegram's free limit."""
 
     language: str
     screen: Screen
@@ -25,6 +26,7 @@ class Outgoing:
     edit: int | None = None
     or_send: bool = False
     reply_to: int | None = None
+    paid: bool = False
 
 
 @dataclass(frozen=True)

@@ -116,7 +116,8 @@ async def create_application(
     services = await Services.open(settings, flow=flow, clock=clock, migrate=migrate)
     conversation = services.conversation
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
-    budget = RateBudget(settings.broadcasts.rate_per_second)  # the bot's one rate budget
+    limits = settings.broadcasts  # the bot's one rate budget:
+    budget = RateBudget(limits.rate_per_second, paid=limits.allow_paid_broadcast)
     session.middleware(ReplyMiddleware(conversation, budget))
     bot = Bot(settings.bot_token.get_secret_value(), session=session)
     dispatcher = Dispatcher(

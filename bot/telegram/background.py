@@ -3,6 +3,7 @@ wired to the services in the dispatcher and started together."""
 
 from __future__ import annotations
 
+import gc
 from datetime import datetime
 from functools import partial
 
@@ -53,6 +54,10 @@ async def start_background(bot: Bot, dispatcher: Dispatcher) -> Background:
             keep_heartbeat, sender.settings.heartbeat_file, scheduler.sessions
         )
     background = Background(scheduler, loops)
+    # What start-up built (the models, the mappers, the flow) lives as long as the process: the
+    # garbage collector need not go through it again at every full collection.
+    gc.collect()
+    gc.freeze()
     await background.start()
     return background
 

@@ -29,7 +29,13 @@ class TelegramTransport:
         markup = keyboard(message.screen, message.language)
         try:
             sent = await send_long(
-                self.bot, chat_id, body, markup, message.reply_to, self.request_timeout
+                self.bot,
+                chat_id,
+                body,
+                markup,
+                message.reply_to,
+                self.request_timeout,
+                paid=message.paid,
             )
         except TelegramAPIError as error:
             return _result(error)

@@ -67,9 +67,12 @@ async def send_long(
     markup: InlineKeyboardMarkup | None = None,
     reply_to: int | None = None,
     request_timeout: int | None = None,
+    *,
+    paid: bool = False,
 ) -> list[Message]:
     """Send a text of any length as one or more messages, cut at paragraph, line or word
-    boundaries; the buttons go on the last part, the reply on the first. Returns them all."""
+    boundaries; the buttons go on the last part, the reply on the first. Returns them all.
+    `paid`: as paid broadcasts, beyond Telegram's free limit of 30 messages a second."""
     chunks = split_text(text) or ["…"]
     sent = []
     for number, chunk in enumerate(chunks, start=1):
@@ -81,6 +84,7 @@ async def send_long(
             reply_parameters=ReplyParameters(message_id=reply_to, allow_sending_without_reply=True)
             if replying
             else None,
+            allow_paid_broadcast=True if paid else None,
             request_timeout=request_timeout,
         )
         sent.append(message)

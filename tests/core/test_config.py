@@ -117,3 +117,17 @@ def test_a_team_routed_by_a_field_the_config_does_not_define_is_named(tmp_path):
         "  - {id: wohnen, name: Wohnen, chat_id: -2, fields: [housing, work]}\n",
     )
     assert "team wohnen names field(s) of action not in `fields:`: ['work']" in problems
+
+
+def test_a_rate_above_telegrams_free_limit_needs_paid_broadcasts(tmp_path):
+    problems = refusals(tmp_path, "city: X\nbroadcasts: {rate_per_second: 1000}\n")
+    assert "allow_paid_broadcast" in problems
+    assert "rate_per_second" in refusals(
+        tmp_path, "city: X\nbroadcasts: {rate_per_second: 1001, allow_paid_broadcast: true}\n"
+    )
+    path = tmp_path / "config.yaml"
+    path.write_text(
+        "city: X\nbroadcasts: {rate_per_second: 1000, allow_paid_broadcast: true}\n",
+        encoding="utf-8",
+    )
+    assert load_settings(path).broadcasts.rate_per_second == 1000

@@ -127,8 +127,11 @@ class FakeTelegram:
         self._failures: dict[str, deque[_Failure]] = defaultdict(deque)
         self._delays: dict[str, float] = {}
         self.answering: set[str] = set()  # methods whose answer is still on its way
-        self._limits: tuple[float, float] | None = None
+        self.delayed_now = self.most_delayed = 0  # slowed-down calls under way: now, at most
+        self._limits: tuple[float, float, float] | None = None
         self._sent_times: deque[float] = deque()
+        self._paid_times: deque[float] = deque()
+        self.paid_sent = 0  # messages sent as paid broadcasts (allow_paid_broadcast)
         self._chat_times: dict[int, float] = {}
         self._update_ids = itertools.count(1000)
         self._user_ids = itertools.count(5001)
@@ -190,9 +193,15 @@ class FakeTelegram:
     def unblock(self, person: Any) -> None:
         self.blocked.discard(person.chat_id)
 
-    def limits(self, total_per_second: float = 30, per_chat_per_second: float = 1) -> None:
-        """Answer 429 as Telegram does when the bot sends faster than this."""
-        self._limits = (total_per_second, per_chat_per_second)
+    def limits(
+        self,
+        total_per_second: float = 30,
+        per_chat_per_second: float = 1,
+        paid_per_second: float = 1000,
+    ) -> None:
+        """Answer 429 as Telegram does when the bot sends faster than this; paid broadcasts
+        (allow_paid_broadcast) count against `paid_per_second` instead of the free total."""
+        self._limits = (total_per_second, per_chat_per_second, paid_per_second)
 
     def person(self, first_name: str = "Test", language_code: str | None = "de") -> Any:
         from tests.fakebot.people import Person
@@ -290,7 +299,12 @@ class FakeTelegram:
             delay = self._delays.get(method, self._delays.get("*", 0))
             if delay:
                 self.answering.add(method)
-                await asyncio.sleep(delay)
+                self.delayed_now += 1
+                self.most_delayed = max(self.most_delayed, self.delayed_now)
+                try:
+                    await asyncio.sleep(delay)
+                finally:
+                    self.delayed_now -= 1
                 self.answering.discard(method)
             handler = getattr(self, "_m_" + method, None)
             if handler is None:
@@ -318,18 +332,19 @@ class FakeTelegram:
             self.count_429 += 1
         return failure
 
-    def _rate_limited(self, chat_id: int) -> int | None:
+    def _rate_limited(self, chat_id: int, paid: bool) -> int | None:
         if self._limits is None:
             return None
-        total, per_chat = self._limits
+        total, per_chat, paid_total = self._limits
+        sent, most = (self._paid_times, paid_total) if paid else (self._sent_times, total)
         now = time.monotonic()
-        while self._sent_times and now - self._sent_times[0] > 1.0:
-            self._sent_times.popleft()
+        while sent and now - sent[0] > 1.0:
+            sent.popleft()
         last = self._chat_times.get(chat_id)
-        if len(self._sent_times) >= total or (last is not None and now - last < 1.0 / per_chat):
+        if len(sent) >= most or (last is not None and now - last < 1.0 / per_chat):
             self.count_429 += 1
             return 1
-        self._sent_times.append(now)
+        sent.append(now)
         self._chat_times[chat_id] = now
         return None
 
@@ -345,9 +360,11 @@ class FakeTelegram:
             return 400, "Bad Request: chat not found"
         if chat.id in self.blocked:
             return 403, "Forbidden: bot was blocked by the user"
-        retry = self._rate_limited(chat.id)
+        paid = params.get("allow_paid_broadcast") in (True, "true")
+        retry = self._rate_limited(chat.id, paid)
         if retry is not None:
             return 429, retry
+        self.paid_sent += paid
         message = SentMessage(chat.id, chat.next_id, reply_markup=params.get("reply_markup"),
                               **content)  # fmt: skip
         chat.next_id += 1

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from datetime import timedelta
 
 import pytest
 
+from bot.core.config import FREE_RATE
 from bot.core.service import utc_now
-from bot.outbox.pacing import MOST_AHEAD, ChatGaps, RateBudget
+from bot.outbox.pacing import CLOSEST, MOST_AHEAD, PAID_RATE, TELEGRAM_RATE, ChatGaps, RateBudget
 from storage import deliveries, respondents
 from storage.types import Lane
 
@@ -31,11 +33,70 @@ def slots_within(budget: RateBudget, clock: Clock, lane: Lane, seconds: float) -
         clock.now, count = at, count + 1
 
 
-@pytest.mark.parametrize(("lane", "expected"), [(Lane.BULK, 25), (Lane.INTERACTIVE, 30)])
+@pytest.mark.parametrize(("lane", "expected"), [(Lane.BULK, 25), (Lane.INTERACTIVE, 29)])
 def test_the_bulk_lane_keeps_to_its_rate_and_the_interactive_lane_to_telegrams(lane, expected):
     clock = Clock()
     budget = RateBudget(bulk_rate=25, clock=clock)
     assert slots_within(budget, clock, lane, 10.0) == pytest.approx(10 * expected, abs=1)
+
+
+def test_the_free_budget_stays_below_telegrams_limit_even_at_a_configured_30():
+    clock = Clock()
+    budget = RateBudget(bulk_rate=FREE_RATE, clock=clock)
+    assert TELEGRAM_RATE < FREE_RATE
+    assert slots_within(budget, clock, Lane.BULK, 10.0) == pytest.approx(10 * TELEGRAM_RATE, abs=1)
+
+
+def test_paid_broadcasts_keep_to_their_own_rate_and_leave_the_free_budget_to_the_others():
+    clock = Clock()
+    budget = RateBudget(bulk_rate=500, clock=clock, paid=True)
+    start, bulk, interactive = clock.now, 0, 0
+    while clock.now < start + 10:
+        bulk_at = clock.now + budget.reserve(Lane.BULK)
+        bulk += 1
+        if bulk % 40 == 0:  # now and then a case notice
+            interactive_at = clock.now + budget.reserve(Lane.INTERACTIVE)
+            assert interactive_at - clock.now < 1 / TELEGRAM_RATE + 1e-9
+            interactive += 1
+        clock.now = bulk_at
+    assert bulk == pytest.approx(10 * 500, abs=2)
+    assert interactive == bulk // 40
+
+
+@pytest.mark.parametrize("lane", [Lane.BULK, Lane.INTERACTIVE])
+async def test_a_free_message_whose_timer_fired_late_keeps_the_next_one_an_interval_away(
+    lane, monkeypatch
+):
+    clock = Clock()
+    budget = RateBudget(bulk_rate=25, clock=clock)
+
+    async def late_sleep(seconds: float) -> None:
+        clock.now += seconds + 0.06  # the process was busy: the timer fires 60 ms late
+
+    monkeypatch.setattr("bot.outbox.pacing.asyncio.sleep", late_sleep)
+    departures = []
+    for _ in range(5):
+        await budget.slot(lane)
+        departures.append(clock.now)
+    gaps = [b - a for a, b in itertools.pairwise(departures)]
+    assert min(gaps) >= CLOSEST / TELEGRAM_RATE - 1e-9
+
+
+def test_paid_broadcasts_keep_below_telegrams_paid_limit_even_at_a_configured_1000():
+    clock = Clock()
+    budget = RateBudget(bulk_rate=1000, clock=clock, paid=True)
+    assert PAID_RATE < 1000
+    assert slots_within(budget, clock, Lane.BULK, 10.0) == pytest.approx(10 * PAID_RATE, abs=1)
+
+
+def test_a_paid_broadcast_late_by_a_timer_catches_up_only_a_little():
+    clock = Clock()
+    budget = RateBudget(bulk_rate=1000, clock=clock, paid=True)
+    budget.reserve(Lane.BULK)
+    clock.now += 1.0  # a second without sending: no second's worth of credit
+    waits = [budget.reserve(Lane.BULK) for _ in range(30)]
+    assert sum(1 for wait in waits if wait <= 0) <= 11  # the slack of 10 ms, then spaced
+    assert waits[-1] > 0
 
 
 def test_direct_replies_take_their_slots_at_once_and_the_bulk_lane_gives_way():

@@ -109,6 +109,7 @@ async def test_a_broadcast_reaches_everyone_once_within_telegrams_limits(
         await settle_all(sessions, fake_telegram)
     assert fake_telegram.sends_per_chat() == {p.chat_id: 1 for p in persons}
     assert fake_telegram.count_429 == 0
+    assert fake_telegram.paid_sent == 0  # within the free limit, nothing is paid
     assert await statuses(sessions) == {"sent": 45}
     assert all(p.last.text.startswith("Sprechstunde am Montag") for p in persons)
 
