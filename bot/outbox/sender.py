@@ -24,6 +24,7 @@ import os
 import random
 import socket
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -103,16 +104,6 @@ class Kind:
     settled: Settled | None = None
 
 
-@dataclass
-class SenderStats:
-    sent: int = 0
-    retried: int = 0
-    rate_limited: int = 0
-    blocked: int = 0
-    failed: int = 0
-    skipped: int = 0
-
-
 class Sender:
     """Sends due deliveries until stopped; `kinds` say how to compose and settle each kind."""
 
@@ -145,7 +136,9 @@ class Sender:
         self.paid = limits.allow_paid_broadcast
         self.worker = f"{socket.gethostname()[:30]}:{os.getpid()}:{random.randrange(16**6):06x}"
         self.batch_size = max(1, math.ceil(limits.rate_per_second / 4))  # ¼ s of sends
-        self.stats = SenderStats()
+        # What became of the messages since start: sent, retried, rate_limited, blocked, failed,
+        # skipped.
+        self.stats: Counter[str] = Counter()
         self.budget = budget or RateBudget(limits.rate_per_second, paid=self.paid)
         self.settler = Settler(sessions, self.worker, clock)
         self._slots = asyncio.Semaphore(self.max_in_flight)
@@ -230,7 +223,7 @@ class Sender:
                 return
             if isinstance(message, Skip):
                 self._track(self._end(claim, None, message.status, error=message.reason))
-                self.stats.skipped += 1
+                self.stats["skipped"] += 1
                 continue
             if isinstance(message, Defer):
                 wait = max((message.until - self.clock()).total_seconds(), 0.0)
@@ -275,7 +268,7 @@ class Sender:
         result = await self._transmit(chat_id, message)
         if isinstance(result, RetryAfter):
             # Telegram's flood control is per bot: everything waits, this row goes back.
-            self.stats.rate_limited += 1
+            self.stats["rate_limited"] += 1
             self._paused_until = max(self._paused_until, time.monotonic() + result.seconds)
             log.warning("Telegram asks to wait %s s (429)", result.seconds)
             await self._settle(
@@ -288,13 +281,13 @@ class Sender:
         elif isinstance(result, Failed) and result.retryable:
             await self._retry_or_fail(claim, message, result.error)
         elif isinstance(result, Delivered):
-            self.stats.sent += 1
+            self.stats["sent"] += 1
             await self._end(claim, message, DeliveryStatus.SENT, result)
         elif isinstance(result, Blocked):
-            self.stats.blocked += 1
+            self.stats["blocked"] += 1
             await self._end(claim, message, DeliveryStatus.BLOCKED, error="403")
         else:
-            self.stats.failed += 1
+            self.stats["failed"] += 1
             error = result.error if isinstance(result, Failed) else "message gone"
             await self._end(claim, message, DeliveryStatus.FAILED, error=error)
 
@@ -342,11 +335,11 @@ class Sender:
 
     async def _retry_or_fail(self, claim: Claim, message: Outgoing, error: str) -> None:
         if claim.attempts >= self.settings.broadcasts.max_attempts:
-            self.stats.failed += 1
+            self.stats["failed"] += 1
             log.warning("delivery %s failed after %d attempts", claim.id, claim.attempts)
             await self._end(claim, message, DeliveryStatus.FAILED, error=error)
             return
-        self.stats.retried += 1
+        self.stats["retried"] += 1
         delay = backoff(claim.attempts, self.backoff_seconds)
         await self._settle(claim, DeliveryStatus.PENDING, retry_in=delay, error=error)
 

@@ -124,7 +124,7 @@ async def test_a_429_pauses_all_sending_for_retry_after_and_the_message_still_ar
     async with running(sender):
         await settle_all(sessions, fake_telegram)
     assert fake_telegram.sends_per_chat() == {p.chat_id: 1 for p in persons}
-    assert sender.stats.rate_limited == 1
+    assert sender.stats["rate_limited"] == 1
     calls = [c for c in fake_telegram.calls if c.method == "sendMessage"]
     refused = next(c for c in calls if c.status == 429)
     later = [c for c in calls if c.at > refused.at]
