@@ -19,6 +19,16 @@ BUSY_TIMEOUT_MS = 5000
 Row = TypeVar("Row", bound=SQLModel)
 
 
+# PostgreSQL's deadlock and serialization failure: the transaction was rolled back whole, and the
+# same work may simply run again.
+TRANSIENT_STATES = frozenset({"40P01", "40001"})
+
+
+def is_transient(error: BaseException) -> bool:
+    """True for an error that running the same transaction again may not meet."""
+    return getattr(getattr(error, "orig", None), "sqlstate", None) in TRANSIENT_STATES
+
+
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 

@@ -43,14 +43,16 @@ async def respondent_with_interview(
 
     On PostgreSQL the person's row is locked first, until the transaction ends: two events of one
     person (two browser tabs, two webhook replicas) then take turns, and the second reads the
-    interview as the first left it (a new statement sees what was committed meanwhile). SQLite
-    has one writer at a time anyway.
+    interview as the first left it (a new statement sees what was committed meanwhile). The lock
+    is FOR NO KEY UPDATE: rows that only refer to the person (a delivery, an audit entry) are
+    still written beside it, which FOR UPDATE would make wait, and could deadlock. SQLite has one
+    writer at a time anyway.
     """
     if session.bind.dialect.name == "postgresql":
         await session.execute(
             select(Respondent.id)
             .where(Respondent.channel == channel, Respondent.channel_user_id == user_id)
-            .with_for_update()
+            .with_for_update(key_share=True)
         )
     result = await session.execute(
         select(Respondent, Interview)
@@ -195,7 +197,7 @@ def lock_and_read(
         connection.execute(
             select(Respondent.id)
             .where(Respondent.channel == channel, Respondent.channel_user_id == user_id)
-            .with_for_update()
+            .with_for_update(key_share=True)
         )
     row = connection.execute(
         select(*_RESPONDENT, *_INTERVIEW)

@@ -24,6 +24,7 @@ from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, Telegra
 from aiogram.types import Update
 
 from bot.core.inbox import Inbox
+from storage.db import is_transient
 
 log = logging.getLogger(__name__)
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
@@ -33,6 +34,7 @@ HANDLER_DEADLINE = 60.0  # seconds; longer than any Bot API call is allowed to t
 SHUTDOWN_GRACE = 10.0  # seconds for the updates in hand once a stop is asked for
 PER_PERSON_RATE = 5.0  # updates a second, sustained, per person (no one taps faster for long)
 PER_PERSON_BURST = 20  # updates a person may send at once before being slowed down
+TRANSIENT_ATTEMPTS = 3  # a PostgreSQL deadlock or serialization failure: the update once more
 PER_PERSON_BACKLOG = 1000  # updates waiting for one person; a flood beyond is dropped
 FORGET_EVERY = 1.0  # seconds between removals of handled updates from the inbox
 
@@ -190,17 +192,23 @@ class Poller:
             person.worker = None
 
     async def _handle(self, update: Update) -> None:
-        try:
-            async with asyncio.timeout(HANDLER_DEADLINE):
-                await self.dispatcher.feed_update(self.bot, update)
-        except TimeoutError:
-            log.error(
-                "update %s took longer than %.0f s and was abandoned",
-                update.update_id,
-                HANDLER_DEADLINE,
-            )
-        except Exception:
-            log.exception("update %s failed", update.update_id)
+        for attempt in range(1, TRANSIENT_ATTEMPTS + 1):
+            try:
+                async with asyncio.timeout(HANDLER_DEADLINE):
+                    await self.dispatcher.feed_update(self.bot, update)
+            except TimeoutError:
+                log.error(
+                    "update %s took longer than %.0f s and was abandoned",
+                    update.update_id,
+                    HANDLER_DEADLINE,
+                )
+            except Exception as error:
+                if is_transient(error) and attempt < TRANSIENT_ATTEMPTS:
+                    # Rolled back whole, the update's mark with it: handled again from the start.
+                    log.warning("update %s met a deadlock and is handled again", update.update_id)
+                    continue
+                log.exception("update %s failed", update.update_id)
+            return
 
     async def _finish_in_hand(self) -> None:
         """Give the workers SHUTDOWN_GRACE seconds, then cancel them; what they did not reach
