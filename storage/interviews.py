@@ -36,6 +36,13 @@ async def current_interview(session: AsyncSession, respondent_id: int) -> Interv
     return result.scalar_one_or_none()
 
 
+def _person_lock(channel: str, user_id: str) -> Any:
+    """The person's row, locked FOR NO KEY UPDATE until the transaction ends (PostgreSQL; see
+    `respondent_with_interview`)."""
+    mine = Respondent.channel == channel, Respondent.channel_user_id == user_id
+    return select(Respondent.id).where(*mine).with_for_update(key_share=True)
+
+
 async def respondent_with_interview(
     session: AsyncSession, channel: str, user_id: str
 ) -> tuple[Respondent, Interview | None] | None:
@@ -49,11 +56,7 @@ async def respondent_with_interview(
     writer at a time anyway.
     """
     if session.bind.dialect.name == "postgresql":
-        await session.execute(
-            select(Respondent.id)
-            .where(Respondent.channel == channel, Respondent.channel_user_id == user_id)
-            .with_for_update(key_share=True)
-        )
+        await session.execute(_person_lock(channel, user_id))
     result = await session.execute(
         select(Respondent, Interview)
         .outerjoin(
@@ -194,11 +197,7 @@ def lock_and_read(
     """`respondent_with_interview` and `load_answers` as plain rows (the person's row locked on
     PostgreSQL just the same)."""
     if connection.dialect.name == "postgresql":
-        connection.execute(
-            select(Respondent.id)
-            .where(Respondent.channel == channel, Respondent.channel_user_id == user_id)
-            .with_for_update(key_share=True)
-        )
+        connection.execute(_person_lock(channel, user_id))
     row = connection.execute(
         select(*_RESPONDENT, *_INTERVIEW)
         .outerjoin(Interview, and_(Interview.respondent_id == Respondent.id, NOT_ABANDONED))
